@@ -1,0 +1,111 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "model-ledger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ledger", targets: ["ledger"]),
+        .executable(name: "epa-simulator", targets: ["epa-simulator"]),
+        .library(name: "LedgerCore", targets: ["LedgerCore"]),
+        .library(name: "EPAClient", targets: ["EPAClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // OpenSSL libcrypto: HMAC-SHA256 (EVP_MAC), SHA-256, RAND_bytes. Raw handles stay in C.
+        .target(
+            name: "CLedgerCrypto",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
+        // The system SQLite (libsqlite3-dev).
+        .systemLibrary(
+            name: "CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // The ledger: format, canonical JSON, signing, keys, store, migrations, verification.
+        .target(
+            name: "LedgerCore",
+            dependencies: ["CLedgerCrypto", "CSQLite"],
+            swiftSettings: strict
+        ),
+        // Client of the Easy Predictive Analytics retrain API.
+        .target(
+            name: "EPAClient",
+            dependencies: [
+                "LedgerCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        // Loopback simulator of the retrain API, for tests and the demo.
+        .target(
+            name: "EPASimulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        // The `ledger` subcommands.
+        .target(
+            name: "LedgerCLI",
+            dependencies: [
+                "LedgerCore",
+                "EPAClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "ledger",
+            dependencies: ["LedgerCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "epa-simulator",
+            dependencies: [
+                "EPASimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // Shared by the test targets: temporary ledgers, keys, running the built binaries.
+        .target(
+            name: "LedgerTestSupport",
+            dependencies: ["LedgerCore"],
+            path: "Tests/LedgerTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LedgerCoreTests",
+            dependencies: ["LedgerCore", "LedgerTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EPASimulatorTests",
+            dependencies: [
+                "EPASimulator",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EPAClientTests",
+            dependencies: ["EPAClient", "EPASimulator", "LedgerTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LedgerCLITests",
+            dependencies: ["LedgerCore", "LedgerTestSupport", "ledger", "epa-simulator"],
+            swiftSettings: strict
+        ),
+    ]
+)

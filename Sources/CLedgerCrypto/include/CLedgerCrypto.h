@@ -1,0 +1,58 @@
+// A deliberately small C surface over OpenSSL libcrypto (3.x).
+// Swift sees only opaque handles and plain byte buffers; every OpenSSL
+// handle is created, used and freed in ledger_crypto.c.
+#ifndef CLEDGER_CRYPTO_H
+#define CLEDGER_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// An HMAC-SHA256 context keyed once and reused for many messages.
+typedef struct mlc_hmac mlc_hmac;
+
+/// Creates a reusable HMAC-SHA256 context for `key`. Returns NULL on failure.
+mlc_hmac *mlc_hmac_new(const uint8_t *key, size_t key_len);
+
+/// Computes HMAC-SHA256(key, data) into `out` (32 bytes). Returns 1 on success, 0 on failure.
+int mlc_hmac_compute(mlc_hmac *ctx, const uint8_t *data, size_t data_len, uint8_t out[32]);
+
+/// Frees a context created by mlc_hmac_new (NULL is allowed). The key copy is wiped.
+void mlc_hmac_free(mlc_hmac *ctx);
+
+/// SHA-256 of `data` into `out` (32 bytes). Returns 1 on success, 0 on failure.
+int mlc_sha256(const uint8_t *data, size_t data_len, uint8_t out[32]);
+
+/// Fills `out` with `len` bytes from OpenSSL's CSPRNG. Returns 1 on success, 0 on failure.
+int mlc_random_bytes(uint8_t *out, size_t len);
+
+/// Overwrites `len` bytes at `ptr` in a way the compiler will not optimise away.
+void mlc_cleanse(void *ptr, size_t len);
+
+/// Copies OpenSSL's most recent error string (or "") into `buf`.
+void mlc_last_error(char *buf, size_t buf_len);
+
+/// Generates an Ed25519 key pair as PEM text (PKCS#8 private key, SubjectPublicKeyInfo public key).
+/// Buffers are allocated with malloc and must be released with mlc_free. Returns 1 on success.
+int mlc_ed25519_generate(char **private_pem, size_t *private_len, char **public_pem, size_t *public_len);
+
+/// Signs `data` with the Ed25519 private key in `private_pem` into `sig` (64 bytes). Returns 1 on success.
+int mlc_ed25519_sign(const char *private_pem, size_t private_len,
+                     const uint8_t *data, size_t data_len, uint8_t sig[64]);
+
+/// Verifies an Ed25519 signature with the public key in `public_pem`.
+/// Returns 1 when valid, 0 when invalid, -1 when the key cannot be read.
+int mlc_ed25519_verify(const char *public_pem, size_t public_len,
+                       const uint8_t *data, size_t data_len, const uint8_t sig[64]);
+
+/// Releases a buffer returned by this module.
+void mlc_free(void *ptr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

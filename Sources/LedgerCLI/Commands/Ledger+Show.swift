@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+
+extension Ledger {
+    /// `ledger show SEQ`: one entry in full.
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one entry with every column.",
+            discussion: """
+                Read-only. Prints every column of the entry (NULL columns as "-" in text,
+                null in JSON), including its key_id, prev_mac and mac.
+
+                Examples:
+                  ledger show 42
+                  ledger show 42 --format json
+                """)
+
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The entry's seq.") var seq: Int64
+        @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
+
+        func validate() throws {
+            if seq < 1 { throw ValidationError("SEQ must be 1 or more") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let store = try options.openForReading()
+                guard let entry = try store.entry(seq: seq) else { throw LedgerError.noSuchEntry(seq: seq) }
+                switch format {
+                case .json:
+                    Console.out(entry.jsonValue.prettyPrinted())
+                case .text:
+                    let unresolved = try entry.kind == EntryKind.switchRequested
+                        && store.unresolvedSwitches().contains { $0.seq == entry.seq }
+                    for (name, value) in entry.columnValues {
+                        let text: String
+                        switch value {
+                        case .null: text = "-"
+                        case .integer(let i): text = String(i)
+                        case .text(let s): text = s
+                        case .real, .blob: text = "?"
+                        }
+                        Console.out(name.padding(toLength: 16, withPad: " ", startingAt: 0) + text)
+                    }
+                    if unresolved { Console.out(Console.styled("status          unresolved — outcome unknown", .yellow)) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+/// Kinds of entry the project writes. `kind` is an open set: verifiers accept any text.
+public enum EntryKind {
+    public static let ledgerCreated = "ledger.created"
+    public static let switchRequested = "switch.requested"
+    public static let switchCompleted = "switch.completed"
+    public static let switchResolved = "switch.resolved"
+    public static let jobChecked = "job.checked"
+    public static let jobUploaded = "job.uploaded"
+    public static let keyRotated = "key.rotated"
+    public static let checkpoint = "checkpoint"
+}
+
+/// Outcomes of a completed service call.
+public enum Outcome: String, Sendable, CaseIterable {
+    /// The service accepted the call.
+    case succeeded
+    /// The service answered and said no.
+    case rejected
+    /// No usable answer: timeout, connection error, malformed reply, server error.
+    case failed
+}
+
+/// What a caller supplies for a new entry; the store adds seq, ledger_id, time, OS user, host and the signature.
+public struct EntryDraft: Sendable, Equatable {
+    public var kind: String
+    public var model: String?
+    public var apiKeyID: String?
+    public var modelID: Int64?
+    public var retrainJobID: String?
+    public var reason: String?
+    public var requestMethod: String?
+    public var requestURL: String?
+    public var httpStatus: Int64?
+    public var responseBody: String?
+    public var outcome: Outcome?
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var durationMs: Int64?
+    public var refSeq: Int64?
+    /// Kind-specific facts; stored as RFC 8785 canonical JSON.
+    public var details: [String: JSONValue]?
+
+    /// A draft of `kind` with every optional column empty.
+    public init(kind: String) { self.kind = kind }
+}
+
+/// One row of `entries`, exactly as stored.
+public struct LedgerEntry: Sendable, Equatable {
+    public var seq: Int64
+    public var ledgerID: String
+    public var recordedAt: String
+    public var kind: String
+    public var actor: String
+    public var osUser: String
+    public var host: String
+    public var model: String?
+    public var apiKeyID: String?
+    public var modelID: Int64?
+    public var retrainJobID: String?
+    public var reason: String?
+    public var requestMethod: String?
+    public var requestURL: String?
+    public var httpStatus: Int64?
+    public var responseBody: String?
+    public var outcome: String?
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var durationMs: Int64?
+    public var refSeq: Int64?
+    public var details: String?
+    public var keyID: String
+    public var prevMac: String
+    public var mac: String
+
+    /// The columns of format version 1, in schema order.
+    public static let columns: [String] = [
+        "seq", "ledger_id", "recorded_at", "kind", "actor", "os_user", "host", "model", "api_key_id", "model_id",
+        "retrain_job_id", "reason", "request_method", "request_url", "http_status", "response_body", "outcome",
+        "error_code", "error_message", "duration_ms", "ref_seq", "details", "key_id", "prev_mac", "mac",
+    ]
+
+    /// The row's values by column, in schema order.
+    public var columnValues: [(name: String, value: SQLValue)] {
+        [
+            ("seq", .integer(seq)), ("ledger_id", .text(ledgerID)), ("recorded_at", .text(recordedAt)),
+            ("kind", .text(kind)), ("actor", .text(actor)), ("os_user", .text(osUser)), ("host", .text(host)),
+            ("model", model.sqlValue), ("api_key_id", apiKeyID.sqlValue), ("model_id", modelID.sqlValue),
+            ("retrain_job_id", retrainJobID.sqlValue), ("reason", reason.sqlValue),
+            ("request_method", requestMethod.sqlValue), ("request_url", requestURL.sqlValue),
+            ("http_status", httpStatus.sqlValue), ("response_body", responseBody.sqlValue),
+            ("outcome", outcome.sqlValue), ("error_code", errorCode.sqlValue),
+            ("error_message", errorMessage.sqlValue), ("duration_ms", durationMs.sqlValue),
+            ("ref_seq", refSeq.sqlValue), ("details", details.sqlValue), ("key_id", .text(keyID)),
+            ("prev_mac", .text(prevMac)), ("mac", .text(mac)),
+        ]
+    }
+
+    /// Decodes a row read with `SELECT *` (columns added by later migrations are ignored here).
+    public init(row: [String: SQLValue]) throws {
+        let seq = row["seq"]?.integer
+        func text(_ name: String) throws -> String {
+            guard let v = row[name]?.text else {
+                throw LedgerError.malformedEntry(seq: seq, reason: "column \(name) is not text")
+            }
+            return v
+        }
+        func optionalText(_ name: String) throws -> String? {
+            switch row[name] ?? .null {
+            case .null: return nil
+            case .text(let s): return s
+            default: throw LedgerError.malformedEntry(seq: seq, reason: "column \(name) is not text")
+            }
+        }
+        func optionalInteger(_ name: String) throws -> Int64? {
+            switch row[name] ?? .null {
+            case .null: return nil
+            case .integer(let i): return i
+            default: throw LedgerError.malformedEntry(seq: seq, reason: "column \(name) is not an integer")
+            }
+        }
+        guard let seq else { throw LedgerError.malformedEntry(seq: nil, reason: "column seq is not an integer") }
+        self.seq = seq
+        ledgerID = try text("ledger_id")
+        recordedAt = try text("recorded_at")
+        kind = try text("kind")
+        actor = try text("actor")
+        osUser = try text("os_user")
+        host = try text("host")
+        model = try optionalText("model")
+        apiKeyID = try optionalText("api_key_id")
+        modelID = try optionalInteger("model_id")
+        retrainJobID = try optionalText("retrain_job_id")
+        reason = try optionalText("reason")
+        requestMethod = try optionalText("request_method")
+        requestURL = try optionalText("request_url")
+        httpStatus = try optionalInteger("http_status")
+        responseBody = try optionalText("response_body")
+        outcome = try optionalText("outcome")
+        errorCode = try optionalText("error_code")
+        errorMessage = try optionalText("error_message")
+        durationMs = try optionalInteger("duration_ms")
+        refSeq = try optionalInteger("ref_seq")
+        details = try optionalText("details")
+        keyID = try text("key_id")
+        prevMac = try text("prev_mac")
+        mac = try text("mac")
+    }
+
+    /// `details` parsed as JSON (nil when absent or unparsable).
+    public var detailsObject: [String: JSONValue]? {
+        details.flatMap { try? JSONValue(parsing: $0) }?.objectValue
+    }
+
+    /// The entry as a JSON object: every column, NULL columns as `null`; `details` as a nested object.
+    public var jsonValue: JSONValue {
+        var members: [String: JSONValue] = [:]
+        for (name, value) in columnValues {
+            switch value {
+            case .null: members[name] = .null
+            case .integer(let i): members[name] = .integer(i)
+            case .text(let s): members[name] = .string(s)
+            case .real, .blob: members[name] = .null
+            }
+        }
+        if let details, let parsed = try? JSONValue(parsing: details) { members["details"] = parsed }
+        return .object(members)
+    }
+}
+
+/// The signed payload P of the ledger format.
+public enum SignedPayload {
+    /// P for a row: the RFC 8785 canonical JSON of every column except `mac` whose value is not NULL.
+    /// Integers become JSON integers and text JSON strings; REAL and BLOB values are not allowed by the format
+    /// and are encoded as `null` so that the payload can never match a genuine signature.
+    public static func bytes(of columns: [(name: String, value: SQLValue)]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        var first = true
+        for (name, value) in columns.sorted(by: { CanonicalJSON.precedes($0.name, $1.name) }) where name != "mac" {
+            if case .null = value { continue }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            CanonicalJSON.appendString(name, to: &out)
+            out.append(UInt8(ascii: ":"))
+            switch value {
+            case .integer(let i): CanonicalJSON.appendInteger(i, to: &out)
+            case .text(let s): CanonicalJSON.appendString(s, to: &out)
+            case .null, .real, .blob: out.append(contentsOf: "null".utf8)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}

@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// One 32-byte HMAC key and its public id. Its description never shows the key.
+public struct SigningKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// First 16 hex digits of SHA-256 of the raw key bytes.
+    public let id: String
+    /// The raw key (32 bytes).
+    public let bytes: [UInt8]
+
+    /// Wraps raw key bytes and derives the key id.
+    public init(bytes: [UInt8]) throws {
+        self.bytes = bytes
+        self.id = String(try Digest.sha256Hex(bytes).prefix(16))
+    }
+
+    /// A fresh random key from OpenSSL's CSPRNG.
+    public static func generate() throws -> SigningKey {
+        try SigningKey(bytes: Digest.randomBytes(32))
+    }
+
+    public var description: String { "SigningKey(id: \(id))" }
+    public var debugDescription: String { description }
+}
+
+/// The keys of a key file: the last is active (signs new entries), earlier ones are retired
+/// and kept only to verify older rows.
+public struct KeyRing: Sendable {
+    /// All keys, oldest first.
+    public let keys: [SigningKey]
+    /// Where the keys were read from.
+    public let path: String
+
+    /// The active signing key (the last line of the key file).
+    public var active: SigningKey {
+        // A KeyRing is only ever built with at least one key.
+        keys[keys.count - 1]
+    }
+
+    /// The key with `id`, if present.
+    public func key(id: String) -> SigningKey? { keys.first { $0.id == id } }
+
+    /// Builds a ring; `keys` must not be empty.
+    public init(keys: [SigningKey], path: String) throws {
+        guard !keys.isEmpty else { throw LedgerError.keyFileMalformed(path: path, reason: "it holds no key") }
+        self.keys = keys
+        self.path = path
+    }
+}
+
+/// Reading and creating key files (format: one 64-lowercase-hex line per key, last line active).
+public enum KeyFile {
+    /// Loads `path`, refusing a file that group or others may read or write.
+    public static func load(path: String) throws -> KeyRing {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            if errno == ENOENT { throw LedgerError.keyFileMissing(path: path) }
+            throw LedgerError.io(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw LedgerError.keyFileMalformed(path: path, reason: "it is not a regular file")
+        }
+        let mode = UInt16(st.st_mode & 0o7777)
+        guard mode & 0o077 == 0 else { throw LedgerError.keyFilePermissions(path: path, mode: mode) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LedgerError.io(path: path, reason: "cannot read the key file")
+        }
+        var text = [UInt8](data)
+        defer { Digest.wipe(&text) }
+        return try parse(text, path: path)
+    }
+
+    /// Parses key-file bytes. Errors name the line, never its content.
+    public static func parse(_ text: [UInt8], path: String) throws -> KeyRing {
+        var keys: [SigningKey] = []
+        var lines = text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        for (number, rawLine) in lines.enumerated() {
+            var line = Array(rawLine)
+            if line.last == UInt8(ascii: "\r") { line.removeLast() }
+            guard line.count == 64, var bytes = Hex.decodeLowercase(String(decoding: line, as: UTF8.self)) else {
+                throw LedgerError.keyFileMalformed(path: path, reason: "line \(number + 1) is not 64 lowercase hex digits")
+            }
+            let key = try SigningKey(bytes: bytes)
+            Digest.wipe(&bytes)
+            guard !keys.contains(where: { $0.id == key.id }) else {
+                throw LedgerError.keyFileMalformed(path: path, reason: "line \(number + 1) repeats an earlier key")
+            }
+            keys.append(key)
+        }
+        return try KeyRing(keys: keys, path: path)
+    }
+
+    /// Creates a key file with one fresh key, mode 0600 (its directory 0700 when created).
+    public static func create(path: String) throws -> KeyRing {
+        if FileManager.default.fileExists(atPath: path) { throw LedgerError.keyFileExists(path: path) }
+        try ensureParentDirectory(of: path, mode: 0o700)
+        let key = try SigningKey.generate()
+        try writeNew(path: path, lines: [key])
+        return try KeyRing(keys: [key], path: path)
+    }
+
+    /// Appends a fresh key to an existing key file, making it the active key (rotation).
+    public static func appendNewKey(path: String) throws -> (KeyRing, SigningKey) {
+        let ring = try load(path: path)
+        let key = try SigningKey.generate()
+        let tmp = path + ".rotating"
+        try? FileManager.default.removeItem(atPath: tmp)
+        try writeNew(path: tmp, lines: ring.keys + [key])
+        guard rename(tmp, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp)
+            throw LedgerError.io(path: path, reason: "cannot replace the key file: \(reason)")
+        }
+        return (try KeyRing(keys: ring.keys + [key], path: path), key)
+    }
+
+    private static func writeNew(path: String, lines keys: [SigningKey]) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw LedgerError.io(path: path, reason: "cannot create the key file: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var text = Array(keys.map { Hex.encode($0.bytes) + "\n" }.joined().utf8)
+        defer { Digest.wipe(&text) }
+        let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == text.count, fsync(fd) == 0, fchmod(fd, 0o600) == 0 else {
+            throw LedgerError.io(path: path, reason: "cannot write the key file: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Creates the directory that will hold `path` (and its parents) when missing.
+    public static func ensureParentDirectory(of path: String, mode: Int) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        guard !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) else { return }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
+        } catch {
+            throw LedgerError.io(path: dir, reason: "cannot create the directory: \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,267 @@
+import Foundation
+
+/// A ledger database: creating, opening, appending signed entries and reading them back.
+///
+/// One instance wraps one SQLite connection; use it from one thread at a time.
+/// Concurrent processes are safe: every append runs in `BEGIN IMMEDIATE`, so the
+/// chain stays linear.
+public final class LedgerStore {
+    /// The database file.
+    public let path: String
+    /// The ledger's id (from its first entry).
+    public let ledgerID: String
+    /// The underlying connection (for verification and reports).
+    public let connection: SQLiteConnection
+    private var insertStatement: SQLiteStatement?
+
+    /// The format version this library writes.
+    public static let formatVersion: Int64 = 1
+    /// 64 zeros: `prev_mac` of the first entry.
+    public static let zeroMac = String(repeating: "0", count: 64)
+
+    private init(path: String, connection: SQLiteConnection, ledgerID: String) {
+        self.path = path
+        self.connection = connection
+        self.ledgerID = ledgerID
+    }
+
+    /// Creates a new ledger at `path` and writes its first entry (`ledger.created`).
+    ///
+    /// Refuses to touch an existing file.
+    public static func create(
+        path: String, keyRing: KeyRing, provenance: Provenance, details: [String: JSONValue] = [:]
+    ) throws -> (LedgerStore, LedgerEntry) {
+        do {
+            if FileManager.default.fileExists(atPath: path) { throw LedgerError.ledgerExists(path: path) }
+            try KeyFile.ensureParentDirectory(of: path, mode: 0o700)
+            let connection = try SQLiteConnection(path: path, mode: .create)
+            try connection.execute("PRAGMA journal_mode = WAL", context: "enabling WAL")
+            try Migrator.migrate(connection)
+            let ledgerID = UUID().uuidString.lowercased()
+            let store = LedgerStore(path: path, connection: connection, ledgerID: ledgerID)
+            var draft = EntryDraft(kind: EntryKind.ledgerCreated)
+            var facts = details
+            facts["format_version"] = .integer(formatVersion)
+            draft.details = facts
+            let first = try store.append(draft, keyRing: keyRing, provenance: provenance)
+            return (store, first)
+        } catch {
+            throw LedgerError.wrap(error)
+        }
+    }
+
+    /// Opens an existing ledger. Writers apply pending migrations; readers only check them.
+    public static func open(path: String, writable: Bool) throws -> LedgerStore {
+        do {
+            guard FileManager.default.fileExists(atPath: path) else { throw LedgerError.noLedger(path: path) }
+            let connection: SQLiteConnection
+            do {
+                connection = try SQLiteConnection(path: path, mode: writable ? .readWrite : .readOnly)
+                _ = try connection.scalar("SELECT count(*) FROM sqlite_master")
+            } catch let error as SQLiteError where error.isNotADatabase {
+                throw LedgerError.notALedger(path: path, detail: "not a SQLite database, or a damaged one")
+            }
+            let hasEntries = try connection.scalar(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'entries'"
+            ).integer ?? 0
+            guard hasEntries > 0 else {
+                throw LedgerError.notALedger(path: path, detail: "it has no entries table")
+            }
+            if writable {
+                try Migrator.migrate(connection)
+            } else {
+                _ = try Migrator.pending(in: connection)
+            }
+            guard let ledgerID = try connection.scalar(
+                "SELECT ledger_id FROM entries ORDER BY seq LIMIT 1"
+            ).text else {
+                throw LedgerError.notALedger(path: path, detail: "it holds no entries")
+            }
+            return LedgerStore(path: path, connection: connection, ledgerID: ledgerID)
+        } catch {
+            throw LedgerError.wrap(error)
+        }
+    }
+
+    // MARK: Appending
+
+    /// Appends one signed entry and returns it as stored.
+    ///
+    /// Runs in `BEGIN IMMEDIATE`: reads the tail, checks that it verifies (fail closed: a
+    /// tampered tail is never extended), then inserts the new row linked to it. The entry
+    /// is durable (WAL, `synchronous=FULL`) when this returns.
+    public func append(_ draft: EntryDraft, keyRing: KeyRing, provenance: Provenance) throws -> LedgerEntry {
+        do {
+            return try connection.transaction(context: "appending to the ledger") {
+                let tail = try checkedTail(keyRing: keyRing)
+                let key = keyRing.active
+                var entry = try LedgerEntry(row: [
+                    "seq": .integer((tail?.seq ?? 0) + 1),
+                    "ledger_id": .text(ledgerID),
+                    "recorded_at": .text(Timestamp.now()),
+                    "kind": .text(draft.kind),
+                    "actor": .text(provenance.actor),
+                    "os_user": .text(provenance.osUser),
+                    "host": .text(provenance.host),
+                    "key_id": .text(key.id),
+                    "prev_mac": .text(tail?.mac ?? LedgerStore.zeroMac),
+                    "mac": .text(""),
+                ])
+                entry.model = draft.model
+                entry.apiKeyID = draft.apiKeyID
+                entry.modelID = draft.modelID
+                entry.retrainJobID = draft.retrainJobID
+                entry.reason = draft.reason
+                entry.requestMethod = draft.requestMethod
+                entry.requestURL = draft.requestURL
+                entry.httpStatus = draft.httpStatus
+                entry.responseBody = draft.responseBody
+                entry.outcome = draft.outcome?.rawValue
+                entry.errorCode = draft.errorCode
+                entry.errorMessage = draft.errorMessage
+                entry.durationMs = draft.durationMs
+                entry.refSeq = draft.refSeq
+                entry.details = draft.details.map { CanonicalJSON.string(.object($0)) }
+                entry.mac = try HMACSHA256(key: key.bytes).authenticateHex(SignedPayload.bytes(of: entry.columnValues))
+                try insert(entry)
+                return entry
+            }
+        } catch {
+            throw LedgerError.wrap(error)
+        }
+    }
+
+    private func insert(_ entry: LedgerEntry) throws {
+        if insertStatement == nil {
+            let names = LedgerEntry.columns.joined(separator: ", ")
+            let params = (1...LedgerEntry.columns.count).map { "?\($0)" }.joined(separator: ", ")
+            insertStatement = try connection.prepare("INSERT INTO entries (\(names)) VALUES (\(params))")
+        }
+        try insertStatement?.run(entry.columnValues.map(\.value), context: "appending to the ledger")
+    }
+
+    /// The newest entry, after checking it is signed by a known key, its mac recomputes and it
+    /// links to its predecessor. Throws `tailDoesNotVerify` otherwise.
+    private func checkedTail(keyRing: KeyRing) throws -> (seq: Int64, mac: String)? {
+        let rows = try connection.rows("SELECT * FROM entries ORDER BY seq DESC LIMIT 2", context: "reading the ledger's tail")
+        guard let last = rows.first else { return nil }
+        guard let seq = last["seq"]?.integer, let mac = last["mac"]?.text, let keyID = last["key_id"]?.text else {
+            throw LedgerError.tailDoesNotVerify(seq: last["seq"]?.integer ?? 0, reason: "its seq, mac or key_id is malformed")
+        }
+        guard last["ledger_id"]?.text == ledgerID else {
+            throw LedgerError.tailDoesNotVerify(seq: seq, reason: "its ledger_id differs from the ledger's")
+        }
+        guard let key = keyRing.key(id: keyID) else {
+            throw LedgerError.unknownSigningKey(keyID: keyID, keyFile: keyRing.path)
+        }
+        let payload = SignedPayload.bytes(of: last.map { (name: $0.key, value: $0.value) })
+        guard try HMACSHA256(key: key.bytes).authenticateHex(payload) == mac else {
+            throw LedgerError.tailDoesNotVerify(seq: seq, reason: "its mac does not recompute with key \(keyID)")
+        }
+        let expectedPrev: String
+        if rows.count > 1 {
+            guard rows[1]["seq"]?.integer == seq - 1, let prevMac = rows[1]["mac"]?.text else {
+                throw LedgerError.tailDoesNotVerify(seq: seq, reason: "the entry before it is missing")
+            }
+            expectedPrev = prevMac
+        } else {
+            guard seq == 1 else { throw LedgerError.tailDoesNotVerify(seq: seq, reason: "the entries before it are missing") }
+            expectedPrev = LedgerStore.zeroMac
+        }
+        guard last["prev_mac"]?.text == expectedPrev else {
+            throw LedgerError.tailDoesNotVerify(seq: seq, reason: "its prev_mac does not link to the entry before it")
+        }
+        return (seq, mac)
+    }
+
+    // MARK: Reading
+
+    /// The entry with `seq`, if any.
+    public func entry(seq: Int64) throws -> LedgerEntry? {
+        do {
+            return try connection.rows("SELECT * FROM entries WHERE seq = ?1", [.integer(seq)]).first.map(LedgerEntry.init(row:))
+        } catch {
+            throw LedgerError.wrap(error)
+        }
+    }
+
+    /// The newest entry.
+    public func head() throws -> LedgerEntry? {
+        do {
+            return try connection.rows("SELECT * FROM entries ORDER BY seq DESC LIMIT 1").first.map(LedgerEntry.init(row:))
+        } catch {
+            throw LedgerError.wrap(error)
+        }
+    }
+
+    /// Calls `body` for each entry matching `filter`, in ascending seq order, streaming from the database.
+    public func forEachEntry(matching filter: EntryFilter, _ body: (LedgerEntry) throws -> Void) throws {
+        do {
+            var conditions: [String] = []
+            var arguments: [SQLValue] = []
+            func add(_ sql: String, _ value: SQLValue) {
+                arguments.append(value)
+                conditions.append(sql.replacingOccurrences(of: "?", with: "?\(arguments.count)"))
+            }
+            if let kind = filter.kind { add("kind = ?", .text(kind)) }
+            if let model = filter.model { add("model = ?", .text(model)) }
+            if let actor = filter.actor { add("actor = ?", .text(actor)) }
+            if let job = filter.retrainJobID { add("retrain_job_id = ?", .text(job)) }
+            if let outcome = filter.outcome { add("outcome = ?", .text(outcome)) }
+            if let since = filter.since { add("recorded_at >= ?", .text(since)) }
+            if let until = filter.until { add("recorded_at <= ?", .text(until)) }
+            if let from = filter.fromSeq { add("seq >= ?", .integer(from)) }
+            if let to = filter.toSeq { add("seq <= ?", .integer(to)) }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            var sql = "SELECT * FROM entries \(whereClause) ORDER BY seq"
+            if let limit = filter.lastN {
+                // The newest N, returned oldest first.
+                sql = "SELECT * FROM (SELECT * FROM entries \(whereClause) ORDER BY seq DESC LIMIT \(max(0, limit))) ORDER BY seq"
+            }
+            let statement = try connection.prepare(sql)
+            try statement.bind(arguments)
+            while try statement.step() {
+                try body(try LedgerEntry(row: statement.row()))
+            }
+        } catch {
+            throw LedgerError.wrap(error)
+        }
+    }
+
+    /// `switch.requested` entries with no `switch.completed` or `switch.resolved` that refers to them.
+    public func unresolvedSwitches() throws -> [LedgerEntry] {
+        do {
+            return try connection.rows(
+                """
+                SELECT * FROM entries r
+                WHERE r.kind = 'switch.requested'
+                  AND NOT EXISTS (SELECT 1 FROM entries c WHERE c.ref_seq = r.seq
+                                  AND c.kind IN ('switch.completed', 'switch.resolved'))
+                ORDER BY r.seq
+                """
+            ).map(LedgerEntry.init(row:))
+        } catch {
+            throw LedgerError.wrap(error)
+        }
+    }
+}
+
+/// Which entries to list.
+public struct EntryFilter: Sendable, Equatable {
+    public var kind: String?
+    public var model: String?
+    public var actor: String?
+    public var retrainJobID: String?
+    public var outcome: String?
+    /// Inclusive lower bound on `recorded_at` (RFC 3339 text, compared as text: both sides are UTC with `Z`).
+    public var since: String?
+    /// Inclusive upper bound on `recorded_at`.
+    public var until: String?
+    public var fromSeq: Int64?
+    public var toSeq: Int64?
+    /// Only the newest N matching entries (still returned oldest first).
+    public var lastN: Int?
+
+    /// Everything.
+    public init() {}
+}

@@ -1,0 +1,159 @@
+import Foundation
+
+/// Streams a ledger's rows once, in seq order and constant memory, and checks the
+/// format's rules: seq 1..n without gaps, one ledger_id, each `prev_mac` links to the
+/// previous `mac`, each `mac` recomputes with the key its `key_id` names, and no row is
+/// signed with a key retired before it.
+///
+/// Every broken row is reported, not only the first.
+public struct Verifier {
+    /// The keys to verify with (all of a key file's lines, retired ones included).
+    public var keyRing: KeyRing
+    /// Keep at most this many findings in the report (the count stays exact).
+    public var findingLimit: Int
+    /// Called every `progressInterval` rows with the number scanned so far.
+    public var progress: ((Int64) -> Void)?
+    public var progressInterval: Int64 = 100_000
+
+    /// A verifier for `keyRing`.
+    public init(keyRing: KeyRing, findingLimit: Int = 1000, progress: ((Int64) -> Void)? = nil) {
+        self.keyRing = keyRing
+        self.findingLimit = findingLimit
+        self.progress = progress
+    }
+
+    /// Verifies the ledger behind `store` inside one read transaction (a consistent snapshot
+    /// even while other processes append).
+    public func verify(_ store: LedgerStore) throws -> VerificationReport {
+        do {
+            return try store.connection.transaction(immediate: false, context: "verifying the ledger") {
+                try scan(store.connection)
+            }
+        } catch {
+            throw LedgerError.wrap(error)
+        }
+    }
+
+    private func scan(_ connection: SQLiteConnection) throws -> VerificationReport {
+        let started = Date()
+        var report = VerificationReport()
+        var scanner = try RowScanner(connection: connection)
+        var state = ChainState(keyRing: keyRing)
+
+        func add(_ seq: Int64, _ kind: FindingKind, _ message: String) {
+            report.findingCount += 1
+            if report.findings.count < findingLimit { report.findings.append(Finding(seq: seq, kind: kind, message: message)) }
+        }
+
+        while try scanner.next() {
+            let seq = scanner.seq
+            report.entries += 1
+            if report.entries == 1 {
+                state.ledgerID = scanner.copyText(scanner.ledgerIDIndex)
+                report.ledgerID = String(decoding: state.ledgerID, as: UTF8.self)
+                report.firstRecordedAt = scanner.string(scanner.recordedAtIndex)
+                if seq != 1 { add(seq, .gap, "the first entry has seq \(seq): entries 1…\(seq - 1) are missing") }
+            } else if seq != state.previousSeq + 1 {
+                add(seq, .gap, "seq jumps from \(state.previousSeq) to \(seq): \(seq > state.previousSeq + 1 ? "entries \(state.previousSeq + 1)…\(seq - 1) are missing" : "seq runs backwards")")
+            }
+            if !scanner.seqIsInteger { add(seq, .malformedValue, "seq is not an integer") }
+            if let bad = scanner.nonTextOrIntegerColumn {
+                add(seq, .malformedValue, "column \(bad) holds a REAL or BLOB value, which the format does not allow")
+            }
+            if !scanner.textEquals(scanner.ledgerIDIndex, state.ledgerID) {
+                add(seq, .foreignLedgerID, "ledger_id \(scanner.string(scanner.ledgerIDIndex) ?? "NULL") is not this ledger's (\(report.ledgerID ?? ""))")
+            }
+            if !scanner.textEquals(scanner.prevMacIndex, state.previousMac) {
+                add(seq, .brokenLink, report.entries == 1
+                    ? "prev_mac of the first entry is not 64 zeros"
+                    : "prev_mac does not match the mac of the entry before it (seq \(state.previousSeq))")
+            }
+            // Which key signed this row; rows almost always repeat the previous row's key.
+            if !scanner.textEquals(scanner.keyIDIndex, state.currentKeyID) {
+                state.switchKey(to: scanner.copyText(scanner.keyIDIndex))
+            }
+            let keyName = String(decoding: state.currentKeyID, as: UTF8.self)
+            if let signer = state.currentSigner {
+                state.keyRows[state.currentKeyIndex, default: 0] += 1
+                if !(try scanner.macMatches(signer)) {
+                    add(seq, .macMismatch, "mac does not recompute with key \(keyName): the entry was altered")
+                } else if state.retiredAt[keyName].map({ $0 < seq }) == true {
+                    add(seq, .retiredKey, "signed with key \(keyName), which was retired at seq \(state.retiredAt[keyName] ?? 0)")
+                }
+            } else {
+                add(seq, .unknownKeyID, "key_id \(keyName) is not in the key file \(keyRing.path)")
+            }
+            // Lifecycle facts: unresolved switches and key rotations.
+            switch scanner.kindCode {
+            case .switchRequested: state.unresolved.insert(seq)
+            case .switchCompleted, .switchResolved:
+                if let ref = scanner.refSeq { state.unresolved.remove(ref) }
+            case .keyRotated:
+                if let details = scanner.string(scanner.detailsIndex),
+                    let newKey = (try? JSONValue(parsing: details))?["new_key_id"]?.stringValue
+                {
+                    // From the next row on, the old key may no longer sign.
+                    state.retiredAt[keyName] = seq
+                    state.retiredAt[newKey] = nil
+                }
+            case .other: break
+            }
+            state.previousSeq = seq
+            scanner.copyMac(into: &state.previousMac)
+            if report.entries % progressInterval == 0 { progress?(report.entries) }
+        }
+        if report.entries > 0 {
+            report.headSeq = state.previousSeq
+            report.headMac = String(decoding: state.previousMac, as: UTF8.self)
+            report.lastRecordedAt = try connection.scalar("SELECT recorded_at FROM entries ORDER BY seq DESC LIMIT 1").text
+        }
+        report.keyUsage = state.keyOrder.map { (keyID: $0.id, rows: state.keyRows[$0.index] ?? 0) }
+        report.unresolvedSwitches = state.unresolved.sorted()
+        let triggers = try connection.scalar(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('entries_no_update', 'entries_no_delete')"
+        ).integer ?? 0
+        if triggers < 2 {
+            report.warnings.append("the append-only triggers on entries are missing: someone changed the schema")
+        }
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+}
+
+/// The verifier's running state between rows.
+private struct ChainState {
+    let keyRing: KeyRing
+    var signers: [String: (index: Int, hmac: HMACSHA256)] = [:]
+    var ledgerID: [UInt8] = []
+    var previousSeq: Int64 = 0
+    var previousMac: [UInt8] = Array(LedgerStore.zeroMac.utf8)
+    var currentKeyID: [UInt8] = []
+    var currentSigner: HMACSHA256?
+    var currentKeyIndex = -1
+    var keyRows: [Int: Int64] = [:]
+    var keyOrder: [(id: String, index: Int)] = []
+    var retiredAt: [String: Int64] = [:]
+    var unresolved = Set<Int64>()
+
+    init(keyRing: KeyRing) { self.keyRing = keyRing }
+
+    mutating func switchKey(to id: [UInt8]) {
+        currentKeyID = id
+        let name = String(decoding: id, as: UTF8.self)
+        if let known = signers[name] {
+            currentSigner = known.hmac
+            currentKeyIndex = known.index
+            return
+        }
+        guard let key = keyRing.key(id: name), let hmac = try? HMACSHA256(key: key.bytes) else {
+            currentSigner = nil
+            currentKeyIndex = -1
+            return
+        }
+        let index = keyOrder.count
+        keyOrder.append((name, index))
+        signers[name] = (index, hmac)
+        currentSigner = hmac
+        currentKeyIndex = index
+    }
+}
