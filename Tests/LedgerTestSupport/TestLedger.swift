@@ -29,10 +29,11 @@ public final class TestLedger: @unchecked Sendable {
     /// Appends `count` varied entries (every kind and most columns) through the library.
     public func appendSample(count: Int) throws {
         let store = try open()
-        try store.connection.transaction {
-            for i in 0..<count {
-                _ = try store.append(Self.sampleDraft(i), keyRing: keyRing, provenance: provenance)
-            }
+        var i = 0
+        while i < count {
+            let batch = (i..<min(count, i + 10_000)).map(Self.sampleDraft)
+            _ = try store.append(contentsOf: batch, keyRing: keyRing, provenance: provenance)
+            i += batch.count
         }
     }
 

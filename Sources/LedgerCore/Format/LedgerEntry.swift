@@ -95,6 +95,38 @@ public struct LedgerEntry: Sendable, Equatable {
         ]
     }
 
+    /// A new, unsigned entry (empty `mac`) from a draft and the writer's facts.
+    init(
+        draft: EntryDraft, seq: Int64, ledgerID: String, recordedAt: String, provenance: Provenance,
+        keyID: String, prevMac: String
+    ) {
+        self.seq = seq
+        self.ledgerID = ledgerID
+        self.recordedAt = recordedAt
+        kind = draft.kind
+        actor = provenance.actor
+        osUser = provenance.osUser
+        host = provenance.host
+        model = draft.model
+        apiKeyID = draft.apiKeyID
+        modelID = draft.modelID
+        retrainJobID = draft.retrainJobID
+        reason = draft.reason
+        requestMethod = draft.requestMethod
+        requestURL = draft.requestURL
+        httpStatus = draft.httpStatus
+        responseBody = draft.responseBody
+        outcome = draft.outcome?.rawValue
+        errorCode = draft.errorCode
+        errorMessage = draft.errorMessage
+        durationMs = draft.durationMs
+        refSeq = draft.refSeq
+        details = draft.details.map { CanonicalJSON.string(.object($0)) }
+        self.keyID = keyID
+        self.prevMac = prevMac
+        mac = ""
+    }
+
     /// Decodes a row read with `SELECT *` (columns added by later migrations are ignored here).
     public init(row: [String: SQLValue]) throws {
         let seq = row["seq"]?.integer

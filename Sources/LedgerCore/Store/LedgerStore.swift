@@ -91,40 +91,31 @@ public final class LedgerStore {
     /// tampered tail is never extended), then inserts the new row linked to it. The entry
     /// is durable (WAL, `synchronous=FULL`) when this returns.
     public func append(_ draft: EntryDraft, keyRing: KeyRing, provenance: Provenance) throws -> LedgerEntry {
+        // One draft in, one entry out.
+        try append(contentsOf: [draft], keyRing: keyRing, provenance: provenance)[0]
+    }
+
+    /// Appends several entries in one transaction (one tail check, one commit): the same code
+    /// path as single appends, for bulk writers and benchmarks.
+    public func append(contentsOf drafts: [EntryDraft], keyRing: KeyRing, provenance: Provenance) throws -> [LedgerEntry] {
+        guard !drafts.isEmpty else { return [] }
         do {
             return try connection.transaction(context: "appending to the ledger") {
-                let tail = try checkedTail(keyRing: keyRing)
+                var tail = try checkedTail(keyRing: keyRing)
                 let key = keyRing.active
-                var entry = try LedgerEntry(row: [
-                    "seq": .integer((tail?.seq ?? 0) + 1),
-                    "ledger_id": .text(ledgerID),
-                    "recorded_at": .text(Timestamp.now()),
-                    "kind": .text(draft.kind),
-                    "actor": .text(provenance.actor),
-                    "os_user": .text(provenance.osUser),
-                    "host": .text(provenance.host),
-                    "key_id": .text(key.id),
-                    "prev_mac": .text(tail?.mac ?? LedgerStore.zeroMac),
-                    "mac": .text(""),
-                ])
-                entry.model = draft.model
-                entry.apiKeyID = draft.apiKeyID
-                entry.modelID = draft.modelID
-                entry.retrainJobID = draft.retrainJobID
-                entry.reason = draft.reason
-                entry.requestMethod = draft.requestMethod
-                entry.requestURL = draft.requestURL
-                entry.httpStatus = draft.httpStatus
-                entry.responseBody = draft.responseBody
-                entry.outcome = draft.outcome?.rawValue
-                entry.errorCode = draft.errorCode
-                entry.errorMessage = draft.errorMessage
-                entry.durationMs = draft.durationMs
-                entry.refSeq = draft.refSeq
-                entry.details = draft.details.map { CanonicalJSON.string(.object($0)) }
-                entry.mac = try HMACSHA256(key: key.bytes).authenticateHex(SignedPayload.bytes(of: entry.columnValues))
-                try insert(entry)
-                return entry
+                let hmac = try HMACSHA256(key: key.bytes)
+                var written: [LedgerEntry] = []
+                written.reserveCapacity(drafts.count)
+                for draft in drafts {
+                    var entry = LedgerEntry(
+                        draft: draft, seq: (tail?.seq ?? 0) + 1, ledgerID: ledgerID, recordedAt: Timestamp.now(),
+                        provenance: provenance, keyID: key.id, prevMac: tail?.mac ?? LedgerStore.zeroMac)
+                    entry.mac = try hmac.authenticateHex(SignedPayload.bytes(of: entry.columnValues))
+                    try insert(entry)
+                    tail = (entry.seq, entry.mac)
+                    written.append(entry)
+                }
+                return written
             }
         } catch {
             throw LedgerError.wrap(error)
