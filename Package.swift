@@ -77,6 +77,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Benchmarks (release build): `make bench`.
+        .executableTarget(name: "ledger-bench", dependencies: ["LedgerCore"], swiftSettings: strict),
         // Shared by the test targets: temporary ledgers, keys, running the built binaries.
         .target(
             name: "LedgerTestSupport",

@@ -57,6 +57,36 @@ int mlc_sha256(const uint8_t *data, size_t data_len, uint8_t out[32]) {
     return out_len == 32;
 }
 
+struct mlc_sha256_ctx {
+    EVP_MD_CTX *md;
+};
+
+mlc_sha256_ctx *mlc_sha256_new(void) {
+    mlc_sha256_ctx *c = calloc(1, sizeof(*c));
+    if (c == NULL) return NULL;
+    c->md = EVP_MD_CTX_new();
+    if (c->md == NULL || EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(c->md);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int mlc_sha256_update(mlc_sha256_ctx *c, const uint8_t *data, size_t data_len) {
+    if (c == NULL) return 0;
+    return data_len == 0 || EVP_DigestUpdate(c->md, data, data_len) == 1;
+}
+
+int mlc_sha256_finish(mlc_sha256_ctx *c, uint8_t out[32]) {
+    if (c == NULL) return 0;
+    unsigned int out_len = 0;
+    int ok = EVP_DigestFinal_ex(c->md, out, &out_len) == 1 && out_len == 32;
+    EVP_MD_CTX_free(c->md);
+    free(c);
+    return ok;
+}
+
 int mlc_random_bytes(uint8_t *out, size_t len) {
     if (len > 0x7fffffff) return 0;
     return RAND_bytes(out, (int)len) == 1;

@@ -26,6 +26,14 @@ void mlc_hmac_free(mlc_hmac *ctx);
 /// SHA-256 of `data` into `out` (32 bytes). Returns 1 on success, 0 on failure.
 int mlc_sha256(const uint8_t *data, size_t data_len, uint8_t out[32]);
 
+/// Streaming SHA-256 (for files). Returns NULL on failure.
+typedef struct mlc_sha256_ctx mlc_sha256_ctx;
+mlc_sha256_ctx *mlc_sha256_new(void);
+/// Adds bytes. Returns 1 on success.
+int mlc_sha256_update(mlc_sha256_ctx *ctx, const uint8_t *data, size_t data_len);
+/// Writes the digest (32 bytes) and frees the context. Returns 1 on success.
+int mlc_sha256_finish(mlc_sha256_ctx *ctx, uint8_t out[32]);
+
 /// Fills `out` with `len` bytes from OpenSSL's CSPRNG. Returns 1 on success, 0 on failure.
 int mlc_random_bytes(uint8_t *out, size_t len);
 

@@ -122,6 +122,18 @@ public final class LedgerStore {
         }
     }
 
+    /// Checks, before anything is sent to the service, that this ledger may be written with
+    /// `keyRing`: the tail verifies and is signed by a key in the ring. Throws what `append` would.
+    public func checkWritable(keyRing: KeyRing) throws {
+        do {
+            _ = try connection.transaction(immediate: false, context: "checking the ledger's tail") {
+                try checkedTail(keyRing: keyRing)
+            }
+        } catch {
+            throw LedgerError.wrap(error)
+        }
+    }
+
     private func insert(_ entry: LedgerEntry) throws {
         if insertStatement == nil {
             let names = LedgerEntry.columns.joined(separator: ", ")

@@ -72,16 +72,15 @@ public struct Verifier {
             if !scanner.textEquals(scanner.keyIDIndex, state.currentKeyID) {
                 state.switchKey(to: scanner.copyText(scanner.keyIDIndex))
             }
-            let keyName = String(decoding: state.currentKeyID, as: UTF8.self)
             if let signer = state.currentSigner {
-                state.keyRows[state.currentKeyIndex, default: 0] += 1
+                state.keyRows[state.currentKeyIndex] += 1
                 if !(try scanner.macMatches(signer)) {
-                    add(seq, .macMismatch, "mac does not recompute with key \(keyName): the entry was altered")
-                } else if state.retiredAt[keyName].map({ $0 < seq }) == true {
-                    add(seq, .retiredKey, "signed with key \(keyName), which was retired at seq \(state.retiredAt[keyName] ?? 0)")
+                    add(seq, .macMismatch, "mac does not recompute with key \(state.currentKeyName): the entry was altered")
+                } else if let retired = state.currentKeyRetiredAt, retired < seq {
+                    add(seq, .retiredKey, "signed with key \(state.currentKeyName), which was retired at seq \(retired)")
                 }
             } else {
-                add(seq, .unknownKeyID, "key_id \(keyName) is not in the key file \(keyRing.path)")
+                add(seq, .unknownKeyID, "key_id \(state.currentKeyName) is not in the key file \(keyRing.path)")
             }
             // Lifecycle facts: unresolved switches and key rotations.
             switch scanner.kindCode {
@@ -93,8 +92,7 @@ public struct Verifier {
                     let newKey = (try? JSONValue(parsing: details))?["new_key_id"]?.stringValue
                 {
                     // From the next row on, the old key may no longer sign.
-                    state.retiredAt[keyName] = seq
-                    state.retiredAt[newKey] = nil
+                    state.retire(state.currentKeyName, at: seq, successor: newKey)
                 }
             case .other: break
             }
@@ -107,7 +105,7 @@ public struct Verifier {
             report.headMac = String(decoding: state.previousMac, as: UTF8.self)
             report.lastRecordedAt = try connection.scalar("SELECT recorded_at FROM entries ORDER BY seq DESC LIMIT 1").text
         }
-        report.keyUsage = state.keyOrder.map { (keyID: $0.id, rows: state.keyRows[$0.index] ?? 0) }
+        report.keyUsage = state.keyOrder.map { (keyID: $0.id, rows: state.keyRows[$0.index]) }
         report.unresolvedSwitches = state.unresolved.sorted()
         let triggers = try connection.scalar(
             "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('entries_no_update', 'entries_no_delete')"
@@ -128,9 +126,11 @@ private struct ChainState {
     var previousSeq: Int64 = 0
     var previousMac: [UInt8] = Array(LedgerStore.zeroMac.utf8)
     var currentKeyID: [UInt8] = []
+    var currentKeyName = ""
     var currentSigner: HMACSHA256?
     var currentKeyIndex = -1
-    var keyRows: [Int: Int64] = [:]
+    var currentKeyRetiredAt: Int64?
+    var keyRows: [Int64] = []
     var keyOrder: [(id: String, index: Int)] = []
     var retiredAt: [String: Int64] = [:]
     var unresolved = Set<Int64>()
@@ -139,21 +139,30 @@ private struct ChainState {
 
     mutating func switchKey(to id: [UInt8]) {
         currentKeyID = id
-        let name = String(decoding: id, as: UTF8.self)
-        if let known = signers[name] {
+        currentKeyName = String(decoding: id, as: UTF8.self)
+        currentKeyRetiredAt = retiredAt[currentKeyName]
+        if let known = signers[currentKeyName] {
             currentSigner = known.hmac
             currentKeyIndex = known.index
             return
         }
-        guard let key = keyRing.key(id: name), let hmac = try? HMACSHA256(key: key.bytes) else {
+        guard let key = keyRing.key(id: currentKeyName), let hmac = try? HMACSHA256(key: key.bytes) else {
             currentSigner = nil
             currentKeyIndex = -1
             return
         }
         let index = keyOrder.count
-        keyOrder.append((name, index))
-        signers[name] = (index, hmac)
+        keyOrder.append((currentKeyName, index))
+        keyRows.append(0)
+        signers[currentKeyName] = (index, hmac)
         currentSigner = hmac
         currentKeyIndex = index
+    }
+
+    /// `key` signs nothing after `seq`; `successor` takes over.
+    mutating func retire(_ key: String, at seq: Int64, successor: String) {
+        retiredAt[key] = seq
+        retiredAt[successor] = nil
+        if key == currentKeyName { currentKeyRetiredAt = seq }
     }
 }

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+
+extension Ledger {
+    /// `ledger resolve SEQ`: records what an operator found out about an unresolved switch.
+    struct Resolve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the outcome of an unresolved switch (the original entries stay untouched).",
+            discussion: """
+                When `ledger switch` was killed after recording switch.requested, the outcome is
+                unknown. Find out (e.g. with `ledger retrain status` or the service's console),
+                then record it: a new signed switch.resolved entry that refers to the request.
+
+                Exit status: 0 recorded, 64 SEQ is not an unresolved switch.requested (or other
+                usage error), 6 ledger tail does not verify, 74 ledger error, 78 key error.
+
+                Example:
+                  ledger resolve 41 --outcome succeeded --reason "INC-77: service console shows job live"
+                """)
+
+        @Argument(help: ArgumentHelp("The seq of the unresolved switch.requested.", valueName: "seq")) var seq: Int64
+        @Option(help: "What happened: succeeded, rejected or failed.") var outcome: OutcomeArgument
+        @Option(help: ArgumentHelp("How you found out, e.g. an incident reference.", valueName: "text")) var reason: String
+        @OptionGroup var who: ActorOptions
+        @OptionGroup var options: LedgerOptions
+
+        func validate() throws {
+            if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason must not be empty") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let ring = try options.loadKeys()
+                let store = try LedgerStore.open(path: options.databasePath, writable: true)
+                guard let request = try store.unresolvedSwitches().first(where: { $0.seq == seq }) else {
+                    throw CLIError(message: "seq \(seq) is not an unresolved switch.requested; `ledger log --kind switch.requested` lists them.", exitCode: .usage)
+                }
+                var draft = EntryDraft(kind: EntryKind.switchResolved)
+                draft.refSeq = request.seq
+                draft.model = request.model
+                draft.retrainJobID = request.retrainJobID
+                draft.apiKeyID = request.apiKeyID
+                draft.outcome = outcome.value
+                draft.reason = reason
+                let entry = try store.append(draft, keyRing: ring, provenance: who.provenance)
+                Console.out("resolved switch seq \(request.seq) (\(request.model ?? "?") → \(request.retrainJobID ?? "?")) as \(outcome.value.rawValue); ledger seq \(entry.seq)")
+            }
+        }
+    }
+}
+
+/// `--outcome` values.
+struct OutcomeArgument: ExpressibleByArgument {
+    let value: Outcome
+    init?(argument: String) {
+        guard let value = Outcome(rawValue: argument) else { return nil }
+        self.value = value
+    }
+    static var allValueStrings: [String] { Outcome.allCases.map(\.rawValue) }
+}

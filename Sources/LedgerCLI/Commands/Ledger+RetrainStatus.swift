@@ -1,0 +1,126 @@
+import ArgumentParser
+import EPAClient
+import Foundation
+import LedgerCore
+
+extension Ledger.Retrain {
+    /// `ledger retrain status JOB`: checks (and optionally waits for) a retrain job.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a retrain job's status (recorded as job.checked); --wait polls until it ends.",
+            discussion: """
+                Records a job.checked entry with the status and model_id. With --wait, polls with
+                backoff (from --interval, ×1.5 per check, at most 30 s apart), shows a progress
+                line on a terminal, and records a job.checked whenever the status changes and at
+                the end.
+
+                Exit status: 0 checked (with --wait: the job finished), 3 rejected by the service,
+                4 service failed or unreachable, 5 (--wait) the job ended in another status or was
+                still running at --wait-timeout, 6 ledger tail does not verify, 64 usage,
+                74 ledger error, 78 configuration or key error.
+
+                Example:
+                  ledger retrain status churn-2026-11-a --model churn --wait --wait-timeout 1800
+                """)
+
+        @Argument(help: ArgumentHelp("The retrain job.", valueName: "retrain-job-id")) var retrainJobID: String
+        @Option(help: ArgumentHelp("Your name for the model.", valueName: "name")) var model: String
+        @Flag(help: "Poll until the job is no longer running.") var wait = false
+        @Option(help: ArgumentHelp("Seconds before the second check (with --wait).", valueName: "seconds")) var interval: Double = 2
+        @Option(name: .customLong("wait-timeout"), help: ArgumentHelp("Give up waiting after this many seconds.", valueName: "seconds"))
+        var waitTimeout: Double = 3600
+        @OptionGroup var who: ActorOptions
+        @OptionGroup var service: ServiceOptions
+        @OptionGroup var options: LedgerOptions
+        @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
+
+        func validate() throws {
+            try validateJobID(retrainJobID)
+            if model.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--model must not be empty") }
+            guard interval > 0, interval <= 600 else { throw ValidationError("--interval must be between 0 and 600 seconds") }
+            guard waitTimeout > 0 else { throw ValidationError("--wait-timeout must be positive") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let apiKey = try service.apiKey()
+                let ring = try options.loadKeys()
+                let store = try LedgerStore.open(path: options.databasePath, writable: true)
+                try store.checkWritable(keyRing: ring)
+                let client = try service.makeClient()
+                let exit: LedgerExitCode
+                do {
+                    exit = try await poll(client: client, apiKey: apiKey, store: store, ring: ring)
+                    try? await client.shutdown()
+                } catch {
+                    try? await client.shutdown()
+                    throw error
+                }
+                if exit != .ok { throw ExitCode(exit.rawValue) }
+            }
+        }
+
+        private func poll(client: EPAClient, apiKey: String, store: LedgerStore, ring: KeyRing) async throws -> LedgerExitCode {
+            let started = Date()
+            var delay = interval
+            var checks = 0
+            var lastRecorded: String?
+            while true {
+                checks += 1
+                let call = try await client.status(retrainJobID: retrainJobID, apiKey: apiKey)
+                let status = call.response?.status
+                let finalCheck = !wait || !call.succeeded || status != "running"
+                    || Date().timeIntervalSince(started) + delay > waitTimeout
+                if finalCheck || status != lastRecorded {
+                    var draft = EntryDraft(kind: EntryKind.jobChecked)
+                    draft.model = model
+                    draft.retrainJobID = retrainJobID
+                    draft.apiKeyID = EPAClient.apiKeyID(apiKey)
+                    draft.record(call)
+                    if let response = call.response {
+                        draft.modelID = response.modelID
+                        var details: [String: JSONValue] = ["status": .string(response.status), "checks": .integer(Int64(checks))]
+                        if let message = response.message { details["message"] = .string(message) }
+                        if let download = response.downloadURL { details["download_url_present"] = .bool(!download.isEmpty) }
+                        draft.details = details
+                    }
+                    let entry = try store.append(draft, keyRing: ring, provenance: who.provenance)
+                    lastRecorded = status
+                    if finalCheck {
+                        Console.endProgress()
+                        report(call, seq: entry.seq, checks: checks, elapsed: Date().timeIntervalSince(started))
+                        guard call.succeeded else { return LedgerExitCode(failed: call.outcome) }
+                        if wait && status != "finished" { return .preflightRefused }
+                        return .ok
+                    }
+                }
+                Console.progress("waiting for \(retrainJobID): \(status ?? "?") (check \(checks), \(Int(Date().timeIntervalSince(started))) s)")
+                try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+                delay = min(delay * 1.5, 30)
+            }
+        }
+
+        private func report(_ call: EPACall<StatusResponse>, seq: Int64, checks: Int, elapsed: Double) {
+            switch format {
+            case .json:
+                var object: [String: JSONValue] = [
+                    "retrain_job_id": .string(retrainJobID), "model": .string(model), "seq": .integer(seq),
+                    "outcome": .string(call.outcome.rawValue), "checks": .integer(Int64(checks)),
+                ]
+                object["status"] = call.response.map { .string($0.status) } ?? .null
+                object["model_id"] = call.response?.modelID.map { .integer($0) } ?? .null
+                object["http_status"] = call.httpStatus.map { .integer(Int64($0)) } ?? .null
+                object["error_message"] = call.error.map { .string($0.localizedDescription) } ?? .null
+                Console.out(JSONValue.object(object).prettyPrinted())
+            case .text:
+                if let response = call.response {
+                    let modelID = response.modelID.map { ", model_id \($0)" } ?? ""
+                    Console.out("\(retrainJobID): \(response.status)\(modelID) after \(checks) check(s), \(Int(elapsed)) s; ledger seq \(seq)")
+                } else {
+                    Console.out(Console.styled("status check \(call.outcome.rawValue)", .red) + " for \(retrainJobID); ledger seq \(seq)")
+                    if let error = call.error { Console.note("  \(error.localizedDescription)") }
+                }
+            }
+        }
+    }
+}

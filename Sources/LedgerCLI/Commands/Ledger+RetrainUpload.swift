@@ -1,0 +1,98 @@
+import ArgumentParser
+import EPAClient
+import Foundation
+import LedgerCore
+
+extension Ledger.Retrain {
+    /// `ledger retrain upload FILE`: gets an upload URL, uploads the file, records the lineage.
+    struct Upload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Upload training data for a model; records the file's name, size, SHA-256 and the new retrain_job_id.",
+            discussion: """
+                Calls GET /retrain_jobs/upload_url?filename=NAME, then PUTs the file to the
+                returned upload URL (retraining starts when the upload completes). One job.uploaded
+                entry records the outcome, the issued retrain_job_id and the data's lineage:
+                {"file_name", "file_sha256", "file_size", "upload_http_status", "upload_url_host"}.
+                The presigned upload URL itself is never stored.
+
+                Exit status: 0 uploaded, 3 rejected by the service, 4 service failed or unreachable,
+                6 ledger tail does not verify, 64 usage, 74 ledger error, 78 configuration or key error.
+
+                Example:
+                  ledger retrain upload data/churn-2026-11.csv --model churn --reason CHG-1234
+                """)
+
+        @Argument(help: ArgumentHelp("The training data file.", valueName: "file")) var file: String
+        @OptionGroup var modelReason: ModelReasonOptions
+        @OptionGroup var who: ActorOptions
+        @OptionGroup var service: ServiceOptions
+        @OptionGroup var options: LedgerOptions
+        @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
+
+        func validate() throws {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw ValidationError("no such file: \(file)")
+            }
+            guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("cannot read \(file)") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let apiKey = try service.apiKey()
+                let ring = try options.loadKeys()
+                let store = try LedgerStore.open(path: options.databasePath, writable: true)
+                try store.checkWritable(keyRing: ring)
+                let (sha256, size) = try Digest.sha256Hex(fileAt: file)
+                let fileName = (file as NSString).lastPathComponent
+                let client = try service.makeClient()
+                defer { Task { try? await client.shutdown() } }
+
+                var draft = EntryDraft(kind: EntryKind.jobUploaded)
+                draft.model = modelReason.model
+                draft.reason = modelReason.reason
+                draft.apiKeyID = EPAClient.apiKeyID(apiKey)
+                var details: [String: JSONValue] = [
+                    "file_name": .string(fileName), "file_sha256": .string(sha256), "file_size": .integer(size),
+                ]
+                let urlCall = try await client.uploadURL(filename: fileName, apiKey: apiKey)
+                draft.record(urlCall)
+                var outcome = urlCall.outcome
+                var problem = urlCall.error?.localizedDescription
+                if let issued = urlCall.response {
+                    draft.retrainJobID = issued.retrainJobID
+                    details["upload_url_host"] = .string(URL(string: issued.uploadURL)?.host ?? "?")
+                    let upload = try await client.upload(fileAt: file, to: issued.uploadURL)
+                    details["upload_http_status"] = upload.httpStatus.map { .integer(Int64($0)) } ?? .null
+                    details["upload_duration_ms"] = .integer(upload.durationMs)
+                    outcome = upload.outcome
+                    draft.outcome = Outcome(upload.outcome)
+                    if let error = upload.error {
+                        draft.errorCode = error.code
+                        draft.errorMessage = "upload: " + (error.serviceMessage ?? error.localizedDescription)
+                        problem = "the upload failed: \(error.localizedDescription)"
+                    }
+                }
+                draft.details = details
+                let entry = try store.append(draft, keyRing: ring, provenance: who.provenance)
+                try? await client.shutdown()
+
+                switch format {
+                case .json:
+                    var object = entry.jsonValue.objectValue ?? [:]
+                    object["explanation"] = problem.map { .string($0) } ?? .null
+                    Console.out(JSONValue.object(object).prettyPrinted())
+                case .text:
+                    if outcome == .succeeded, let job = draft.retrainJobID {
+                        Console.out("uploaded \(fileName) (\(size.formatted()) bytes, sha256 \(sha256)) for \(modelReason.model): retrain job \(job); ledger seq \(entry.seq)")
+                        Console.out("next: ledger retrain status \(job) --model \(modelReason.model) --wait")
+                    } else {
+                        Console.out(Console.styled("upload \(outcome.rawValue)", .red) + " for \(modelReason.model); ledger seq \(entry.seq)")
+                        if let problem { Console.note("  \(problem)") }
+                    }
+                }
+                if outcome != .succeeded { throw ExitCode(LedgerExitCode(failed: outcome).rawValue) }
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import ArgumentParser
+import EPAClient
+import Foundation
+import LedgerCore
+
+extension Ledger {
+    /// `ledger switch`: the audited way to call the Retrain Model Switch API.
+    struct Switch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Switch a published model to a retrained one, recording every step in the ledger.",
+            discussion: """
+                The only sanctioned way to call PUT /retrain_jobs/{id}/update_model. In order:
+                  1. checks the ledger's tail verifies (a tampered ledger is never extended);
+                  2. pre-flight: GET the job's status, recorded as job.checked; unless it is
+                     "finished", stops without calling the switch (exit 5);
+                  3. records switch.requested, durably, BEFORE the call is sent;
+                  4. calls the switch API (never retried automatically);
+                  5. records switch.completed with the outcome, HTTP status, response body,
+                     error, duration and the seq of the request.
+                If the process dies between 3 and 5, `ledger log` and `ledger verify` show the
+                switch as "unresolved — outcome unknown".
+
+                The API key comes from --api-key-file (mode 0600) or EPA_API_KEY; only its id
+                (first 16 hex digits of its SHA-256) is recorded.
+
+                Exit status: 0 switched, 3 rejected by the service, 4 service failed or
+                unreachable, 5 pre-flight refused, 6 ledger tail does not verify, 64 usage,
+                74 ledger error, 78 configuration or key error.
+
+                Example:
+                  ledger switch churn-2026-11-a --model churn --reason "CHG-1234 weekly retrain" \\
+                      --api-key-file ~/.config/model-ledger/churn.apikey
+                """)
+
+        @Argument(help: ArgumentHelp("The retrain job to switch the model to (issued by the upload step).", valueName: "retrain-job-id"))
+        var retrainJobID: String
+
+        @OptionGroup var modelReason: ModelReasonOptions
+        @OptionGroup var who: ActorOptions
+        @OptionGroup var service: ServiceOptions
+        @OptionGroup var options: LedgerOptions
+
+        @Flag(name: .customLong("skip-preflight"), help: "Do not check the job's status first (the switch is still recorded).")
+        var skipPreflight = false
+
+        @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
+
+        func validate() throws {
+            try validateJobID(retrainJobID)
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let apiKey = try service.apiKey()
+                let ring = try options.loadKeys()
+                let store = try LedgerStore.open(path: options.databasePath, writable: true)
+                try store.checkWritable(keyRing: ring)
+                let client = try service.makeClient()
+                var result = SwitchResult(model: modelReason.model, retrainJobID: retrainJobID)
+                let exit: LedgerExitCode
+                do {
+                    exit = try await perform(client: client, apiKey: apiKey, store: store, ring: ring, result: &result)
+                    try? await client.shutdown()
+                } catch {
+                    try? await client.shutdown()
+                    throw error
+                }
+                result.print(format: format)
+                if exit != .ok { throw ExitCode(exit.rawValue) }
+            }
+        }
+
+        /// Pre-flight, request, call, completion. Returns the exit code.
+        private func perform(
+            client: EPAClient, apiKey: String, store: LedgerStore, ring: KeyRing, result: inout SwitchResult
+        ) async throws -> LedgerExitCode {
+            let provenance = who.provenance
+            let apiKeyID = EPAClient.apiKeyID(apiKey)
+            var modelID: Int64?
+            func draft(_ kind: String) -> EntryDraft {
+                var draft = EntryDraft(kind: kind)
+                draft.model = modelReason.model
+                draft.retrainJobID = retrainJobID
+                draft.reason = modelReason.reason
+                draft.apiKeyID = apiKeyID
+                draft.modelID = modelID
+                return draft
+            }
+
+            if !skipPreflight {
+                let status = try await client.status(retrainJobID: retrainJobID, apiKey: apiKey)
+                var checked = draft(EntryKind.jobChecked)
+                checked.record(status)
+                if let response = status.response {
+                    modelID = response.modelID
+                    checked.modelID = response.modelID
+                    var details: [String: JSONValue] = ["status": .string(response.status), "purpose": "preflight"]
+                    if let message = response.message { details["message"] = .string(message) }
+                    checked.details = details
+                }
+                let entry = try store.append(checked, keyRing: ring, provenance: provenance)
+                result.preflightSeq = entry.seq
+                result.preflightStatus = status.response?.status
+                guard status.succeeded, let response = status.response else {
+                    result.outcome = "not attempted"
+                    result.problem = "pre-flight status check \(status.outcome.rawValue): \(status.error?.localizedDescription ?? "no usable answer")"
+                    return LedgerExitCode(failed: status.outcome)
+                }
+                guard response.status == "finished" else {
+                    result.outcome = "not attempted"
+                    result.problem = "retrain job \(retrainJobID) is \"\(response.status)\", not \"finished\": nothing was switched. Wait with `ledger retrain status \(retrainJobID) --model \(modelReason.model) --wait`."
+                    return .preflightRefused
+                }
+            }
+
+            // The request is on disk before anything is sent.
+            var requested = draft(EntryKind.switchRequested)
+            requested.requestMethod = "PUT"
+            requested.requestURL = "\(client.baseURL)/retrain_jobs/\(retrainJobID)/update_model"
+            if let seq = result.preflightSeq { requested.details = ["preflight_seq": .integer(seq)] }
+            let request = try store.append(requested, keyRing: ring, provenance: provenance)
+            result.requestedSeq = request.seq
+
+            let call = try await client.switchModel(retrainJobID: retrainJobID, apiKey: apiKey)
+            var completed = draft(EntryKind.switchCompleted)
+            completed.refSeq = request.seq
+            completed.record(call)
+            if call.responseBodyTruncated {
+                completed.details = ["response_body_truncated": true]
+            }
+            let completion: LedgerEntry
+            do {
+                completion = try store.append(completed, keyRing: ring, provenance: provenance)
+            } catch {
+                Console.error("the switch call ended (\(call.outcome.rawValue)) but its result could not be recorded; "
+                    + "switch.requested seq \(request.seq) stays unresolved. Record what happened with `ledger resolve \(request.seq)`.")
+                throw error
+            }
+            result.completedSeq = completion.seq
+            result.outcome = call.outcome.rawValue
+            result.httpStatus = call.httpStatus
+            result.durationMs = call.durationMs
+            result.errorCode = call.error?.code
+            result.errorMessage = call.error?.serviceMessage
+            if let error = call.error { result.problem = error.localizedDescription }
+            return call.succeeded ? .ok : LedgerExitCode(failed: call.outcome)
+        }
+    }
+}
+
+/// What `ledger switch` prints.
+struct SwitchResult {
+    var model: String
+    var retrainJobID: String
+    var outcome = "not attempted"
+    var preflightSeq: Int64?
+    var preflightStatus: String?
+    var requestedSeq: Int64?
+    var completedSeq: Int64?
+    var httpStatus: Int?
+    var durationMs: Int64?
+    var errorCode: String?
+    var errorMessage: String?
+    var problem: String?
+
+    func print(format: TextOrJSON) {
+        switch format {
+        case .json:
+            var object: [String: JSONValue] = [
+                "model": .string(model), "retrain_job_id": .string(retrainJobID), "outcome": .string(outcome),
+            ]
+            object["preflight_seq"] = preflightSeq.map { .integer($0) } ?? .null
+            object["preflight_status"] = preflightStatus.map { .string($0) } ?? .null
+            object["requested_seq"] = requestedSeq.map { .integer($0) } ?? .null
+            object["completed_seq"] = completedSeq.map { .integer($0) } ?? .null
+            object["http_status"] = httpStatus.map { .integer(Int64($0)) } ?? .null
+            object["duration_ms"] = durationMs.map { .integer($0) } ?? .null
+            object["error_code"] = errorCode.map { .string($0) } ?? .null
+            object["error_message"] = errorMessage.map { .string($0) } ?? .null
+            object["explanation"] = problem.map { .string($0) } ?? .null
+            Console.out(JSONValue.object(object).prettyPrinted())
+        case .text:
+            let seqs = [requestedSeq, completedSeq].compactMap { $0 }.map(String.init).joined(separator: "→")
+            let where_ = seqs.isEmpty ? (preflightSeq.map { "ledger seq \($0)" } ?? "") : "ledger seq \(seqs)"
+            let timing = durationMs.map { ", \($0) ms" } ?? ""
+            let status = httpStatus.map { " (HTTP \($0))" } ?? ""
+            if outcome == "succeeded" {
+                Console.out(Console.styled("switched", .green) + " \(model) → \(retrainJobID): succeeded\(status)\(timing); \(where_)")
+            } else {
+                Console.out(Console.styled("NOT switched", .red) + " \(model) → \(retrainJobID): \(outcome)\(status)\(timing); \(where_)")
+                if let problem { Console.note("  \(problem)") }
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import EPAClient
+import Foundation
+import LedgerCore
+
+/// How to reach the retrain API: `--api-key-file` / `EPA_API_KEY`, `--base-url` / `EPA_BASE_URL`, timeouts.
+struct ServiceOptions: ParsableArguments {
+    @Option(
+        name: .customLong("api-key-file"),
+        help: ArgumentHelp(
+            "File holding the model's API key, mode 0600 (default: the EPA_API_KEY environment variable).",
+            valueName: "path"))
+    var apiKeyFile: String?
+
+    @Option(
+        name: .customLong("base-url"),
+        help: ArgumentHelp(
+            "API base URL including /v1/external (default: $EPA_BASE_URL, else the real service). https is required except on loopback.",
+            valueName: "url"))
+    var baseURL: String?
+
+    @Option(help: ArgumentHelp("Seconds to wait for the whole response of each call.", valueName: "seconds"))
+    var timeout: Double = EPAConfiguration.defaultRequestTimeout
+
+    @Option(name: .customLong("connect-timeout"), help: ArgumentHelp("Seconds to wait for the connection.", valueName: "seconds"))
+    var connectTimeout: Double = EPAConfiguration.defaultConnectTimeout
+
+    func validate() throws {
+        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+        guard connectTimeout > 0, connectTimeout <= 600 else {
+            throw ValidationError("--connect-timeout must be between 0 and 600 seconds")
+        }
+        if let baseURL {
+            do {
+                _ = try EPAConfiguration.checkBaseURL(baseURL)
+            } catch {
+                throw ValidationError("--base-url: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// The client configuration in force.
+    var configuration: EPAConfiguration {
+        var configuration = EPAConfiguration()
+        if let url = baseURL ?? ProcessInfo.processInfo.environment["EPA_BASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            configuration.baseURL = url
+        }
+        configuration.requestTimeout = timeout
+        configuration.connectTimeout = connectTimeout
+        return configuration
+    }
+
+    /// A client for the configuration in force (a bad `EPA_BASE_URL` is a configuration error).
+    func makeClient() throws -> EPAClient {
+        do {
+            return try EPAClient(configuration: configuration)
+        } catch {
+            throw CLIError(message: "EPA_BASE_URL: \(error.localizedDescription)", exitCode: .configError)
+        }
+    }
+
+    /// The API key: from `--api-key-file` (refused when group/other may read it), else `EPA_API_KEY`.
+    /// The key is never printed; errors name the file, not its content.
+    func apiKey() throws -> String {
+        if let path = apiKeyFile.map(Paths.expand) {
+            var st = stat()
+            guard stat(path, &st) == 0 else {
+                throw CLIError(message: "no API key file at \(path).", exitCode: .configError)
+            }
+            let mode = UInt16(st.st_mode & 0o7777)
+            guard mode & 0o077 == 0 else {
+                throw CLIError(
+                    message: "API key file \(path) has mode \(String(format: "%04o", mode)); it must not be readable or writable by group or others. Fix it with: chmod 600 \(path)",
+                    exitCode: .configError)
+            }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CLIError(message: "cannot read the API key file \(path).", exitCode: .configError)
+            }
+            let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !key.isEmpty, !key.contains("\n") else {
+                throw CLIError(message: "API key file \(path) must hold exactly one non-empty line.", exitCode: .configError)
+            }
+            return key
+        }
+        if let key = ProcessInfo.processInfo.environment["EPA_API_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !key.isEmpty
+        {
+            return key
+        }
+        throw CLIError(
+            message: "no API key: pass --api-key-file FILE (mode 0600) or set EPA_API_KEY. Each published model has its own key.",
+            exitCode: .configError)
+    }
+}
+
+/// `--model` and `--reason`, required for every write that concerns a model.
+struct ModelReasonOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Your name for the model (as used in reports), e.g. churn.", valueName: "name"))
+    var model: String
+
+    @Option(help: ArgumentHelp("Why: the justification or change-ticket reference, e.g. CHG-1234.", valueName: "text"))
+    var reason: String
+
+    func validate() throws {
+        if model.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--model must not be empty") }
+        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason must not be empty") }
+        if model.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw ValidationError("--model must not contain control characters")
+        }
+    }
+}
+
+/// Validates a retrain job id for ArgumentParser (exit 64 before anything is sent or written).
+func validateJobID(_ id: String) throws {
+    do {
+        try RetrainJobID.validate(id)
+    } catch {
+        throw ValidationError(error.localizedDescription)
+    }
+}
