@@ -103,7 +103,7 @@ struct EntryListWriter {
     }
 
     private func row(_ fields: [String]) -> String {
-        let widths = [6, 26, 18, 14, 14, 22, 10, 0]
+        let widths = [6, 26, 18, 19, 10, 23, 10, 0]
         return zip(fields, widths).map { field, width in
             let clipped = width > 0 && field.count > width - 1 ? String(field.prefix(width - 2)) + "…" : field
             return width > 0 ? clipped.padding(toLength: width, withPad: " ", startingAt: 0) : clipped

@@ -1,0 +1,94 @@
+import Foundation
+import LedgerCore
+import LedgerTestSupport
+
+/// The simulator fixture used by the switch tests, and helpers around a running simulator + ledger.
+enum SwitchFixture {
+    static let churnKey = "key-churn-SECRET-1f3a9c5d"
+    static let fraudKey = "key-fraud-SECRET-77aa0b1c"
+    static let inactiveKey = "key-inactive-SECRET-0102"
+    static let goneKey = "key-gone-SECRET-0304"
+    static let unknownKey = "key-unknown-SECRET-0506"
+    static let allKeys = [churnKey, fraudKey, inactiveKey, goneKey, unknownKey]
+
+    static let json = """
+        {
+          "api_keys": [
+            {"key": "\(churnKey)", "model": "churn", "state": "active"},
+            {"key": "\(fraudKey)", "model": "fraud", "state": "active"},
+            {"key": "\(inactiveKey)", "model": "churn", "state": "inactive"},
+            {"key": "\(goneKey)", "model": "churn", "state": "not_found_credential"}
+          ],
+          "models": [
+            {"name": "churn", "model_id": 101, "jobs": [
+              {"id": "job-ok", "status": "finished"},
+              {"id": "job-ok-2", "status": "finished"},
+              {"id": "job-running", "status": "running"},
+              {"id": "job-failed", "status": "failed"},
+              {"id": "job-delay", "status": "finished", "faults": {"update_model": {"delay_ms": 4000}}},
+              {"id": "job-500", "status": "finished", "faults": {"update_model": {"http_500": true}}},
+              {"id": "job-nonjson", "status": "finished", "faults": {"update_model": {"non_json_200": true}}},
+              {"id": "job-drop", "status": "finished", "faults": {"update_model": {"drop_connection": true}}},
+              {"id": "job-wrongid", "status": "finished", "faults": {"update_model": {"wrong_job_id": true}}}
+            ]},
+            {"name": "fraud", "model_id": 202, "deleted": true, "jobs": [{"id": "fraud-job", "status": "finished"}]}
+          ],
+          "upload_defaults": {"finish_after_checks": 1, "end_status": "finished"}
+        }
+        """
+}
+
+/// A running simulator and a fresh ledger, with helpers to run `ledger` against both.
+final class SwitchBench: @unchecked Sendable {
+    let simulator: SimulatorProcess
+    let ledger: TestLedger
+    /// Every stdout/stderr the tests captured, for secret scans.
+    private(set) var outputs: [String] = []
+
+    init() throws {
+        simulator = try SimulatorProcess(fixture: SwitchFixture.json)
+        ledger = try TestLedger()
+    }
+
+    var ledgerArgs: [String] { ["--db", ledger.dbPath, "--key-file", ledger.keyPath] }
+
+    /// Runs `ledger ARGS` with the simulator's base URL and `apiKey` in the environment.
+    @discardableResult
+    func run(_ arguments: [String], apiKey: String? = SwitchFixture.churnKey, timeout: TimeInterval = 60) throws -> ProcessResult {
+        var env = ["EPA_BASE_URL": simulator.baseURL, "LEDGER_ACTOR": "ci-pipeline"]
+        if let apiKey { env["EPA_API_KEY"] = apiKey }
+        let result = try Binaries.ledger(arguments + ledgerArgs, environment: env, timeout: timeout)
+        outputs.append(result.allOutput)
+        return result
+    }
+
+    /// `ledger switch JOB --model M --reason R …`.
+    @discardableResult
+    func switchModel(
+        _ job: String, model: String = "churn", apiKey: String? = SwitchFixture.churnKey, extra: [String] = []
+    ) throws -> ProcessResult {
+        try run(["switch", job, "--model", model, "--reason", "CHG-\(job)"] + extra, apiKey: apiKey)
+    }
+
+    /// All entries, oldest first.
+    func entries() throws -> [LedgerEntry] {
+        var all: [LedgerEntry] = []
+        try LedgerStore.open(path: ledger.dbPath, writable: false).forEachEntry(matching: EntryFilter()) { all.append($0) }
+        return all
+    }
+
+    /// The newest entry of `kind`.
+    func last(_ kind: String) throws -> LedgerEntry? { try entries().last { $0.kind == kind } }
+
+    /// Asserts-ready: `ledger verify` exit code for this ledger.
+    func verifyExitCode() throws -> Int32 {
+        try Binaries.ledger(["verify"] + ledgerArgs).exitCode
+    }
+
+    /// The raw bytes of the database and its WAL.
+    func databaseBytes() -> Data {
+        var data = FileManager.default.contents(atPath: ledger.dbPath) ?? Data()
+        data.append(FileManager.default.contents(atPath: ledger.dbPath + "-wal") ?? Data())
+        return data
+    }
+}
