@@ -25,6 +25,12 @@ extension Ledger {
 
         @OptionGroup var options: LedgerOptions
         @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
+        @Option(
+            help: ArgumentHelp(
+                "Verify an evidence bundle written by `ledger export` instead of the database (needs only --key-file).",
+                valueName: "bundle.jsonl"))
+        var bundle: String?
+
         @Option(help: "Show at most this many findings in text output (json lists up to 1000; the count is always exact).")
         var maxFindings: Int = 50
 
@@ -34,6 +40,10 @@ extension Ledger {
 
         func run() async throws {
             try await runReportingErrors {
+                if let bundle {
+                    try verifyBundle(at: bundle)
+                    return
+                }
                 let ring = try options.loadKeys()
                 let store = try options.openForReading()
                 var verifier = Verifier(keyRing: ring)
