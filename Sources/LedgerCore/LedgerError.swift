@@ -36,6 +36,10 @@ public enum LedgerError: Error, LocalizedError {
     case malformedEntry(seq: Int64?, reason: String)
     /// The requested entry does not exist.
     case noSuchEntry(seq: Int64)
+    /// A checkpoint file is not in the documented format.
+    case malformedCheckpoint(path: String, reason: String)
+    /// The ledger no longer matches a checkpoint this installation recorded: it was cut short or rewritten.
+    case checkpointMismatch(path: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -71,6 +75,10 @@ public enum LedgerError: Error, LocalizedError {
             return "entry \(seq.map(String.init) ?? "?") cannot be read: \(reason)"
         case let .noSuchEntry(seq):
             return "the ledger has no entry with seq \(seq)."
+        case let .malformedCheckpoint(path, reason):
+            return "checkpoint \(path) is malformed: \(reason)."
+        case let .checkpointMismatch(path, reason):
+            return "refusing to append: the ledger does not match the last checkpoint (\(path)): \(reason). Run `ledger verify --checkpoint \(path)` and investigate before writing."
         }
     }
 

@@ -28,6 +28,7 @@ public final class TestLedger: @unchecked Sendable {
 
     /// Appends `count` varied entries (every kind and most columns) through the library.
     public func appendSample(count: Int) throws {
+        keyRing = try KeyFile.load(path: keyPath)  // `ledger keys rotate` may have added a key
         let store = try open()
         var i = 0
         while i < count {

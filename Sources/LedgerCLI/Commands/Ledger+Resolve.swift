@@ -31,8 +31,7 @@ extension Ledger {
 
         func run() async throws {
             try await runReportingErrors {
-                let ring = try options.loadKeys()
-                let store = try LedgerStore.open(path: options.databasePath, writable: true)
+                let (store, ring) = try options.openForWriting()
                 guard let request = try store.unresolvedSwitches().first(where: { $0.seq == seq }) else {
                     throw CLIError(message: "seq \(seq) is not an unresolved switch.requested; `ledger log --kind switch.requested` lists them.", exitCode: .usage)
                 }

@@ -40,9 +40,7 @@ extension Ledger.Retrain {
         func run() async throws {
             try await runReportingErrors {
                 let apiKey = try service.apiKey()
-                let ring = try options.loadKeys()
-                let store = try LedgerStore.open(path: options.databasePath, writable: true)
-                try store.checkWritable(keyRing: ring)
+                let (store, ring) = try options.openForWriting()
                 let (sha256, size) = try Digest.sha256Hex(fileAt: file)
                 let fileName = (file as NSString).lastPathComponent
                 let client = try service.makeClient()

@@ -52,9 +52,7 @@ extension Ledger {
         func run() async throws {
             try await runReportingErrors {
                 let apiKey = try service.apiKey()
-                let ring = try options.loadKeys()
-                let store = try LedgerStore.open(path: options.databasePath, writable: true)
-                try store.checkWritable(keyRing: ring)
+                let (store, ring) = try options.openForWriting()
                 let client = try service.makeClient()
                 var result = SwitchResult(model: modelReason.model, retrainJobID: retrainJobID)
                 let exit: LedgerExitCode

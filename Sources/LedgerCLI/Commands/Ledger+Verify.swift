@@ -15,12 +15,17 @@ extension Ledger {
                 Switches whose outcome is unknown (a switch.requested with no completion) are
                 listed as unresolved; they are not tampering.
 
+                With --checkpoint FILE (repeatable), the ledger must still hold each checkpoint's
+                seq with its mac: a ledger cut short, or cut and re-chained with the key, fails.
+                --from/--to verify a range (the link into the range is still checked).
+
                 Exit status: 0 intact, 2 tampering found, 74 the database cannot be read,
                 78 key-file problem.
 
                 Examples:
                   ledger verify
                   ledger verify --db ./ledger.sqlite --key-file ./ledger.key --format json
+                  ledger verify --checkpoint checkpoints/2026-11-29.json --from 100000
                 """)
 
         @OptionGroup var options: LedgerOptions
@@ -31,11 +36,26 @@ extension Ledger {
                 valueName: "bundle.jsonl"))
         var bundle: String?
 
+        @Option(
+            name: .customLong("checkpoint"),
+            help: ArgumentHelp(
+                "A checkpoint file the ledger must still match (repeatable): catches a ledger cut short or rewritten.",
+                valueName: "file"))
+        var checkpoints: [String] = []
+
+        @Option(help: ArgumentHelp("Verify from this seq (the link to the entry before it is still checked).", valueName: "seq"))
+        var from: Int64?
+
+        @Option(help: ArgumentHelp("Verify up to this seq.", valueName: "seq"))
+        var to: Int64?
+
         @Option(help: "Show at most this many findings in text output (json lists up to 1000; the count is always exact).")
         var maxFindings: Int = 50
 
         func validate() throws {
             if maxFindings < 0 { throw ValidationError("--max-findings must be 0 or more") }
+            if let from, from < 1 { throw ValidationError("--from must be 1 or more") }
+            if let to, to < (from ?? 1) { throw ValidationError("--to must not be below --from") }
         }
 
         func run() async throws {
@@ -47,6 +67,8 @@ extension Ledger {
                 let ring = try options.loadKeys()
                 let store = try options.openForReading()
                 var verifier = Verifier(keyRing: ring)
+                if from != nil || to != nil { verifier.range = (from ?? 1)...(to ?? Int64.max) }
+                verifier.checkpoints = try checkpoints.map { ($0, try LedgerCore.Checkpoint.load(path: $0)) }
                 verifier.progress = { n in Console.progress("verifying… \(n.formatted()) entries") }
                 let report = try verifier.verify(store)
                 Console.endProgress()
@@ -74,6 +96,9 @@ extension Ledger {
             } else {
                 Console.out("unresolved  \(report.unresolvedSwitches.count) switch(es) with outcome unknown — unresolved: seq "
                     + report.unresolvedSwitches.map(String.init).joined(separator: ", "))
+            }
+            if !checkpoints.isEmpty {
+                Console.out("checkpoints \(report.checkpointsMatched) of \(checkpoints.count) matched")
             }
             for warning in report.warnings { Console.out(Console.styled("warning     \(warning)", .yellow)) }
             Console.out("time        \(String(format: "%.2f", report.seconds)) s")

@@ -27,7 +27,7 @@ public struct Ledger: AsyncParsableCommand {
             \(LedgerExitCode.helpTable)
             """,
         version: version,
-        subcommands: [Init.self, Switch.self, Retrain.self, Resolve.self, Verify.self, Log.self, Show.self]
+        subcommands: [Init.self, Switch.self, Retrain.self, Resolve.self, Verify.self, Log.self, Show.self, Checkpoint.self, Keys.self]
     )
 
     public init() {}

@@ -33,7 +33,7 @@ public enum LedgerExitCode: Int32, CaseIterable, Sendable {
         case .rejected: "switch: the service rejected the switch (documented error)"
         case .serviceFailed: "switch: the service failed or was unreachable (no usable answer)"
         case .preflightRefused: "switch: pre-flight refused (retrain job not finished)"
-        case .ledgerUnsafe: "write refused: the ledger's tail does not verify"
+        case .ledgerUnsafe: "write refused: the ledger's tail does not verify, or it no longer matches the last checkpoint"
         case .usage: "usage error (bad flags or arguments)"
         case .software: "internal error (a bug)"
         case .ledgerError: "ledger database cannot be opened, read or written"
@@ -63,7 +63,7 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as LedgerError {
         Console.error(error.localizedDescription)
         switch error {
-        case .tailDoesNotVerify: throw ExitCode(LedgerExitCode.ledgerUnsafe.rawValue)
+        case .tailDoesNotVerify, .checkpointMismatch: throw ExitCode(LedgerExitCode.ledgerUnsafe.rawValue)
         case _ where error.isConfiguration: throw ExitCode(LedgerExitCode.configError.rawValue)
         default: throw ExitCode(LedgerExitCode.ledgerError.rawValue)
         }

@@ -43,6 +43,32 @@ struct LedgerOptions: ParsableArguments {
     func loadKeys() throws -> KeyRing {
         try KeyFile.load(path: keyFilePath)
     }
+
+    /// Where this installation keeps the last checkpoint it took of a ledger: beside the key
+    /// (which the platform owner protects), not beside the database.
+    func localCheckpointPath(ledgerID: String) -> String {
+        (keyFilePath as NSString).deletingLastPathComponent + "/checkpoints/\(ledgerID).json"
+    }
+
+    /// Opens the ledger for writing, failing closed: the keys load, the newest entry verifies,
+    /// and the ledger still holds the last checkpoint this installation took (so a ledger cut
+    /// short and re-chained is never extended). Nothing has been sent anywhere when this throws.
+    func openForWriting() throws -> (LedgerStore, KeyRing) {
+        let ring = try loadKeys()
+        let store = try LedgerStore.open(path: databasePath, writable: true)
+        try store.checkWritable(keyRing: ring)
+        let local = localCheckpointPath(ledgerID: store.ledgerID)
+        if FileManager.default.fileExists(atPath: local) {
+            let checkpoint = try Checkpoint.load(path: local)
+            guard try checkpoint.isAuthentic(keyRing: ring) else {
+                throw LedgerError.checkpointMismatch(path: local, reason: "the checkpoint's hmac does not verify")
+            }
+            if let reason = try checkpoint.mismatch(in: store) {
+                throw LedgerError.checkpointMismatch(path: local, reason: reason)
+            }
+        }
+        return (store, ring)
+    }
 }
 
 /// `--actor`: who is responsible for a write.

@@ -97,12 +97,14 @@ public final class LedgerStore {
 
     /// Appends several entries in one transaction (one tail check, one commit): the same code
     /// path as single appends, for bulk writers and benchmarks.
-    public func append(contentsOf drafts: [EntryDraft], keyRing: KeyRing, provenance: Provenance) throws -> [LedgerEntry] {
+    public func append(
+        contentsOf drafts: [EntryDraft], keyRing: KeyRing, provenance: Provenance, signingKey: SigningKey? = nil
+    ) throws -> [LedgerEntry] {
         guard !drafts.isEmpty else { return [] }
         do {
             return try connection.transaction(context: "appending to the ledger") {
                 var tail = try checkedTail(keyRing: keyRing)
-                let key = keyRing.active
+                let key = signingKey ?? keyRing.active
                 let hmac = try HMACSHA256(key: key.bytes)
                 var written: [LedgerEntry] = []
                 written.reserveCapacity(drafts.count)
@@ -117,6 +119,34 @@ public final class LedgerStore {
                 }
                 return written
             }
+        } catch {
+            throw LedgerError.wrap(error)
+        }
+    }
+
+    /// Rotates the signing key: appends a fresh key to the key file (old keys stay, for
+    /// verification), then records `key.rotated`, signed by the old key and naming the new one.
+    /// Entries written afterwards are signed by the new key.
+    ///
+    /// The key file is replaced first (atomically), so a crash can never leave an entry that
+    /// announces a key the file does not hold.
+    public func rotateKey(keyFilePath: String, provenance: Provenance, reason: String?) throws -> (old: SigningKey, new: SigningKey, entry: LedgerEntry) {
+        let before = try KeyFile.load(path: keyFilePath)
+        try checkWritable(keyRing: before)
+        let (after, newKey) = try KeyFile.appendNewKey(path: keyFilePath)
+        var draft = EntryDraft(kind: EntryKind.keyRotated)
+        draft.reason = reason
+        draft.details = ["new_key_id": .string(newKey.id), "old_key_id": .string(before.active.id)]
+        let entry = try append(contentsOf: [draft], keyRing: after, provenance: provenance, signingKey: before.active)[0]
+        return (before.active, newKey, entry)
+    }
+
+    /// Rows signed by each key id: first and last seq and count, in order of first use.
+    public func keyUsage() throws -> [(keyID: String, firstSeq: Int64, lastSeq: Int64, rows: Int64)] {
+        do {
+            return try connection.rows(
+                "SELECT key_id, min(seq) AS first, max(seq) AS last, count(*) AS n FROM entries GROUP BY key_id ORDER BY first"
+            ).map { ($0["key_id"]?.text ?? "?", $0["first"]?.integer ?? 0, $0["last"]?.integer ?? 0, $0["n"]?.integer ?? 0) }
         } catch {
             throw LedgerError.wrap(error)
         }

@@ -18,8 +18,13 @@ struct RowScanner {
     private(set) var seqIsInteger = true
     private(set) var nonTextOrIntegerColumn: String?
 
-    init(connection: SQLiteConnection) throws {
-        statement = try connection.prepare("SELECT * FROM entries ORDER BY seq", context: "scanning the ledger")
+    init(connection: SQLiteConnection, range: ClosedRange<Int64>? = nil) throws {
+        if let range {
+            statement = try connection.prepare("SELECT * FROM entries WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq", context: "scanning the ledger")
+            try statement.bind([.integer(range.lowerBound), .integer(range.upperBound)])
+        } else {
+            statement = try connection.prepare("SELECT * FROM entries ORDER BY seq", context: "scanning the ledger")
+        }
         var indexes: [String: Int] = [:]
         for i in 0..<statement.columnCount { indexes[statement.columnName(i)] = i }
         func index(_ name: String) throws -> Int {

@@ -14,6 +14,10 @@ public struct Verifier {
     /// Called every `progressInterval` rows with the number scanned so far.
     public var progress: ((Int64) -> Void)?
     public var progressInterval: Int64 = 100_000
+    /// Verify only these seqs (links at the lower edge are still checked against the row before it).
+    public var range: ClosedRange<Int64>?
+    /// External checkpoints the ledger must still match.
+    public var checkpoints: [(source: String, checkpoint: Checkpoint)] = []
 
     /// A verifier for `keyRing`.
     public init(keyRing: KeyRing, findingLimit: Int = 1000, progress: ((Int64) -> Void)? = nil) {
@@ -27,18 +31,51 @@ public struct Verifier {
     public func verify(_ store: LedgerStore) throws -> VerificationReport {
         do {
             return try store.connection.transaction(immediate: false, context: "verifying the ledger") {
-                try scan(store.connection)
+                var report = try scan(store)
+                try checkCheckpoints(store, into: &report)
+                return report
             }
         } catch {
             throw LedgerError.wrap(error)
         }
     }
 
-    private func scan(_ connection: SQLiteConnection) throws -> VerificationReport {
+    private func checkCheckpoints(_ store: LedgerStore, into report: inout VerificationReport) throws {
+        for (source, checkpoint) in checkpoints {
+            let finding: String?
+            if !(try checkpoint.isAuthentic(keyRing: keyRing)) {
+                finding = "checkpoint \(source) is not authentic: its hmac does not verify with key \(checkpoint.keyID)"
+            } else {
+                finding = try checkpoint.mismatch(in: store).map { "checkpoint \(source): \($0)" }
+            }
+            if let finding {
+                report.findingCount += 1
+                if report.findings.count < findingLimit {
+                    report.findings.append(Finding(seq: checkpoint.seq, kind: .checkpointMismatch, message: finding))
+                }
+            } else {
+                report.checkpointsMatched += 1
+            }
+        }
+    }
+
+    private func scan(_ store: LedgerStore) throws -> VerificationReport {
+        let connection = store.connection
         let started = Date()
         var report = VerificationReport()
-        var scanner = try RowScanner(connection: connection)
+        var scanner = try RowScanner(connection: connection, range: range)
         var state = ChainState(keyRing: keyRing)
+        if let range, range.lowerBound > 1 {
+            // Start the chain at the row before the range: its mac is what the first row must link to.
+            state.ledgerID = Array(store.ledgerID.utf8)
+            report.ledgerID = store.ledgerID
+            state.previousSeq = range.lowerBound - 1
+            if let mac = try connection.scalar("SELECT mac FROM entries WHERE seq = ?1", [.integer(range.lowerBound - 1)]).text {
+                state.previousMac = Array(mac.utf8)
+            } else {
+                state.previousMac = []
+            }
+        }
 
         func add(_ seq: Int64, _ kind: FindingKind, _ message: String) {
             report.findingCount += 1
@@ -48,7 +85,7 @@ public struct Verifier {
         while try scanner.next() {
             let seq = scanner.seq
             report.entries += 1
-            if report.entries == 1 {
+            if report.entries == 1 && state.previousSeq == 0 {
                 state.ledgerID = scanner.copyText(scanner.ledgerIDIndex)
                 report.ledgerID = String(decoding: state.ledgerID, as: UTF8.self)
                 report.firstRecordedAt = scanner.string(scanner.recordedAtIndex)
@@ -64,7 +101,7 @@ public struct Verifier {
                 add(seq, .foreignLedgerID, "ledger_id \(scanner.string(scanner.ledgerIDIndex) ?? "NULL") is not this ledger's (\(report.ledgerID ?? ""))")
             }
             if !scanner.textEquals(scanner.prevMacIndex, state.previousMac) {
-                add(seq, .brokenLink, report.entries == 1
+                add(seq, .brokenLink, state.previousSeq == 0
                     ? "prev_mac of the first entry is not 64 zeros"
                     : "prev_mac does not match the mac of the entry before it (seq \(state.previousSeq))")
             }
@@ -103,7 +140,7 @@ public struct Verifier {
         if report.entries > 0 {
             report.headSeq = state.previousSeq
             report.headMac = String(decoding: state.previousMac, as: UTF8.self)
-            report.lastRecordedAt = try connection.scalar("SELECT recorded_at FROM entries ORDER BY seq DESC LIMIT 1").text
+            report.lastRecordedAt = try connection.scalar("SELECT recorded_at FROM entries WHERE seq = ?1", [.integer(state.previousSeq)]).text
         }
         report.keyUsage = state.keyOrder.map { (keyID: $0.id, rows: state.keyRows[$0.index]) }
         report.unresolvedSwitches = state.unresolved.sorted()

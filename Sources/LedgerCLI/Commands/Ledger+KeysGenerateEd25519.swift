@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+
+extension Ledger.Keys {
+    /// `ledger keys ed25519-generate`: a key pair for signed checkpoints.
+    struct GenerateEd25519: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ed25519-generate",
+            abstract: "Generate an Ed25519 key pair for signing checkpoints (private key mode 0600).",
+            discussion: """
+                Writes the private key (PKCS#8 PEM, mode 0600) to --out and the public key
+                (SubjectPublicKeyInfo PEM) beside it as NAME.pub.pem. Give the public key to
+                auditors; keep the private key with the ledger's HMAC key.
+
+                Exit status: 0 written, 64 usage, 74 cannot write (or --out exists).
+
+                Example:
+                  ledger keys ed25519-generate --out ~/.config/model-ledger/checkpoint-signing.pem
+                """)
+
+        @Option(help: ArgumentHelp("Where to write the private key (ends in .pem).", valueName: "file")) var out: String
+
+        func validate() throws {
+            guard out.hasSuffix(".pem") else { throw ValidationError("--out must end in .pem (the public key goes to NAME.pub.pem)") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let publicPath = Ledger.Checkpoint.Create.publicKeyPath(forPrivate: out)
+                for path in [out, publicPath] where FileManager.default.fileExists(atPath: path) {
+                    throw LedgerError.io(path: path, reason: "already exists; refusing to overwrite it")
+                }
+                let pair = try Ed25519.generate()
+                try KeyFile.ensureParentDirectory(of: out, mode: 0o700)
+                let fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { throw LedgerError.io(path: out, reason: "cannot create: \(String(cString: strerror(errno)))") }
+                let bytes = Array(pair.privatePEM.utf8)
+                let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                fsync(fd)
+                close(fd)
+                guard written == bytes.count else { throw LedgerError.io(path: out, reason: "short write") }
+                do {
+                    try Data(pair.publicPEM.utf8).write(to: URL(fileURLWithPath: publicPath))
+                } catch {
+                    throw LedgerError.io(path: publicPath, reason: error.localizedDescription)
+                }
+                Console.out("private key: \(out) (mode 0600)")
+                Console.out("public key:  \(publicPath)")
+            }
+        }
+    }
+}
