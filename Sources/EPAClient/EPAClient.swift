@@ -1,0 +1,394 @@
+import AsyncHTTPClient
+import Foundation
+import LedgerCore
+import NIOCore
+import NIOHTTP1
+
+/// Client of the Easy Predictive Analytics retrain API (upload URL, upload, status, model switch).
+///
+/// Each call returns an ``EPACall`` record; service problems (refusals, timeouts, broken
+/// connections, malformed answers) never throw. Methods throw only for caller mistakes,
+/// before any network I/O: an invalid retrain job id, API key, file name, upload URL or file.
+/// Nothing is retried automatically (the switch is not assumed to be idempotent).
+///
+/// Call ``shutdown()`` before the client is released.
+public final class EPAClient: Sendable {
+    /// The configuration this client was made with.
+    public let configuration: EPAConfiguration
+    /// The base URL in use (no trailing slash).
+    public let baseURL: String
+    private let http: HTTPClient
+
+    /// Creates a client; throws for an insecure or invalid base URL or out-of-range settings.
+    public init(configuration: EPAConfiguration = EPAConfiguration()) throws(EPAError) {
+        self.baseURL = try configuration.validate()
+        self.configuration = configuration
+        var httpConfiguration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: HTTPClient.Configuration.Timeout(connect: Self.timeAmount(configuration.connectTimeout))
+        )
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+    }
+
+    /// Shuts the underlying HTTP client down; call exactly once, when done.
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    /// The identifier recorded for an API key: the first 16 lowercase hex digits of SHA-256 of its UTF-8 bytes
+    /// (`"unavailable"` if hashing fails).
+    public static func apiKeyID(_ key: String) -> String {
+        guard let hex = try? Digest.sha256Hex(key) else { return "unavailable" }
+        return String(hex.prefix(16))
+    }
+
+    // MARK: - Endpoints
+
+    /// Retrain Model Switch API: `PUT {base}/retrain_jobs/{id}/update_model`.
+    ///
+    /// Succeeds only when the answer's `metadata.retrain_job_id` equals `retrainJobID`;
+    /// otherwise the record is `.failed` with ``EPAError/jobIDMismatch(expected:received:)``.
+    public func switchModel(retrainJobID: String, apiKey: String) async throws(EPAError) -> EPACall<SwitchResponse> {
+        try RetrainJobID.validate(retrainJobID)
+        try Self.checkAPIKey(apiKey)
+        let url = "\(baseURL)/retrain_jobs/\(retrainJobID)/update_model"
+        return await call(
+            method: .PUT, url: url, recordURL: url, apiKey: apiKey, body: nil, timeout: configuration.requestTimeout
+        ) { _, body in
+            ResponseDecoding.switchResponse(body, expectedJobID: retrainJobID)
+        }
+    }
+
+    /// Retrain Status Check API: `GET {base}/retrain_jobs/{id}`.
+    public func status(retrainJobID: String, apiKey: String) async throws(EPAError) -> EPACall<StatusResponse> {
+        try RetrainJobID.validate(retrainJobID)
+        try Self.checkAPIKey(apiKey)
+        let url = "\(baseURL)/retrain_jobs/\(retrainJobID)"
+        return await call(
+            method: .GET, url: url, recordURL: url, apiKey: apiKey, body: nil, timeout: configuration.requestTimeout
+        ) { _, body in
+            ResponseDecoding.statusResponse(body, expectedJobID: retrainJobID)
+        }
+    }
+
+    /// Retrain Data Upload API, first step: `GET {base}/retrain_jobs/upload_url?filename=NAME`.
+    ///
+    /// `filename` is a file name, not a path; it is percent-encoded. A returned
+    /// `retrain_job_id` that fails ``RetrainJobID/validate(_:)`` makes the answer malformed.
+    public func uploadURL(filename: String, apiKey: String) async throws(EPAError) -> EPACall<UploadURLResponse> {
+        try Self.checkFilename(filename)
+        try Self.checkAPIKey(apiKey)
+        let url = "\(baseURL)/retrain_jobs/upload_url?filename=\(Self.percentEncode(filename))"
+        return await call(
+            method: .GET, url: url, recordURL: url, apiKey: apiKey, body: nil, timeout: configuration.requestTimeout
+        ) { _, body in
+            ResponseDecoding.uploadURLResponse(body)
+        }
+    }
+
+    /// Retrain Data Upload API, second step: `PUT` the bytes of the file at `path` to `uploadURL`.
+    ///
+    /// No API key is sent (the URL is presigned-style). The record's URL has its query
+    /// replaced by `?REDACTED`. Any 2xx answer is success; its body is not interpreted.
+    /// The deadline is ``EPAConfiguration/uploadTimeout``.
+    public func upload(fileAt path: String, to uploadURL: String) async throws(EPAError) -> EPACall<UploadResponse> {
+        try EPAConfiguration.checkUploadURL(uploadURL)
+        let (chunks, size) = try FileChunks.open(path)
+        return await call(
+            method: .PUT, url: uploadURL, recordURL: Self.redactQuery(uploadURL), apiKey: nil,
+            body: .stream(chunks, length: .known(size)), timeout: configuration.uploadTimeout
+        ) { headers, _ in
+            .success(UploadResponse(etag: headers.first(name: "etag")))
+        }
+    }
+
+    // MARK: - Caller-input checks
+
+    /// Throws ``EPAError/malformedAPIKey(reason:)`` unless `key` is 1…4096 printable ASCII characters
+    /// without spaces. The reason never shows the key.
+    public static func checkAPIKey(_ key: String) throws(EPAError) {
+        if key.isEmpty { throw .malformedAPIKey(reason: "it is empty") }
+        if key.utf8.count > 4096 { throw .malformedAPIKey(reason: "it is longer than 4096 bytes") }
+        for (offset, scalar) in key.unicodeScalars.enumerated() where !(0x21...0x7E).contains(scalar.value) {
+            throw .malformedAPIKey(
+                reason: "it contains a space, control or non-ASCII character at position \(offset + 1)")
+        }
+    }
+
+    /// Throws ``EPAError/invalidFilename(reason:)`` unless `name` is a plain file name:
+    /// non-empty, at most 1024 UTF-8 bytes, no `/` or `\`, not `.` or `..`, no control characters.
+    public static func checkFilename(_ name: String) throws(EPAError) {
+        if name.isEmpty { throw .invalidFilename(reason: "it is empty") }
+        if name.utf8.count > 1024 { throw .invalidFilename(reason: "it is longer than 1024 bytes") }
+        if name == "." || name == ".." { throw .invalidFilename(reason: "it is \"\(name)\", not a file name") }
+        for (offset, scalar) in name.unicodeScalars.enumerated() {
+            if scalar == "/" || scalar == "\\" {
+                throw .invalidFilename(
+                    reason: "it contains \(RetrainJobID.describe(scalar)) at position \(offset + 1); pass a file name, not a path")
+            }
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+                || scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
+            {
+                throw .invalidFilename(
+                    reason: "it contains the control character \(RetrainJobID.describe(scalar)) at position \(offset + 1)")
+            }
+        }
+    }
+
+    static func percentEncode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out
+    }
+
+    static func redactQuery(_ url: String) -> String {
+        guard let index = url.firstIndex(of: "?") else { return url }
+        return url[..<index] + "?REDACTED"
+    }
+
+    /// `text` with every occurrence of `key` replaced, for keys of 8 or more characters.
+    static func redact(_ text: String, key: String?) -> String {
+        guard let key, key.count >= 8 else { return text }
+        return text.replacingOccurrences(of: key, with: "[REDACTED]")
+    }
+
+    // MARK: - The exchange
+
+    private func call<R: Sendable>(
+        method: HTTPMethod, url: String, recordURL: String, apiKey: String?, body: HTTPClientRequest.Body?,
+        timeout: Double, decode: (HTTPHeaders, [UInt8]) -> Result<R, EPAError>
+    ) async -> EPACall<R> {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "accept", value: "application/json")
+        request.headers.add(name: "user-agent", value: "model-ledger-EPAClient")
+        if let apiKey { request.headers.add(name: "x-api-key", value: apiKey) }
+        request.body = body
+
+        let startedAt = Date()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let exchange = await Self.exchange(
+            http, request, timeout: timeout, connectTimeout: configuration.connectTimeout,
+            bodyLimit: max(configuration.responseBodyCap, EPAConfiguration.parseLimit))
+        let elapsed = clock.now - start
+        let durationMs = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+
+        var record = EPACall<R>(
+            method: method.rawValue, url: recordURL, apiKeyID: apiKey.map(Self.apiKeyID), startedAt: startedAt,
+            httpStatus: exchange.status, responseBody: nil, responseBodyTruncated: false, durationMs: durationMs,
+            outcome: .failed, response: nil, error: nil)
+        if exchange.status != nil {
+            let text = Self.redact(String(decoding: exchange.body, as: UTF8.self), key: apiKey)
+            let cap = configuration.responseBodyCap
+            if text.utf8.count > cap || !exchange.bodyComplete {
+                record.responseBody = String(decoding: text.utf8.prefix(cap), as: UTF8.self)
+                record.responseBodyTruncated = true
+            } else {
+                record.responseBody = text
+            }
+        }
+        if let failure = exchange.failure {
+            record.error = Self.redact(failure, key: apiKey)
+            return record
+        }
+        guard let status = exchange.status else {
+            record.error = .connectionFailed(reason: "no response")
+            return record
+        }
+        let (outcome, response, error) = ResponseDecoding.judge(
+            status: status, body: exchange.body, bodyComplete: exchange.bodyComplete
+        ) { bytes in decode(exchange.headers, bytes) }
+        record.outcome = outcome
+        record.response = response
+        record.error = error.map { Self.redact($0, key: apiKey) }
+        return record
+    }
+
+    private static func redact(_ error: EPAError, key: String?) -> EPAError {
+        switch error {
+        case .undocumented(let status, let code, let name, let message):
+            .undocumented(
+                httpStatus: status, code: code.map { redact($0, key: key) }, error: name.map { redact($0, key: key) },
+                message: message.map { redact($0, key: key) })
+        case .serverError(let status, let code, let name, let message):
+            .serverError(
+                httpStatus: status, code: code.map { redact($0, key: key) }, error: name.map { redact($0, key: key) },
+                message: message.map { redact($0, key: key) })
+        case .malformedResponse(let reason): .malformedResponse(reason: redact(reason, key: key))
+        case .connectionFailed(let reason): .connectionFailed(reason: redact(reason, key: key))
+        case .jobIDMismatch(let expected, let received):
+            .jobIDMismatch(expected: expected, received: received.map { redact($0, key: key) })
+        default: error
+        }
+    }
+
+    struct Exchange: Sendable {
+        var status: Int?
+        var headers = HTTPHeaders()
+        var body: [UInt8] = []
+        var bodyComplete = true
+        var failure: EPAError?
+    }
+
+    private enum RaceEvent: Sendable {
+        case finished(Exchange)
+        case timerFired
+        case timerCancelled
+    }
+
+    /// Runs one request with a total deadline covering the response head and the whole body.
+    private static func exchange(
+        _ http: HTTPClient, _ request: HTTPClientRequest, timeout: Double, connectTimeout: Double, bodyLimit: Int
+    ) async -> Exchange {
+        let deadline = NIODeadline.now() + timeAmount(timeout)
+        return await withTaskGroup(of: RaceEvent.self) { group in
+            group.addTask {
+                .finished(
+                    await perform(
+                        http, request, deadline: deadline, timeout: timeout, connectTimeout: connectTimeout,
+                        bodyLimit: bodyLimit))
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: .nanoseconds(timeAmount(timeout).nanoseconds))
+                    return .timerFired
+                } catch {
+                    return .timerCancelled
+                }
+            }
+            var result: Exchange?
+            var timedOut = false
+            for await event in group {
+                switch event {
+                case .finished(let exchange):
+                    result = exchange
+                    group.cancelAll()
+                case .timerFired:
+                    if result == nil {
+                        timedOut = true
+                        group.cancelAll()
+                    }
+                case .timerCancelled:
+                    break
+                }
+            }
+            var exchange = result ?? Exchange(failure: .timeout(seconds: timeout))
+            if timedOut && exchange.failure != nil { exchange.failure = .timeout(seconds: timeout) }
+            return exchange
+        }
+    }
+
+    private static func perform(
+        _ http: HTTPClient, _ request: HTTPClientRequest, deadline: NIODeadline, timeout: Double,
+        connectTimeout: Double, bodyLimit: Int
+    ) async -> Exchange {
+        var exchange = Exchange()
+        do {
+            let response = try await http.execute(request, deadline: deadline)
+            exchange.status = Int(response.status.code)
+            exchange.headers = response.headers
+            for try await var chunk in response.body {
+                let room = bodyLimit - exchange.body.count
+                if chunk.readableBytes > room {
+                    exchange.body += chunk.readBytes(length: room) ?? []
+                    exchange.bodyComplete = false
+                    break
+                }
+                exchange.body += chunk.readableBytesView
+            }
+        } catch {
+            exchange.failure = transportError(error, timeout: timeout, connectTimeout: connectTimeout)
+        }
+        return exchange
+    }
+
+    static func transportError(_ error: any Error, timeout: Double, connectTimeout: Double) -> EPAError {
+        if error is CancellationError { return .cancelled }
+        if let error = error as? HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout || error == .writeTimeout {
+                return .timeout(seconds: timeout)
+            }
+            if error == .connectTimeout || error == .tlsHandshakeTimeout || error == .getConnectionFromPoolTimeout {
+                return .timeout(seconds: connectTimeout)
+            }
+            if error == .cancelled { return .cancelled }
+            if error == .remoteConnectionClosed {
+                return .connectionFailed(reason: "the server closed the connection before a complete response")
+            }
+            return .connectionFailed(reason: String(describing: error))
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error {
+            return .timeout(seconds: connectTimeout)
+        }
+        let text = String(describing: error)
+        if text.contains("Connection refused") || text.contains("ECONNREFUSED") {
+            return .connectionFailed(reason: "connection refused (\(text))")
+        }
+        if text.contains("Connection reset") || text.contains("ECONNRESET") {
+            return .connectionFailed(reason: "connection reset by peer (\(text))")
+        }
+        return .connectionFailed(reason: text)
+    }
+
+    static func timeAmount(_ seconds: Double) -> TimeAmount {
+        .nanoseconds(Int64((seconds * 1_000_000_000).rounded()))
+    }
+}
+
+/// The bytes of a file as a stream of 64 KiB buffers.
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let handle: FileHandle
+
+    /// Opens a regular file; throws ``EPAError/fileUnreadable(path:reason:)`` before any network I/O.
+    static func open(_ path: String) throws(EPAError) -> (FileChunks, Int64) {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw .fileUnreadable(path: path, reason: "it does not exist or cannot be examined")
+        }
+        guard (attributes[.type] as? FileAttributeType) == .typeRegular else {
+            throw .fileUnreadable(path: path, reason: "it is not a regular file")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw .fileUnreadable(path: path, reason: "it cannot be opened for reading")
+        }
+        let size: UInt64
+        do {
+            size = try handle.seekToEnd()
+            try handle.seek(toOffset: 0)
+        } catch {
+            throw .fileUnreadable(path: path, reason: "its size cannot be determined")
+        }
+        return (FileChunks(handle: handle), Int64(size))
+    }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let handle: FileHandle
+        var finished = false
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard !finished else { return nil }
+            guard let data = try handle.read(upToCount: 64 * 1024), !data.isEmpty else {
+                finished = true
+                return nil
+            }
+            return ByteBuffer(bytes: data)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: handle) }
+}

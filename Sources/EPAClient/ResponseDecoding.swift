@@ -1,0 +1,116 @@
+import LedgerCore
+
+/// Decoding of 2xx bodies and the judgement of an HTTP answer.
+enum ResponseDecoding {
+    static func json(_ body: [UInt8]) -> Result<[String: JSONValue], EPAError> {
+        let value: JSONValue
+        do {
+            value = try JSONValue(parsing: body)
+        } catch let error as JSONParseError {
+            return .failure(.malformedResponse(reason: "the body is not JSON (\(error.description))"))
+        } catch {
+            return .failure(.malformedResponse(reason: "the body is not JSON"))
+        }
+        guard let object = value.objectValue else {
+            return .failure(.malformedResponse(reason: "the body is JSON but not an object"))
+        }
+        return .success(object)
+    }
+
+    static func string(_ object: [String: JSONValue], _ key: String, path: String? = nil) -> Result<String?, EPAError> {
+        switch object[key] {
+        case nil, .null?: .success(nil)
+        case .string(let s)?: .success(s)
+        default: .failure(.malformedResponse(reason: "\(path ?? key) is not a string"))
+        }
+    }
+
+    static func metadataJobID(_ object: [String: JSONValue], expected: String) -> Result<String, EPAError> {
+        guard let metadata = object["metadata"], metadata != .null else {
+            return .failure(.malformedResponse(reason: "metadata.retrain_job_id is missing"))
+        }
+        guard let members = metadata.objectValue else {
+            return .failure(.malformedResponse(reason: "metadata is not an object"))
+        }
+        switch string(members, "retrain_job_id", path: "metadata.retrain_job_id") {
+        case .failure(let error): return .failure(error)
+        case .success(nil): return .failure(.malformedResponse(reason: "metadata.retrain_job_id is missing"))
+        case .success(let received?):
+            guard received == expected else { return .failure(.jobIDMismatch(expected: expected, received: received)) }
+            return .success(received)
+        }
+    }
+
+    static func switchResponse(_ body: [UInt8], expectedJobID: String) -> Result<SwitchResponse, EPAError> {
+        json(body).flatMap { metadataJobID($0, expected: expectedJobID) }.map(SwitchResponse.init(retrainJobID:))
+    }
+
+    static func statusResponse(_ body: [UInt8], expectedJobID: String) -> Result<StatusResponse, EPAError> {
+        json(body).flatMap { object in
+            Result { () throws(EPAError) -> StatusResponse in
+                guard let status = try string(object, "status").get() else {
+                    throw .malformedResponse(reason: "status is missing")
+                }
+                let modelID: Int64?
+                switch object["model_id"] {
+                case nil, .null?: modelID = nil
+                case .integer(let i)?: modelID = i
+                case .string(let s)? where !s.isEmpty && s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) && Int64(s) != nil:
+                    modelID = Int64(s)
+                default: throw .malformedResponse(reason: "model_id is not an integer")
+                }
+                let message = try string(object, "message").get()
+                let downloadURL = try string(object, "download_url").get()
+                let jobID = try metadataJobID(object, expected: expectedJobID).get()
+                return StatusResponse(
+                    status: status, modelID: modelID, message: message, downloadURL: downloadURL, retrainJobID: jobID)
+            }
+        }
+    }
+
+    static func uploadURLResponse(_ body: [UInt8]) -> Result<UploadURLResponse, EPAError> {
+        json(body).flatMap { object in
+            Result { () throws(EPAError) -> UploadURLResponse in
+                guard let jobID = try string(object, "retrain_job_id").get() else {
+                    throw .malformedResponse(reason: "retrain_job_id is missing")
+                }
+                if let problem = RetrainJobID.problem(with: jobID) {
+                    throw .malformedResponse(reason: "retrain_job_id is not a safe path segment: \(problem)")
+                }
+                guard let uploadURL = try string(object, "upload_url").get(), !uploadURL.isEmpty else {
+                    throw .malformedResponse(reason: "upload_url is missing")
+                }
+                return UploadURLResponse(retrainJobID: jobID, uploadURL: uploadURL)
+            }
+        }
+    }
+
+    /// Judges an HTTP answer. `bodyComplete` is false when the body exceeded the parse limit.
+    static func judge<R>(
+        status: Int, body: [UInt8], bodyComplete: Bool, decode: ([UInt8]) -> Result<R, EPAError>
+    ) -> (CallOutcome, R?, EPAError?) {
+        switch status {
+        case 200..<300:
+            guard bodyComplete else {
+                return (.failed, nil, .malformedResponse(
+                    reason: "the body is larger than \(EPAConfiguration.parseLimit) bytes"))
+            }
+            switch decode(body) {
+            case .success(let response):
+                return (.succeeded, response, nil)
+            case .failure(let error):
+                // A 2xx carrying a documented error body is that error (the status is undocumented).
+                if case .malformedResponse = error, let message = ServiceErrorBody(parsing: body).message,
+                    let documented = EPAError.documented(matchingMessage: message)
+                {
+                    return (documented.isServerSide ? .failed : .rejected, nil, documented)
+                }
+                return (.failed, nil, error)
+            }
+        case 400..<500:
+            return (.rejected, nil, EPAError.fromErrorResponse(httpStatus: status, body: body))
+        default:
+            return (.failed, nil, EPAError.fromErrorResponse(httpStatus: status, body: body))
+        }
+    }
+}
