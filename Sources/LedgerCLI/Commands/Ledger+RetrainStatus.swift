@@ -45,14 +45,8 @@ extension Ledger.Retrain {
             try await runReportingErrors {
                 let apiKey = try service.apiKey()
                 let (store, ring) = try options.openForWriting()
-                let client = try service.makeClient()
-                let exit: LedgerExitCode
-                do {
-                    exit = try await poll(client: client, apiKey: apiKey, store: store, ring: ring)
-                    try? await client.shutdown()
-                } catch {
-                    try? await client.shutdown()
-                    throw error
+                let exit = try await service.withClient { client in
+                    try await poll(client: client, apiKey: apiKey, store: store, ring: ring)
                 }
                 if exit != .ok { throw ExitCode(exit.rawValue) }
             }

@@ -43,45 +43,17 @@ extension Ledger.Retrain {
                 let (store, ring) = try options.openForWriting()
                 let (sha256, size) = try Digest.sha256Hex(fileAt: file)
                 let fileName = (file as NSString).lastPathComponent
-                let client = try service.makeClient()
-                defer { Task { try? await client.shutdown() } }
-
-                var draft = EntryDraft(kind: EntryKind.jobUploaded)
-                draft.model = modelReason.model
-                draft.reason = modelReason.reason
-                draft.apiKeyID = EPAClient.apiKeyID(apiKey)
-                var details: [String: JSONValue] = [
-                    "file_name": .string(fileName), "file_sha256": .string(sha256), "file_size": .integer(size),
-                ]
-                let urlCall = try await client.uploadURL(filename: fileName, apiKey: apiKey)
-                draft.record(urlCall)
-                var outcome = urlCall.outcome
-                var problem = urlCall.error?.localizedDescription
-                if let issued = urlCall.response {
-                    draft.retrainJobID = issued.retrainJobID
-                    details["upload_url_host"] = .string(URL(string: issued.uploadURL)?.host ?? "?")
-                    let upload = try await client.upload(fileAt: file, to: issued.uploadURL)
-                    details["upload_http_status"] = upload.httpStatus.map { .integer(Int64($0)) } ?? .null
-                    details["upload_duration_ms"] = .integer(upload.durationMs)
-                    outcome = upload.outcome
-                    draft.outcome = Outcome(upload.outcome)
-                    if let error = upload.error {
-                        draft.errorCode = error.code
-                        draft.errorMessage = "upload: " + (error.serviceMessage ?? error.localizedDescription)
-                        problem = "the upload failed: \(error.localizedDescription)"
-                    }
+                let (entry, outcome, problem, job) = try await service.withClient { client in
+                    try await uploadAndRecord(
+                        client: client, apiKey: apiKey, store: store, ring: ring, fileName: fileName, sha256: sha256, size: size)
                 }
-                draft.details = details
-                let entry = try store.append(draft, keyRing: ring, provenance: who.provenance)
-                try? await client.shutdown()
-
                 switch format {
                 case .json:
                     var object = entry.jsonValue.objectValue ?? [:]
                     object["explanation"] = problem.map { .string($0) } ?? .null
                     Console.out(JSONValue.object(object).prettyPrinted())
                 case .text:
-                    if outcome == .succeeded, let job = draft.retrainJobID {
+                    if outcome == .succeeded, let job {
                         Console.out("uploaded \(fileName) (\(size.formatted()) bytes, sha256 \(sha256)) for \(modelReason.model): retrain job \(job); ledger seq \(entry.seq)")
                         Console.out("next: ledger retrain status \(job) --model \(modelReason.model) --wait")
                     } else {
@@ -91,6 +63,40 @@ extension Ledger.Retrain {
                 }
                 if outcome != .succeeded { throw ExitCode(LedgerExitCode(failed: outcome).rawValue) }
             }
+        }
+
+        /// Gets the upload URL, uploads the file, and records one `job.uploaded` entry.
+        private func uploadAndRecord(
+            client: EPAClient, apiKey: String, store: LedgerStore, ring: KeyRing, fileName: String, sha256: String, size: Int64
+        ) async throws -> (entry: LedgerEntry, outcome: CallOutcome, problem: String?, job: String?) {
+            var draft = EntryDraft(kind: EntryKind.jobUploaded)
+            draft.model = modelReason.model
+            draft.reason = modelReason.reason
+            draft.apiKeyID = EPAClient.apiKeyID(apiKey)
+            var details: [String: JSONValue] = [
+                "file_name": .string(fileName), "file_sha256": .string(sha256), "file_size": .integer(size),
+            ]
+            let urlCall = try await client.uploadURL(filename: fileName, apiKey: apiKey)
+            draft.record(urlCall)
+            var outcome = urlCall.outcome
+            var problem = urlCall.error?.localizedDescription
+            if let issued = urlCall.response {
+                draft.retrainJobID = issued.retrainJobID
+                details["upload_url_host"] = .string(URL(string: issued.uploadURL)?.host ?? "?")
+                let upload = try await client.upload(fileAt: file, to: issued.uploadURL)
+                details["upload_http_status"] = upload.httpStatus.map { .integer(Int64($0)) } ?? .null
+                details["upload_duration_ms"] = .integer(upload.durationMs)
+                outcome = upload.outcome
+                draft.outcome = Outcome(upload.outcome)
+                if let error = upload.error {
+                    draft.errorCode = error.code
+                    draft.errorMessage = "upload: " + (error.serviceMessage ?? error.localizedDescription)
+                    problem = "the upload failed: \(error.localizedDescription)"
+                }
+            }
+            draft.details = details
+            let entry = try store.append(draft, keyRing: ring, provenance: who.provenance)
+            return (entry, outcome, problem, draft.retrainJobID)
         }
     }
 }

@@ -53,15 +53,9 @@ extension Ledger {
             try await runReportingErrors {
                 let apiKey = try service.apiKey()
                 let (store, ring) = try options.openForWriting()
-                let client = try service.makeClient()
                 var result = SwitchResult(model: modelReason.model, retrainJobID: retrainJobID)
-                let exit: LedgerExitCode
-                do {
-                    exit = try await perform(client: client, apiKey: apiKey, store: store, ring: ring, result: &result)
-                    try? await client.shutdown()
-                } catch {
-                    try? await client.shutdown()
-                    throw error
+                let exit = try await service.withClient { client in
+                    try await perform(client: client, apiKey: apiKey, store: store, ring: ring, result: &result)
                 }
                 result.print(format: format)
                 if exit != .ok { throw ExitCode(exit.rawValue) }

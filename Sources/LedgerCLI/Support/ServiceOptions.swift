@@ -59,6 +59,20 @@ struct ServiceOptions: ParsableArguments {
         }
     }
 
+    /// Runs `body` with a client for the configuration in force, shutting the client down afterwards
+    /// whether `body` returns or throws (AsyncHTTPClient requires an explicit shutdown).
+    func withClient<T>(_ body: (EPAClient) async throws -> T) async throws -> T {
+        let client = try makeClient()
+        do {
+            let result = try await body(client)
+            try? await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
     /// The API key: from `--api-key-file` (refused when group/other may read it), else `EPA_API_KEY`.
     /// The key is never printed; errors name the file, not its content.
     func apiKey() throws -> String {
