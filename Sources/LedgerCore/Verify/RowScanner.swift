@@ -6,13 +6,15 @@ struct RowScanner {
     enum KindCode { case switchRequested, switchCompleted, switchResolved, keyRotated, other }
 
     private let statement: SQLiteStatement
-    /// Signed columns (all but `mac`), in RFC 8785 member order, with their `"name":` prefix bytes.
-    private let plan: [(index: Int, name: String, prefix: [UInt8])]
+    /// Signed columns (all but `mac`), in RFC 8785 member order: their statement indexes, names,
+    /// and `"name":` prefixes packed in one buffer (flat arrays: no reference counting per column per row).
+    private let planIndexes: [Int32]
+    private let planNames: [String]
+    private let planPrefixBytes: [UInt8]
+    private let planPrefixStarts: [Int]
     let seqIndex: Int, ledgerIDIndex: Int, recordedAtIndex: Int, kindIndex: Int, keyIDIndex: Int
     let prevMacIndex: Int, macIndex: Int, refSeqIndex: Int, detailsIndex: Int
     private var payload: [UInt8] = []
-    private var digest = [UInt8](repeating: 0, count: 32)
-    private var hex = [UInt8](repeating: 0, count: 64)
 
     private(set) var seq: Int64 = 0
     private(set) var seqIsInteger = true
@@ -42,14 +44,18 @@ struct RowScanner {
         macIndex = try index("mac")
         refSeqIndex = try index("ref_seq")
         detailsIndex = try index("details")
-        plan = indexes.filter { $0.key != "mac" }
-            .sorted { CanonicalJSON.precedes($0.key, $1.key) }
-            .map { name, index in
-                var prefix: [UInt8] = []
-                CanonicalJSON.appendString(name, to: &prefix)
-                prefix.append(UInt8(ascii: ":"))
-                return (index, name, prefix)
-            }
+        let signed = indexes.filter { $0.key != "mac" }.sorted { CanonicalJSON.precedes($0.key, $1.key) }
+        var prefixBytes: [UInt8] = [], starts: [Int] = []
+        for (name, _) in signed {
+            starts.append(prefixBytes.count)
+            CanonicalJSON.appendString(name, to: &prefixBytes)
+            prefixBytes.append(UInt8(ascii: ":"))
+        }
+        starts.append(prefixBytes.count)
+        planIndexes = signed.map { Int32($0.value) }
+        planNames = signed.map(\.key)
+        planPrefixBytes = prefixBytes
+        planPrefixStarts = starts
         payload.reserveCapacity(4096)
     }
 
@@ -59,41 +65,56 @@ struct RowScanner {
         seqIsInteger = statement.storageClass(at: seqIndex) == .integer
         seq = statement.int64(at: seqIndex)
         nonTextOrIntegerColumn = nil
-        payload.removeAll(keepingCapacity: true)
-        payload.append(UInt8(ascii: "{"))
-        var first = true
-        for column in plan {
-            let storage = statement.storageClass(at: column.index)
-            if storage == .null { continue }
-            if !first { payload.append(UInt8(ascii: ",")) }
-            first = false
-            payload.append(contentsOf: column.prefix)
-            switch storage {
-            case .integer:
-                CanonicalJSON.appendInteger(statement.int64(at: column.index), to: &payload)
-            case .text:
-                statement.withText(at: column.index) { CanonicalJSON.appendString(utf8: $0, to: &payload) }
-            default:
-                nonTextOrIntegerColumn = column.name
-                payload.append(contentsOf: "null".utf8)
+        var out: [UInt8] = []
+        swap(&out, &payload)
+        out.removeAll(keepingCapacity: true)
+        out.append(UInt8(ascii: "{"))
+        var badColumn = -1
+        planIndexes.withUnsafeBufferPointer { indexes in
+            planPrefixBytes.withUnsafeBufferPointer { prefixes in
+                planPrefixStarts.withUnsafeBufferPointer { starts in
+                    var first = true
+                    for k in 0..<indexes.count {
+                        let index = Int(indexes[k])
+                        let storage = statement.storageClass(at: index)
+                        if storage == .null { continue }
+                        if !first { out.append(UInt8(ascii: ",")) }
+                        first = false
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: prefixes[starts[k]..<starts[k + 1]]))
+                        switch storage {
+                        case .integer:
+                            CanonicalJSON.appendInteger(statement.int64(at: index), to: &out)
+                        case .text:
+                            statement.withText(at: index) { CanonicalJSON.appendString(utf8: $0, to: &out) }
+                        default:
+                            badColumn = k
+                            out.append(contentsOf: "null".utf8)
+                        }
+                    }
+                }
             }
         }
-        payload.append(UInt8(ascii: "}"))
+        out.append(UInt8(ascii: "}"))
+        swap(&out, &payload)
+        if badColumn >= 0 { nonTextOrIntegerColumn = planNames[badColumn] }
         return true
     }
 
-    /// True when the row's `mac` column is the lowercase hex HMAC of its payload.
-    mutating func macMatches(_ hmac: HMACSHA256) throws -> Bool {
-        try payload.withUnsafeBytes { message in
-            try digest.withUnsafeMutableBufferPointer { out in
-                // Both buffers are non-empty, so their base addresses exist.
-                try hmac.authenticate(message, into: out.baseAddress!)
+    /// Adds this row (payload, stored mac) to a batch for the MAC worker.
+    func append(to batch: inout MacPipeline.Batch, keyIndex: Int32) {
+        batch.payloads.append(contentsOf: payload)
+        batch.ends.append(batch.payloads.count)
+        batch.seqs.append(seq)
+        batch.keys.append(keyIndex)
+        statement.withText(at: macIndex) { mac in
+            if mac.count == 64 {
+                batch.macs.append(contentsOf: mac)
+                batch.macLengthOK.append(true)
+            } else {
+                batch.macs.append(contentsOf: repeatElement(0, count: 64))
+                batch.macLengthOK.append(false)
             }
         }
-        digest.withUnsafeBufferPointer { d in
-            hex.withUnsafeMutableBufferPointer { h in Hex.encode32(d.baseAddress!, into: h.baseAddress!) }
-        }
-        return textEquals(macIndex, hex)
     }
 
     /// True when column `index` is text equal to `bytes`.

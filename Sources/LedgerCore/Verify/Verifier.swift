@@ -82,6 +82,17 @@ public struct Verifier {
             if report.findings.count < findingLimit { report.findings.append(Finding(seq: seq, kind: kind, message: message)) }
         }
 
+        // MACs are recomputed on a second thread, in batches, while this thread scans.
+        let pipeline = MacPipeline(keys: keyRing.keys, limit: findingLimit)
+        var batch = MacPipeline.Batch()
+        func flush() {
+            guard batch.count > 0 else { return }
+            pipeline.submit(batch)
+            batch = MacPipeline.Batch()
+        }
+        // If scanning fails, still stop the worker before returning.
+        defer { _ = try? pipeline.finish() }
+
         while try scanner.next() {
             let seq = scanner.seq
             report.entries += 1
@@ -109,11 +120,11 @@ public struct Verifier {
             if !scanner.textEquals(scanner.keyIDIndex, state.currentKeyID) {
                 state.switchKey(to: scanner.copyText(scanner.keyIDIndex))
             }
-            if let signer = state.currentSigner {
+            if state.currentRingIndex >= 0 {
                 state.keyRows[state.currentKeyIndex] += 1
-                if !(try scanner.macMatches(signer)) {
-                    add(seq, .macMismatch, "mac does not recompute with key \(state.currentKeyName): the entry was altered")
-                } else if let retired = state.currentKeyRetiredAt, retired < seq {
+                scanner.append(to: &batch, keyIndex: Int32(state.currentRingIndex))
+                if batch.count >= MacPipeline.batchRows || batch.byteCount >= MacPipeline.batchBytes { flush() }
+                if let retired = state.currentKeyRetiredAt, retired < seq {
                     add(seq, .retiredKey, "signed with key \(state.currentKeyName), which was retired at seq \(retired)")
                 }
             } else {
@@ -137,6 +148,19 @@ public struct Verifier {
             scanner.copyMac(into: &state.previousMac)
             if report.entries % progressInterval == 0 { progress?(report.entries) }
         }
+        flush()
+        let macs = try pipeline.finish()
+        if macs.count > 0 {
+            // Merge the worker's mismatches into the seq-ordered findings.
+            var merged = report.findings
+            for row in macs.rows {
+                let keyID = keyRing.keys[Int(row.key)].id
+                merged.append(Finding(seq: row.seq, kind: .macMismatch, message: "mac does not recompute with key \(keyID): the entry was altered"))
+            }
+            report.findings = Array(merged.enumerated().sorted { ($0.element.seq, $0.offset) < ($1.element.seq, $1.offset) }
+                .map(\.element).prefix(findingLimit))
+            report.findingCount += macs.count
+        }
         if report.entries > 0 {
             report.headSeq = state.previousSeq
             report.headMac = String(decoding: state.previousMac, as: UTF8.self)
@@ -158,13 +182,15 @@ public struct Verifier {
 /// The verifier's running state between rows.
 private struct ChainState {
     let keyRing: KeyRing
-    var signers: [String: (index: Int, hmac: HMACSHA256)] = [:]
+    var seenKeys: [String: (index: Int, ringIndex: Int)] = [:]
     var ledgerID: [UInt8] = []
     var previousSeq: Int64 = 0
     var previousMac: [UInt8] = Array(LedgerStore.zeroMac.utf8)
     var currentKeyID: [UInt8] = []
     var currentKeyName = ""
-    var currentSigner: HMACSHA256?
+    /// Index of the current row's key in the key ring (-1: not in the key file).
+    var currentRingIndex = -1
+    /// Index of the current row's key in `keyOrder` / `keyRows`.
     var currentKeyIndex = -1
     var currentKeyRetiredAt: Int64?
     var keyRows: [Int64] = []
@@ -178,21 +204,21 @@ private struct ChainState {
         currentKeyID = id
         currentKeyName = String(decoding: id, as: UTF8.self)
         currentKeyRetiredAt = retiredAt[currentKeyName]
-        if let known = signers[currentKeyName] {
-            currentSigner = known.hmac
+        if let known = seenKeys[currentKeyName] {
+            currentRingIndex = known.ringIndex
             currentKeyIndex = known.index
             return
         }
-        guard let key = keyRing.key(id: currentKeyName), let hmac = try? HMACSHA256(key: key.bytes) else {
-            currentSigner = nil
+        guard let ringIndex = keyRing.keys.firstIndex(where: { $0.id == currentKeyName }) else {
+            currentRingIndex = -1
             currentKeyIndex = -1
             return
         }
         let index = keyOrder.count
         keyOrder.append((currentKeyName, index))
         keyRows.append(0)
-        signers[currentKeyName] = (index, hmac)
-        currentSigner = hmac
+        seenKeys[currentKeyName] = (index, ringIndex)
+        currentRingIndex = ringIndex
         currentKeyIndex = index
     }
 

@@ -1,0 +1,137 @@
+import Foundation
+
+/// Recomputes MACs on a second thread while the scanning thread reads rows and checks seq,
+/// ledger_id and links: verification then runs at about the slower of "scan" and "HMAC"
+/// instead of their sum. Batches are bounded (a few in flight), so memory stays constant.
+final class MacPipeline: @unchecked Sendable {
+    /// Rows whose MACs the worker checks.
+    struct Batch: Sendable {
+        var payloads: [UInt8] = []
+        var ends: [Int] = []
+        var seqs: [Int64] = []
+        /// The stored mac of each row: exactly 64 bytes per row (shorter or longer macs are padded and flagged).
+        var macs: [UInt8] = []
+        var macLengthOK: [Bool] = []
+        /// Index into the key ring's keys.
+        var keys: [Int32] = []
+
+        var count: Int { seqs.count }
+        var byteCount: Int { payloads.count }
+
+        init() {
+            payloads.reserveCapacity(MacPipeline.batchBytes + 4096)
+            ends.reserveCapacity(MacPipeline.batchRows)
+            seqs.reserveCapacity(MacPipeline.batchRows)
+            macs.reserveCapacity(MacPipeline.batchRows * 64)
+        }
+    }
+
+    /// A batch is handed over at this many rows or bytes, whichever comes first.
+    static let batchRows = 2048
+    static let batchBytes = 1 << 20
+
+    private let keys: [SigningKey]
+    private let limit: Int
+    private let condition = NSCondition()
+    private var queue: [Batch] = []
+    private var closed = false
+    private var done = false
+    private let capacity = 3
+
+    private var mismatches: [(seq: Int64, key: Int32)] = []
+    private var mismatchCount = 0
+    private var failure: (any Error)?
+
+    /// Starts the worker thread for `keys` (keeping at most `limit` mismatches).
+    init(keys: [SigningKey], limit: Int) {
+        self.keys = keys
+        self.limit = limit
+        let thread = Thread { [self] in work() }
+        thread.name = "ledger-verify-hmac"
+        thread.start()
+    }
+
+    /// Hands a batch to the worker, waiting while too many are in flight.
+    func submit(_ batch: Batch) {
+        condition.lock()
+        while queue.count >= capacity && !done { condition.wait() }
+        if !done { queue.append(batch) }  // a worker that failed takes no more work; finish() reports why
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits for the worker to finish every batch; returns the mismatched rows (first `limit`) and their count.
+    func finish() throws -> (rows: [(seq: Int64, key: Int32)], count: Int) {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        while !done { condition.wait() }
+        defer { condition.unlock() }
+        if let failure { throw failure }
+        return (mismatches, mismatchCount)
+    }
+
+    private func work() {
+        var signers: [HMACSHA256?] = []
+        do {
+            signers = try keys.map { try HMACSHA256(key: $0.bytes) }
+        } catch {
+            condition.lock()
+            failure = error
+            done = true
+            // Drain so the producer never blocks.
+            queue.removeAll()
+            condition.broadcast()
+            condition.unlock()
+            return
+        }
+        var digest = [UInt8](repeating: 0, count: 32)
+        var hex = [UInt8](repeating: 0, count: 64)
+        var localMismatches: [(seq: Int64, key: Int32)] = []
+        var localCount = 0
+        var localFailure: (any Error)?
+        while true {
+            condition.lock()
+            while queue.isEmpty && !closed { condition.wait() }
+            if queue.isEmpty && closed {
+                mismatches = localMismatches
+                mismatchCount = localCount
+                failure = localFailure
+                done = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = queue.removeFirst()
+            condition.broadcast()
+            condition.unlock()
+            if localFailure != nil { continue }
+            batch.payloads.withUnsafeBytes { payloads in
+                batch.macs.withUnsafeBytes { macs in
+                    digest.withUnsafeMutableBufferPointer { d in
+                        hex.withUnsafeMutableBufferPointer { h in
+                            var start = 0
+                            for i in 0..<batch.count {
+                                let end = batch.ends[i]
+                                defer { start = end }
+                                guard let signer = signers[Int(batch.keys[i])] else { continue }
+                                do {
+                                    try signer.authenticate(UnsafeRawBufferPointer(rebasing: payloads[start..<end]), into: d.baseAddress!)
+                                } catch {
+                                    localFailure = error
+                                    return
+                                }
+                                Hex.encode32(d.baseAddress!, into: h.baseAddress!)
+                                let same = batch.macLengthOK[i] && memcmp(h.baseAddress!, macs.baseAddress! + i * 64, 64) == 0
+                                if !same {
+                                    localCount += 1
+                                    if localMismatches.count < limit { localMismatches.append((batch.seqs[i], batch.keys[i])) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
