@@ -98,7 +98,7 @@ extension LedgerError {
         case let e as LedgerError: return e
         case let e as SQLiteError: return .database(e)
         case let e as CryptoError: return .crypto(e)
-        default: return .io(path: "", reason: String(describing: error))
+        default: return .io(path: "ledger", reason: error.localizedDescription)
         }
     }
 }

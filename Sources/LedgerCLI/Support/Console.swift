@@ -24,8 +24,10 @@ enum Console {
 
     /// Whether to colour stdout.
     static var useColor: Bool {
-        stdoutIsTTY && ProcessInfo.processInfo.environment["NO_COLOR"].map { $0.isEmpty } ?? true
-            && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+        let environment = ProcessInfo.processInfo.environment
+        // https://no-color.org: any non-empty NO_COLOR turns colour off.
+        let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
+        return stdoutIsTTY && !noColor && environment["TERM"] != "dumb"
     }
 
     enum Style: String {
