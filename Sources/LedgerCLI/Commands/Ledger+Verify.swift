@@ -49,7 +49,7 @@ extension Ledger {
         @Option(help: ArgumentHelp("Verify up to this seq.", valueName: "seq"))
         var to: Int64?
 
-        @Option(help: "Show at most this many findings in text output (json lists up to 1000; the count is always exact).")
+        @Option(help: "Show at most this many findings in text output; json lists at least 1000, or this many if larger. The count is always exact.")
         var maxFindings: Int = 50
 
         func validate() throws {
@@ -66,7 +66,7 @@ extension Ledger {
                 }
                 let ring = try options.loadKeys()
                 let store = try options.openForReading()
-                var verifier = Verifier(keyRing: ring)
+                var verifier = Verifier(keyRing: ring, findingLimit: max(1000, maxFindings))
                 if from != nil || to != nil { verifier.range = (from ?? 1)...(to ?? Int64.max) }
                 verifier.checkpoints = try checkpoints.map { ($0, try LedgerCore.Checkpoint.load(path: $0)) }
                 verifier.progress = { n in Console.progress("verifying… \(n.formatted()) entries") }
