@@ -32,7 +32,7 @@ enum TestFixture {
                         .init(id: "a-done", status: .finished, message: "Retraining completed."),
                         .init(id: "a-run", status: .running),
                         .init(id: "a-slow", status: .running, finishAfterChecks: 2),
-                        .init(id: "a-timed", status: .running, finishAfterSeconds: 0.3),
+                        .init(id: "a-timed", status: .running, finishAfterSeconds: 2.0),
                         .init(id: "a-fail", status: .running, message: "bad data", finishAfterChecks: 0, endStatus: .failed),
                         .init(id: "a-deleted", status: .finished, deleted: true),
                         .init(id: "a-other", status: .finished),
