@@ -26,7 +26,7 @@ test: deps
 
 ## Benchmarks (release build): verify vs the raw SQLite + HMAC limit.
 bench: deps
-	$(SWIFT) build -c release --product ledger-bench
+	$(SWIFT) build -c release
 	"$$($(SWIFT) build -c release --show-bin-path)/ledger-bench"
 
 ## Regenerate the embedded copy of migrations/*.sql after editing them.

@@ -32,7 +32,7 @@ public final class SQLiteConnection {
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_close_v2(db)
-            throw SQLiteError(code: rc, message: message, context: "opening the database")
+            throw SQLiteError(code: rc, message: message, context: "opening \(path)")
         }
         self.handle = db
         self.path = path
