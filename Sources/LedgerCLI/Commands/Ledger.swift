@@ -27,7 +27,7 @@ public struct Ledger: AsyncParsableCommand {
             \(LedgerExitCode.helpTable)
             """,
         version: version,
-        subcommands: [Init.self, Switch.self, Retrain.self, Resolve.self, Verify.self, Log.self, Show.self, Checkpoint.self, Keys.self]
+        subcommands: [Init.self, Switch.self, Retrain.self, Resolve.self, Verify.self, Log.self, Show.self, Checkpoint.self, Keys.self, Report.self, History.self, Export.self]
     )
 
     public init() {}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+
+extension Ledger {
+    /// `ledger history --model NAME`: one model's switches, oldest first.
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one model's full timeline of switches, with outcome, reason and who.",
+            discussion: """
+                Read-only. Every switch of the model (a switch.requested and the first
+                switch.completed or switch.resolved that refers to it), oldest first: when
+                it was requested, the retrain job, who asked and why, the outcome
+                (succeeded, rejected, failed, or unresolved when no outcome was recorded),
+                the recorded error, and for a switch resolved later who resolved it and how
+                they found out. "live now" marks the switch whose job is live at the
+                ledger's head (see `ledger report --help`, --as-of).
+
+                The whole ledger is verified first unless --no-verify (a tampered ledger is
+                announced at the top). Formats: table, json, csv, markdown, html.
+
+                Exit status: 0 written, 2 written but the ledger is TAMPERED, 64 usage, 74
+                the database cannot be read.
+
+                Examples:
+                  ledger history --model churn
+                  ledger history --model churn --since 2026-11-01 --format csv > churn.csv
+                  ledger history --model churn --format html --out churn-history.html
+                """)
+
+        @Option(help: ArgumentHelp("The model (as recorded with --model by `ledger switch`).", valueName: "name"))
+        var model: String
+        @OptionGroup var period: PeriodOptions
+        @OptionGroup var output: ReportOutputOptions
+        @OptionGroup var options: LedgerOptions
+
+        func validate() throws {
+            if model.isEmpty { throw ValidationError("--model must not be empty") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let store = try options.openForReading()
+                let verification = try ReportVerificationStep.run(options: options, store: store, skip: output.noVerify)
+                let reporter = Reporter(store: store)
+                ReportVerificationStep.noteMissingIndexes(reporter)
+                var filter = ReportFilter()
+                (filter.since, filter.until) = try period.bounds()
+                let history = try reporter.history(model: model, filter: filter, verification: verification)
+                let text: String
+                switch output.format {
+                case .json: text = history.jsonValue.prettyPrinted() + "\n"
+                case .csv: text = ReportCSV.render(history)
+                case .table: text = TextReportRenderer.render(ReportDocument(history: history))
+                case .markdown: text = MarkdownReportRenderer.render(ReportDocument(history: history))
+                case .html: text = HTMLReportRenderer.render(ReportDocument(history: history))
+                }
+                try ReportOutput.write(text, to: output.out)
+                if history.switches.isEmpty {
+                    Console.note("no switches of \(model) in the ledger\(filter.since != nil || filter.until != nil ? " in that period" : ""); `ledger report` lists the models.")
+                }
+                if verification.isTampered {
+                    Console.error("the ledger does not verify: the history was written, but it cannot be trusted. Run `ledger verify`.")
+                    throw ExitCode(LedgerExitCode.tampered.rawValue)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+
+extension Ledger {
+    /// `ledger report`: switches per model, per actor and per outcome over a period, or what was live at a moment.
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Answer reviewers' questions from the ledger: who switched which model, when, why, with what outcome.",
+            discussion: """
+                Read-only. A switch is a switch.requested entry with the first
+                switch.completed or switch.resolved entry that refers to it (ref_seq); with
+                neither it is unresolved.
+
+                Sections: the verification result (a tampered ledger is announced at the
+                top); switches per model and per actor (succeeded / rejected / failed /
+                unresolved); failures grouped by the recorded error (code and message);
+                unresolved switches; the newest --limit switches; key rotations and
+                checkpoints in the period.
+
+                Filters (combined with AND): --since/--until on the request's recorded_at
+                (for key rotations and checkpoints, their own), --model, --actor (who
+                requested), --outcome, --kind (switch.requested: every switch;
+                switch.completed / switch.resolved: switches closed by that kind;
+                key.rotated or checkpoint: only that section).
+
+                --as-of TIME answers "which retrain job was live for each model at TIME":
+                the job of the most recently requested switch whose success
+                (switch.completed or switch.resolved with outcome succeeded) was recorded at
+                or before TIME. Rejected, failed and unresolved switches never change what
+                is live; a switch whose outcome was recorded only after TIME is listed as
+                pending. Combine only with --model.
+
+                The whole ledger is verified first (with --key-file) unless --no-verify;
+                without a usable key file the report says NOT VERIFIED. Formats: table,
+                json, csv, markdown, html (one self-contained file: inline CSS and SVG,
+                nothing fetched).
+
+                Exit status: 0 report written, 2 written but the ledger is TAMPERED, 64
+                usage, 74 the database cannot be read.
+
+                Examples:
+                  ledger report --since 2026-11-01 --until 2026-11-30
+                  ledger report --model churn --outcome rejected --format csv > churn.csv
+                  ledger report --since 2026-11-01 --format html --out november.html
+                  ledger report --as-of 2026-11-15T09:30:00Z
+                  ledger report --model churn --no-verify --format json
+                """)
+
+        @OptionGroup var period: PeriodOptions
+        @Option(help: ArgumentHelp("Only switches of this model.", valueName: "name")) var model: String?
+        @Option(help: ArgumentHelp("Only switches requested by this actor (and rotations/checkpoints written by them).", valueName: "name"))
+        var actor: String?
+        @Option(help: "Only switches with this outcome: succeeded, rejected, failed or unresolved.") var outcome: SwitchOutcomeArgument?
+        @Option(help: ArgumentHelp(
+            "Only what entries of this kind record: switch.requested, switch.completed, switch.resolved, key.rotated or checkpoint.",
+            valueName: "kind"))
+        var kind: String?
+        @Option(
+            name: .customLong("as-of"),
+            help: ArgumentHelp("Show which retrain job was live for each model at this time (RFC 3339 or a date: its midnight UTC).", valueName: "time"))
+        var asOf: String?
+        @Option(help: "List the newest N switches in full (0 = all); the counts always cover every switch.") var limit: Int = 100
+        @OptionGroup var output: ReportOutputOptions
+        @OptionGroup var options: LedgerOptions
+
+        func validate() throws {
+            if limit < 0 { throw ValidationError("--limit must be 0 (all) or more") }
+            if let kind, !ReportFilter.kinds.contains(where: { $0.kind == kind }) {
+                throw ValidationError(
+                    "--kind \(kind) is not reported on; use one of: \(ReportFilter.kinds.map(\.kind).joined(separator: ", ")) (`ledger log --kind` lists entries of any kind)")
+            }
+            if let asOf {
+                guard ReportTime.instant(asOf) != nil else { throw ValidationError(PeriodOptions.badTime("--as-of", asOf)) }
+                if period.since != nil || period.until != nil || actor != nil || outcome != nil || kind != nil {
+                    throw ValidationError("--as-of answers for one moment: combine it only with --model (not --since, --until, --actor, --outcome or --kind)")
+                }
+            }
+            if model?.isEmpty == true { throw ValidationError("--model must not be empty") }
+            if actor?.isEmpty == true { throw ValidationError("--actor must not be empty") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let store = try options.openForReading()
+                let verification = try ReportVerificationStep.run(options: options, store: store, skip: output.noVerify)
+                let reporter = Reporter(store: store)
+                ReportVerificationStep.noteMissingIndexes(reporter)
+                let text: String
+                if let asOf, let moment = ReportTime.instant(asOf) {
+                    let answer = try reporter.asOf(moment, model: model, verification: verification)
+                    switch output.format {
+                    case .json: text = answer.jsonValue.prettyPrinted() + "\n"
+                    case .csv: text = ReportCSV.render(answer)
+                    case .table: text = TextReportRenderer.render(ReportDocument(asOf: answer))
+                    case .markdown: text = MarkdownReportRenderer.render(ReportDocument(asOf: answer))
+                    case .html: text = HTMLReportRenderer.render(ReportDocument(asOf: answer))
+                    }
+                } else {
+                    var filter = ReportFilter()
+                    (filter.since, filter.until) = try period.bounds()
+                    filter.model = model
+                    filter.actor = actor
+                    filter.outcome = outcome?.value
+                    filter.kind = kind
+                    let report = try reporter.report(
+                        filter: filter, verification: verification,
+                        options: Reporter.Options(switchLimit: limit, includeTimeline: output.format == .html))
+                    switch output.format {
+                    case .json: text = report.jsonValue.prettyPrinted() + "\n"
+                    case .csv: text = ReportCSV.render(report)
+                    case .table: text = TextReportRenderer.render(ReportDocument(report: report))
+                    case .markdown: text = MarkdownReportRenderer.render(ReportDocument(report: report))
+                    case .html: text = HTMLReportRenderer.render(ReportDocument(report: report))
+                    }
+                }
+                try ReportOutput.write(text, to: output.out)
+                if verification.isTampered {
+                    Console.error("the ledger does not verify: the report was written, but its figures cannot be trusted. Run `ledger verify`.")
+                    throw ExitCode(LedgerExitCode.tampered.rawValue)
+                }
+            }
+        }
+    }
+}
+
+/// `--outcome` values of `report`.
+struct SwitchOutcomeArgument: ExpressibleByArgument {
+    let value: SwitchOutcome
+    init?(argument: String) {
+        guard let value = SwitchOutcome(rawValue: argument) else { return nil }
+        self.value = value
+    }
+    static var allValueStrings: [String] { SwitchOutcome.allCases.map(\.rawValue) }
+}

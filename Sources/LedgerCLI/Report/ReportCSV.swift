@@ -1,0 +1,105 @@
+import Foundation
+import LedgerCore
+
+/// `--format csv`: one RFC 4180 table per answer (lines end with LF, like `ledger log --format csv`), with a header row, for spreadsheets and scripts.
+enum ReportCSV {
+    /// The report in long ("tidy") form: one row per fact, the `section` column says which part of
+    /// the report it belongs to (verification, totals, by_model, by_actor, failure, unresolved, switch,
+    /// key_rotation, checkpoint); columns that do not apply to a section are empty.
+    static let reportColumns = [
+        "section", "model", "actor", "outcome", "count", "seq", "recorded_at", "retrain_job_id", "reason",
+        "error_code", "error_message", "detail",
+    ]
+
+    static func render(_ report: LedgerReport) -> String {
+        var rows: [[String]] = []
+        func row(_ section: String, _ values: [String: String]) {
+            rows.append(reportColumns.map { $0 == "section" ? section : values[$0] ?? "" })
+        }
+        let snapshot = report.snapshot
+        row("verification", [
+            "outcome": report.verification.status, "seq": String(snapshot.headSeq), "recorded_at": snapshot.headRecordedAt,
+            "detail": "ledger_id \(snapshot.ledgerID); head_mac \(snapshot.headMac); \(report.verification.headline)",
+        ])
+        if report.filter.includesSwitches {
+            for outcome in SwitchOutcome.allCases {
+                row("totals", ["outcome": outcome.rawValue, "count": String(report.totals[outcome])])
+            }
+            for group in report.byModel {
+                for outcome in SwitchOutcome.allCases {
+                    row("by_model", ["model": group.name, "outcome": outcome.rawValue, "count": String(group.counts[outcome])])
+                }
+            }
+            for group in report.byActor {
+                for outcome in SwitchOutcome.allCases {
+                    row("by_actor", ["actor": group.name, "outcome": outcome.rawValue, "count": String(group.counts[outcome])])
+                }
+            }
+            for failure in report.failures {
+                row("failure", [
+                    "model": failure.models.joined(separator: " "), "outcome": failure.outcome.rawValue,
+                    "count": String(failure.count), "seq": String(failure.lastRequestSeq), "recorded_at": failure.lastRequestedAt,
+                    "error_code": failure.errorCode ?? "", "error_message": failure.errorMessage ?? "",
+                ])
+            }
+            for s in report.unresolved { row("unresolved", switchValues(s)) }
+            for s in report.switches { row("switch", switchValues(s)) }
+        }
+        for event in report.keyRotations { row("key_rotation", eventValues(event)) }
+        for event in report.checkpoints { row("checkpoint", eventValues(event)) }
+        return table(reportColumns, rows)
+    }
+
+    static func switchValues(_ s: SwitchRecord) -> [String: String] {
+        [
+            "model": s.model ?? "", "actor": s.actor, "outcome": s.outcome.rawValue, "seq": String(s.requestSeq),
+            "recorded_at": s.requestedAt, "retrain_job_id": s.retrainJobID ?? "", "reason": s.reason ?? "",
+            "error_code": s.errorCode ?? "", "error_message": s.errorMessage ?? "", "detail": ReportDocument.detail(of: s),
+        ]
+    }
+
+    static func eventValues(_ e: LedgerEvent) -> [String: String] {
+        ["actor": e.actor, "seq": String(e.seq), "recorded_at": e.recordedAt, "reason": e.reason ?? "", "detail": e.details ?? ""]
+    }
+
+    /// One row per model.
+    static let asOfColumns = [
+        "as_of", "model", "live_retrain_job_id", "request_seq", "requested_at", "actor", "reason", "completion_seq",
+        "completion_kind", "completed_at", "completed_by", "resolution_reason", "pending_request_seqs", "verification",
+    ]
+
+    static func render(_ report: AsOfReport) -> String {
+        table(asOfColumns, report.models.map { model in
+            let s = model.live
+            return [
+                report.asOf, model.model, s?.retrainJobID ?? "", s.map { String($0.requestSeq) } ?? "", s?.requestedAt ?? "",
+                s?.actor ?? "", s?.reason ?? "", s?.completionSeq.map(String.init) ?? "", s?.completionKind ?? "",
+                s?.completedAt ?? "", s?.completedBy ?? "", s?.resolutionReason ?? "",
+                model.pending.map { String($0.requestSeq) }.joined(separator: " "), report.verification.status,
+            ]
+        })
+    }
+
+    /// One row per switch.
+    static let historyColumns = [
+        "request_seq", "requested_at", "model", "retrain_job_id", "actor", "reason", "outcome", "completion_seq",
+        "completion_kind", "completed_at", "completed_by", "resolution_reason", "http_status", "error_code",
+        "error_message", "duration_ms", "live_now", "verification",
+    ]
+
+    static func render(_ report: HistoryReport) -> String {
+        table(historyColumns, report.switches.map { s in
+            [
+                String(s.requestSeq), s.requestedAt, s.model ?? "", s.retrainJobID ?? "", s.actor, s.reason ?? "",
+                s.outcome.rawValue, s.completionSeq.map(String.init) ?? "", s.completionKind ?? "", s.completedAt ?? "",
+                s.completedBy ?? "", s.resolutionReason ?? "", s.httpStatus.map(String.init) ?? "", s.errorCode ?? "",
+                s.errorMessage ?? "", s.durationMs.map(String.init) ?? "", s.requestSeq == report.liveRequestSeq ? "true" : "false",
+                report.verification.status,
+            ]
+        })
+    }
+
+    static func table(_ columns: [String], _ rows: [[String]]) -> String {
+        ([columns] + rows).map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+
+/// `--format`, `--out` and `--no-verify`, shared by `report` and `history`.
+struct ReportOutputOptions: ParsableArguments {
+    @Option(help: "Output format: table, json, csv, markdown or html (one self-contained file).")
+    var format: ReportFormat = .table
+
+    @Option(help: ArgumentHelp("Write to this file instead of standard output (replaced if it exists).", valueName: "path"))
+    var out: String?
+
+    @Flag(
+        name: .customLong("no-verify"),
+        help: "Do not verify the ledger first (faster on big ledgers; the report then says NOT VERIFIED).")
+    var noVerify = false
+
+    func validate() throws {
+        if out?.isEmpty == true { throw ValidationError("--out must not be empty") }
+    }
+}
+
+/// `--since` and `--until`.
+struct PeriodOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Only what was recorded at or after this time: RFC 3339 (2026-11-01T09:00:00Z, any offset) or a date (its midnight UTC).",
+        valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp(
+        "Only what was recorded at or before this time: RFC 3339, or a date (that whole day, to 23:59:59.999Z).",
+        valueName: "time"))
+    var until: String?
+
+    func validate() throws {
+        let (since, until) = try bounds()
+        if let since, let until, since > until {
+            throw ValidationError("--since \(since) is after --until \(until)")
+        }
+    }
+
+    /// The bounds in the ledger's normal form.
+    func bounds() throws -> (since: String?, until: String?) {
+        var lower: String?, upper: String?
+        if let since {
+            guard let value = ReportTime.instant(since) else { throw ValidationError(Self.badTime("--since", since)) }
+            lower = value
+        }
+        if let until {
+            guard let value = ReportTime.upperBound(until) else { throw ValidationError(Self.badTime("--until", until)) }
+            upper = value
+        }
+        return (lower, upper)
+    }
+
+    static func badTime(_ flag: String, _ text: String) -> String {
+        "\(flag) \(text) is not a time: use RFC 3339 (2026-11-29T14:05:00Z, 2026-11-29T15:05:00+01:00) or a date (2026-11-29)"
+    }
+}
+
+/// Runs the verification a report shows at its top.
+enum ReportVerificationStep {
+    /// Verifies the whole ledger with the key file in force, unless `skip`. A missing, unreadable,
+    /// malformed or loosely-permissioned key file is not an error here: the report says "not verified" and why.
+    static func run(options: LedgerOptions, store: LedgerStore, skip: Bool) throws -> ReportVerification {
+        if skip { return .notVerified(reason: "verification was skipped (--no-verify)") }
+        let ring: KeyRing
+        do {
+            ring = try options.loadKeys()
+        } catch {
+            return .notVerified(reason: "the key file cannot be used: \(error.localizedDescription)")
+        }
+        var verifier = Verifier(keyRing: ring)
+        verifier.progress = { n in Console.progress("verifying… \(n.formatted()) entries") }
+        let report = try verifier.verify(store)
+        Console.endProgress()
+        return .verified(report)
+    }
+
+    /// A note on stderr when the ledger predates the report indexes.
+    static func noteMissingIndexes(_ reporter: Reporter) {
+        if (try? reporter.hasReportIndexes()) == false {
+            Console.note("note: this ledger predates the report indexes (migration 0003_report_indexes); the answer is complete but slower. The next write command (e.g. `ledger switch`) adds them.")
+        }
+    }
+}

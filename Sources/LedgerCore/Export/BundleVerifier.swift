@@ -1,0 +1,317 @@
+/// What kind of problem a bundle verification found.
+public enum BundleFindingKind: String, Sendable, CaseIterable {
+    /// Line 1 is missing or is not a version-1 bundle header.
+    case malformedHeader = "malformed_header"
+    /// The header's `header_mac` does not recompute: the header was edited.
+    case headerMacMismatch = "header_mac_mismatch"
+    /// The header's claims (range, counts, key ids, head) disagree with the lines.
+    case headerMismatch = "header_mismatch"
+    /// A line is not an entry line (`{"entry":{…},"mac":"…","matched":…}`).
+    case malformedLine = "malformed_line"
+    /// A line is not in RFC 8785 canonical form: it was re-encoded or edited.
+    case notCanonical = "not_canonical"
+    /// seq does not continue the previous line's (lines removed, inserted or reordered).
+    case gap
+    /// `prev_mac` is not the previous line's `mac` (lines removed, inserted or reordered).
+    case brokenLink = "broken_link"
+    /// `mac` does not recompute with the named key: the entry was altered.
+    case macMismatch = "mac_mismatch"
+    /// `ledger_id` differs from the bundle's.
+    case foreignLedgerID = "foreign_ledger_id"
+    /// A `key_id` (or `header_key_id`) names no key in the key file.
+    case unknownKeyID = "unknown_key_id"
+    /// An entry is signed by a key that an earlier `key.rotated` line retired.
+    case retiredKey = "retired_key"
+    /// The bundle holds no entry lines.
+    case empty
+}
+
+/// One problem found in a bundle.
+public struct BundleFinding: Sendable, Equatable {
+    /// 1-based line number (the header is line 1).
+    public let line: Int
+    /// The entry's seq when it could be read (or the seq expected on that line).
+    public let seq: Int64?
+    public let kind: BundleFindingKind
+    public let message: String
+
+    public init(line: Int, seq: Int64?, kind: BundleFindingKind, message: String) {
+        self.line = line
+        self.seq = seq
+        self.kind = kind
+        self.message = message
+    }
+
+    /// The finding as JSON.
+    public var jsonValue: JSONValue {
+        .object([
+            "line": .integer(Int64(line)), "seq": seq.map { .integer($0) } ?? .null, "kind": .string(kind.rawValue),
+            "message": .string(message),
+        ])
+    }
+}
+
+/// The result of verifying a bundle.
+public struct BundleVerificationReport: Sendable {
+    /// The bundle file.
+    public var path: String
+    /// The header, when line 1 could be read as one.
+    public var header: BundleHeader?
+    /// Lines read, the header included.
+    public var lines = 0
+    /// Entry lines.
+    public var entries: Int64 = 0
+    /// Entry lines marked `"matched":true`.
+    public var matched: Int64 = 0
+    /// The seq of the first and last entry lines, and the last line's mac.
+    public var firstSeq: Int64?
+    public var lastSeq: Int64?
+    public var lastMac: String?
+    /// The ledger_id of the entries (the header's, else the first entry's).
+    public var ledgerID: String?
+    /// Entry lines per key id, in order of first use.
+    public var keyUsage: [(keyID: String, rows: Int64)] = []
+    /// Findings in line order (at most `findingLimit`), and how many there were.
+    public var findings: [BundleFinding] = []
+    public var findingCount = 0
+
+    public init(path: String) { self.path = path }
+
+    /// True when nothing was found.
+    public var isIntact: Bool { findingCount == 0 }
+
+    /// The report as JSON.
+    public var jsonValue: JSONValue {
+        func int(_ i: Int64?) -> JSONValue { i.map { .integer($0) } ?? .null }
+        return .object([
+            "bundle": .string(path),
+            "intact": .bool(isIntact),
+            "ledger_id": ledgerID.map { .string($0) } ?? .null,
+            "lines": .integer(Int64(lines)),
+            "entries": .integer(entries),
+            "matched": .integer(matched),
+            "first_seq": int(firstSeq),
+            "last_seq": int(lastSeq),
+            "head_seq": int(header?.headSeq),
+            "head_mac": header.map { .string($0.headMac) } ?? .null,
+            "exported_at": header.map { .string($0.exportedAt) } ?? .null,
+            "keys": .array(keyUsage.map { .object(["key_id": .string($0.keyID), "rows": .integer($0.rows)]) }),
+            "finding_count": .integer(Int64(findingCount)),
+            "findings": .array(findings.map(\.jsonValue)),
+        ])
+    }
+}
+
+/// Verifies an evidence bundle without the database: every line's mac recomputes (key by `key_id`),
+/// each `prev_mac` links to the line before, seqs are contiguous, one ledger_id throughout, no entry is
+/// signed by a key retired earlier in the bundle, and the signed header agrees with the lines (range,
+/// counts, key ids, and the head when the bundle ends at it). Every finding is reported, with its line
+/// and seq.
+public struct BundleVerifier {
+    public var keyRing: KeyRing
+    /// Keep at most this many findings (the count stays exact).
+    public var findingLimit: Int
+
+    public init(keyRing: KeyRing, findingLimit: Int = 1000) {
+        self.keyRing = keyRing
+        self.findingLimit = findingLimit
+    }
+
+    /// Verifies the bundle at `path`, streaming it line by line.
+    public func verify(path: String) throws -> BundleVerificationReport {
+        var reader = try BundleLineReader(path: path)
+        var state = State(verifier: self, report: BundleVerificationReport(path: path))
+        while let line = try reader.next() {
+            try state.consume(line)
+        }
+        state.finish()
+        return state.report
+    }
+
+    /// Verifies a bundle held in memory (one element per line, without newlines).
+    public func verify(lines: [[UInt8]], name: String = "bundle") throws -> BundleVerificationReport {
+        var state = State(verifier: self, report: BundleVerificationReport(path: name))
+        for line in lines { try state.consume(line) }
+        state.finish()
+        return state.report
+    }
+
+    private struct State {
+        let verifier: BundleVerifier
+        var report: BundleVerificationReport
+        var signers: [String: HMACSHA256?] = [:]
+        var keyIndex: [String: Int] = [:]
+        var retiredAt: [String: Int64] = [:]
+        var previousSeq: Int64?
+        var previousMac: String?
+        var headerLineSeen = false
+
+        init(verifier: BundleVerifier, report: BundleVerificationReport) {
+            self.verifier = verifier
+            self.report = report
+        }
+
+        mutating func add(_ line: Int, _ seq: Int64?, _ kind: BundleFindingKind, _ message: String) {
+            report.findingCount += 1
+            if report.findings.count < verifier.findingLimit {
+                report.findings.append(BundleFinding(line: line, seq: seq, kind: kind, message: message))
+            }
+        }
+
+        mutating func signer(for keyID: String) throws -> HMACSHA256? {
+            if let known = signers[keyID] { return known }
+            let signer = try verifier.keyRing.key(id: keyID).map { try HMACSHA256(key: $0.bytes) }
+            signers[keyID] = signer
+            return signer
+        }
+
+        mutating func consume(_ line: [UInt8]) throws {
+            report.lines += 1
+            let number = report.lines
+            if number == 1 {
+                try readHeader(line)
+                return
+            }
+            if line.isEmpty {
+                add(number, nil, .malformedLine, "line \(number) is empty")
+                return
+            }
+            let expected = previousSeq.map { $0 + 1 } ?? report.header?.firstSeq
+            let parsed: JSONValue
+            do {
+                parsed = try JSONValue(parsing: line)
+            } catch {
+                add(number, expected, .malformedLine, "line \(number)\(expected.map { " (expected seq \($0))" } ?? "") is not JSON: \(error)")
+                return
+            }
+            guard let object = parsed.objectValue, Set(object.keys) == ["entry", "mac", "matched"],
+                let entry = object["entry"]?.objectValue, let mac = object["mac"]?.stringValue,
+                case .bool(let matched)? = object["matched"]
+            else {
+                add(number, expected, .malformedLine,
+                    "line \(number)\(expected.map { " (expected seq \($0))" } ?? "") is not an entry line {\"entry\":{…},\"mac\":\"…\",\"matched\":true|false}")
+                return
+            }
+            guard case .integer(let seq)? = entry["seq"], let ledgerID = entry["ledger_id"]?.stringValue,
+                let keyID = entry["key_id"]?.stringValue, let prevMac = entry["prev_mac"]?.stringValue,
+                entry["mac"] == nil,
+                entry.values.allSatisfy({ if case .integer = $0 { true } else if case .string = $0 { true } else { false } })
+            else {
+                add(number, expected, .malformedLine,
+                    "line \(number)\(expected.map { " (expected seq \($0))" } ?? ""): the entry must hold seq, ledger_id, key_id and prev_mac, no mac, and only integers and strings")
+                return
+            }
+            if CanonicalJSON.encode(parsed) != line {
+                add(number, seq, .notCanonical, "seq \(seq): line \(number) is not in canonical form (RFC 8785): it was re-encoded or edited")
+            }
+            report.entries += 1
+            if matched { report.matched += 1 }
+            if report.firstSeq == nil { report.firstSeq = seq }
+            if report.ledgerID == nil { report.ledgerID = ledgerID }
+
+            // Order and links.
+            if let expected, seq != expected {
+                let what = seq == expected + 1 ? "entry \(expected) is missing"
+                    : seq > expected ? "entries \(expected)…\(seq - 1) are missing"
+                    : "seq runs backwards: lines were reordered or repeated"
+                add(number, seq, .gap, "seq \(seq) on line \(number), expected \(expected): \(what)")
+            }
+            if let previousMac {
+                if prevMac != previousMac {
+                    add(number, seq, .brokenLink, "seq \(seq): prev_mac does not match the mac of the line before it (line \(number - 1))")
+                }
+            } else if seq == 1, prevMac != LedgerStore.zeroMac {
+                add(number, seq, .brokenLink, "seq 1: prev_mac of the ledger's first entry is not 64 zeros")
+            }
+            if let bundleLedger = report.ledgerID, ledgerID != bundleLedger {
+                add(number, seq, .foreignLedgerID, "seq \(seq): ledger_id \(ledgerID) is not the bundle's (\(bundleLedger))")
+            }
+
+            // The signature.
+            if let signer = try signer(for: keyID) {
+                let payload = CanonicalJSON.encode(.object(entry))
+                if try signer.authenticateHex(payload) != mac {
+                    add(number, seq, .macMismatch, "seq \(seq): mac does not recompute with key \(keyID): the entry was altered")
+                } else if let retired = retiredAt[keyID], retired < seq {
+                    add(number, seq, .retiredKey, "seq \(seq): signed with key \(keyID), which was retired at seq \(retired)")
+                }
+            } else {
+                add(number, seq, .unknownKeyID, "seq \(seq): key_id \(keyID) is not in the key file \(verifier.keyRing.path)")
+            }
+            if let index = keyIndex[keyID] {
+                report.keyUsage[index].rows += 1
+            } else {
+                keyIndex[keyID] = report.keyUsage.count
+                report.keyUsage.append((keyID, 1))
+            }
+            if entry["kind"]?.stringValue == EntryKind.keyRotated, let details = entry["details"]?.stringValue,
+                let newKey = (try? JSONValue(parsing: details))?["new_key_id"]?.stringValue
+            {
+                retiredAt[keyID] = seq
+                retiredAt[newKey] = nil
+            }
+            previousSeq = seq
+            previousMac = mac
+            report.lastSeq = seq
+            report.lastMac = mac
+        }
+
+        mutating func readHeader(_ line: [UInt8]) throws {
+            let header: BundleHeader
+            do {
+                let parsed = try JSONValue(parsing: line)
+                header = try BundleHeader(json: parsed)
+                if CanonicalJSON.encode(parsed) != line {
+                    add(1, nil, .notCanonical, "the header (line 1) is not in canonical form (RFC 8785): it was re-encoded or edited")
+                }
+            } catch {
+                add(1, nil, .malformedHeader, "line 1 is not a bundle header: \(error)")
+                return
+            }
+            report.header = header
+            report.ledgerID = header.ledgerID
+            if let signer = try signer(for: header.headerKeyID) {
+                if try signer.authenticateHex(header.signedBytes) != header.headerMac {
+                    add(1, nil, .headerMacMismatch, "the header's header_mac does not recompute with key \(header.headerKeyID): the header was edited")
+                }
+            } else {
+                add(1, nil, .unknownKeyID, "header_key_id \(header.headerKeyID) is not in the key file \(verifier.keyRing.path)")
+            }
+        }
+
+        mutating func finish() {
+            if report.lines == 0 {
+                add(1, nil, .malformedHeader, "the bundle is empty")
+                return
+            }
+            if report.entries == 0 {
+                add(report.lines, nil, .empty, "the bundle holds no entry lines")
+            }
+            guard let header = report.header else { return }
+            func mismatch(_ message: String) { add(1, nil, .headerMismatch, message) }
+            if let first = report.firstSeq, first != header.firstSeq {
+                mismatch("the header says the bundle starts at seq \(header.firstSeq), but its first entry line is seq \(first)")
+            }
+            if let last = report.lastSeq, last != header.lastSeq {
+                mismatch("the header says the bundle ends at seq \(header.lastSeq), but its last entry line is seq \(last): lines were removed or added at the end")
+            }
+            if report.entries != header.entryCount {
+                mismatch("the header says \(header.entryCount) entry lines, the bundle holds \(report.entries)")
+            }
+            if report.matched != header.matchedCount {
+                mismatch("the header says \(header.matchedCount) lines matched the export filter, the bundle marks \(report.matched)")
+            }
+            let used = report.keyUsage.map(\.keyID).sorted()
+            if report.entries > 0, used != header.keyIDs.sorted() {
+                mismatch("the header names keys \(header.keyIDs.joined(separator: ", ")), the entries are signed by \(used.joined(separator: ", "))")
+            }
+            if header.headSeq < header.lastSeq {
+                mismatch("the header's head seq \(header.headSeq) is before its last seq \(header.lastSeq)")
+            } else if header.headSeq == header.lastSeq, let lastMac = report.lastMac, report.lastSeq == header.lastSeq,
+                lastMac != header.headMac
+            {
+                mismatch("the bundle ends at the head (seq \(header.headSeq)) but the head mac in the header differs from the last line's mac")
+            }
+        }
+    }
+}
