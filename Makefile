@@ -21,8 +21,14 @@ demo: deps
 	./scripts/demo.sh "$$($(SWIFT) build --show-bin-path)"
 
 ## The whole test suite (unit, integration against the simulator, tamper suites).
+## Two runs of one build: the in-process simulator and client tests (async, timing-sensitive) run
+## apart from the tests that block a thread while a `ledger` or `epa-simulator` subprocess works,
+## so that on a 2-core machine neither starves the other.
+ASYNC_SUITES = EPASimulatorTests|EPAClientTests
 test: deps
-	$(SWIFT) test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter '$(ASYNC_SUITES)'
+	$(SWIFT) test --skip-build --skip '$(ASYNC_SUITES)'
 
 ## Benchmarks (release build): verify vs the raw SQLite + HMAC limit.
 bench: deps

@@ -109,15 +109,16 @@ struct SimulatorIntegrationTests {
     @Test(
         "documented switch refusals are .rejected",
         arguments: [
-            (key, "job-unknown-0001", EPAError.retrainJobNotFound),
-            (key, "job-deleted-0001", EPAError.retrainJobNotFound),
-            (key, "job-running-0001", EPAError.retrainJobNotFinished),
-            (deletedModelKey, "job-m2-0001", EPAError.classifierNotFound),
-            ("test-key-unknown-0001", "job-finished-0001", EPAError.invalidAPIKey),
-            (inactiveKey, "job-finished-0001", EPAError.inactiveCredential),
-            (notFoundKey, "job-finished-0001", EPAError.credentialNotFound),
+            (TestSecret("active", key), "job-unknown-0001", EPAError.retrainJobNotFound),
+            (TestSecret("active", key), "job-deleted-0001", EPAError.retrainJobNotFound),
+            (TestSecret("active", key), "job-running-0001", EPAError.retrainJobNotFinished),
+            (TestSecret("deleted-model", deletedModelKey), "job-m2-0001", EPAError.classifierNotFound),
+            (TestSecret("unknown", "test-key-unknown-0001"), "job-finished-0001", EPAError.invalidAPIKey),
+            (TestSecret("inactive", inactiveKey), "job-finished-0001", EPAError.inactiveCredential),
+            (TestSecret("not-found", notFoundKey), "job-finished-0001", EPAError.credentialNotFound),
         ])
-    func switchRefusals(_ apiKey: String, _ jobID: String, _ expected: EPAError) async throws {
+    func switchRefusals(_ secret: TestSecret, _ jobID: String, _ expected: EPAError) async throws {
+        let apiKey = secret.value
         try await Self.withSimulator { simulator, client in
             let call = try await client.switchModel(retrainJobID: jobID, apiKey: apiKey)
             #expect(call.outcome == .rejected)
@@ -203,12 +204,13 @@ struct SimulatorIntegrationTests {
     @Test(
         "documented upload-URL refusals",
         arguments: [
-            (deletedModelKey, EPAError.modelMayBeDeleted, CallOutcome.rejected, 400),
-            (deletedUserKey, EPAError.userMayBeDeleted, CallOutcome.rejected, 400),
-            (noConfigKey, EPAError.configurationFileNotFound, CallOutcome.failed, 500),
-            ("test-key-unknown-0001", EPAError.invalidAPIKey, CallOutcome.rejected, 400),
+            (TestSecret("deleted-model", deletedModelKey), EPAError.modelMayBeDeleted, CallOutcome.rejected, 400),
+            (TestSecret("deleted-user", deletedUserKey), EPAError.userMayBeDeleted, CallOutcome.rejected, 400),
+            (TestSecret("no-config", noConfigKey), EPAError.configurationFileNotFound, CallOutcome.failed, 500),
+            (TestSecret("unknown", "test-key-unknown-0001"), EPAError.invalidAPIKey, CallOutcome.rejected, 400),
         ])
-    func uploadURLRefusals(_ apiKey: String, _ expected: EPAError, _ outcome: CallOutcome, _ status: Int) async throws {
+    func uploadURLRefusals(_ secret: TestSecret, _ expected: EPAError, _ outcome: CallOutcome, _ status: Int) async throws {
+        let apiKey = secret.value
         try await Self.withSimulator { _, client in
             let call = try await client.uploadURL(filename: "train.csv", apiKey: apiKey)
             #expect(call.outcome == outcome)

@@ -29,16 +29,16 @@ struct SwitchCommandTests {
     }
 
     @Test("every documented switch error: exit 3, the manual's message, a rejected entry", arguments: [
-        (SwitchFixture.unknownKey, "job-ok", "churn", "invalid_api_key."),
-        (SwitchFixture.inactiveKey, "job-ok", "churn", "Inactive_credential."),
-        (SwitchFixture.goneKey, "job-ok", "churn", "Not_found_credential."),
-        (SwitchFixture.churnKey, "job-nope", "churn", "Not found retrain job."),
-        (SwitchFixture.fraudKey, "fraud-job", "fraud", "Not found classifier."),
-        (SwitchFixture.churnKey, "job-running", "churn", "Retrain job is not finished."),
+        (TestSecret("unknown", SwitchFixture.unknownKey), "job-ok", "churn", "invalid_api_key."),
+        (TestSecret("inactive", SwitchFixture.inactiveKey), "job-ok", "churn", "Inactive_credential."),
+        (TestSecret("not-found", SwitchFixture.goneKey), "job-ok", "churn", "Not_found_credential."),
+        (TestSecret("churn", SwitchFixture.churnKey), "job-nope", "churn", "Not found retrain job."),
+        (TestSecret("fraud", SwitchFixture.fraudKey), "fraud-job", "fraud", "Not found classifier."),
+        (TestSecret("churn", SwitchFixture.churnKey), "job-running", "churn", "Retrain job is not finished."),
     ])
-    func documentedErrors(key: String, job: String, model: String, message: String) throws {
+    func documentedErrors(key: TestSecret, job: String, model: String, message: String) throws {
         let bench = try SwitchBench()
-        let result = try bench.switchModel(job, model: model, apiKey: key, extra: ["--skip-preflight"])
+        let result = try bench.switchModel(job, model: model, apiKey: key.value, extra: ["--skip-preflight"])
         #expect(result.exitCode == 3, "\(result.allOutput)")
         #expect(result.stdout.contains("NOT switched") && result.stdout.contains("rejected (HTTP 400)"))
         #expect(result.stderr.contains(message))
