@@ -193,7 +193,7 @@ struct LedgerBench {
     /// A realistic mix of entries (the same shape as real switches).
     static func sampleDraft(_ i: Int) -> EntryDraft {
         var draft = EntryDraft(kind: i % 2 == 0 ? EntryKind.switchRequested : EntryKind.switchCompleted)
-        draft.model = ["churn", "fraud", "ltv", "pricing"][i % 4]
+        draft.model = ["churn", "fraud", "ltv", "pricing"][(i / 2) % 4]  // a request and its completion share the model
         draft.retrainJobID = "job-\(i / 2)-\(i % 7)"
         draft.reason = "CHG-\(i / 2): weekly retrain"
         draft.apiKeyID = "0123456789abcdef"
