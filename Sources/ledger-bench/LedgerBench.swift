@@ -136,6 +136,34 @@ struct LedgerBench {
         }
         print("")
         print("limit = a bare scan of every column of every row (same SQLite) + HMAC-SHA256 of the same payloads (same OpenSSL).")
+        if let largest = sizes.max() {
+            try reportTable(db: dir + "/bench-\(largest).sqlite", keyPath: dir + "/bench-\(largest).key", entries: largest, ledgerBinary: ledgerBinary)
+        }
+    }
+
+    /// `ledger report --model` and `--as-of` on the largest ledger (whole process, best of 3, without
+    /// the verification pass, which the verify table already measures).
+    static func reportTable(db: String, keyPath: String, entries: Int, ledgerBinary: String) throws {
+        let store = try LedgerStore.open(path: db, writable: false)
+        let middle = try store.entry(seq: Int64(entries / 2))?.recordedAt ?? Timestamp.now()
+        let commands: [(String, [String])] = [
+            ("report --model churn --no-verify", ["report", "--model", "churn", "--no-verify", "--format", "json"]),
+            ("report --as-of <middle> --no-verify", ["report", "--as-of", middle, "--no-verify", "--format", "json"]),
+            ("report --as-of <middle> --model churn --no-verify", ["report", "--as-of", middle, "--model", "churn", "--no-verify", "--format", "json"]),
+        ]
+        print("")
+        print(row(["command (\(entries.formatted()) entries)", "best of 3 s", "peak RSS"]))
+        print(row(["---", "---", "---"]))
+        for (label, arguments) in commands {
+            var best = Double.infinity, rss = 0
+            for _ in 0..<3 {
+                let (seconds, peakKiB, status) = try runMeasured(ledgerBinary, arguments + ["--db", db, "--key-file", keyPath])
+                guard status == 0 else { throw BenchFailure("ledger \(label) exited \(status)", code: 1) }
+                best = min(best, seconds)
+                rss = max(rss, peakKiB)
+            }
+            print(row(["`ledger \(label)`", String(format: "%.3f", best), String(format: "%.1f MiB", Double(rss) / 1024)]))
+        }
     }
 
     static func row(_ fields: [String]) -> String { "| " + fields.joined(separator: " | ") + " |" }
