@@ -47,14 +47,9 @@ extension Ledger {
                 var filter = ReportFilter()
                 (filter.since, filter.until) = try period.bounds()
                 let history = try reporter.history(model: model, filter: filter, verification: verification)
-                let text: String
-                switch output.format {
-                case .json: text = history.jsonValue.prettyPrinted() + "\n"
-                case .csv: text = ReportCSV.render(history)
-                case .table: text = TextReportRenderer.render(ReportDocument(history: history))
-                case .markdown: text = MarkdownReportRenderer.render(ReportDocument(history: history))
-                case .html: text = HTMLReportRenderer.render(ReportDocument(history: history))
-                }
+                let text = ReportOutput.render(
+                    output.format, json: { history.jsonValue }, csv: { ReportCSV.render(history) },
+                    document: { ReportDocument(history: history) })
                 try ReportOutput.write(text, to: output.out)
                 if history.switches.isEmpty {
                     Console.note("no switches of \(model) in the ledger\(filter.since != nil || filter.until != nil ? " in that period" : ""); `ledger report` lists the models.")

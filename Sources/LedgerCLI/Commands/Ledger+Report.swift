@@ -89,13 +89,9 @@ extension Ledger {
                 let text: String
                 if let asOf, let moment = ReportTime.instant(asOf) {
                     let answer = try reporter.asOf(moment, model: model, verification: verification)
-                    switch output.format {
-                    case .json: text = answer.jsonValue.prettyPrinted() + "\n"
-                    case .csv: text = ReportCSV.render(answer)
-                    case .table: text = TextReportRenderer.render(ReportDocument(asOf: answer))
-                    case .markdown: text = MarkdownReportRenderer.render(ReportDocument(asOf: answer))
-                    case .html: text = HTMLReportRenderer.render(ReportDocument(asOf: answer))
-                    }
+                    text = ReportOutput.render(
+                        output.format, json: { answer.jsonValue }, csv: { ReportCSV.render(answer) },
+                        document: { ReportDocument(asOf: answer) })
                 } else {
                     var filter = ReportFilter()
                     (filter.since, filter.until) = try period.bounds()
@@ -106,13 +102,9 @@ extension Ledger {
                     let report = try reporter.report(
                         filter: filter, verification: verification,
                         options: Reporter.Options(switchLimit: limit, includeTimeline: output.format == .html))
-                    switch output.format {
-                    case .json: text = report.jsonValue.prettyPrinted() + "\n"
-                    case .csv: text = ReportCSV.render(report)
-                    case .table: text = TextReportRenderer.render(ReportDocument(report: report))
-                    case .markdown: text = MarkdownReportRenderer.render(ReportDocument(report: report))
-                    case .html: text = HTMLReportRenderer.render(ReportDocument(report: report))
-                    }
+                    text = ReportOutput.render(
+                        output.format, json: { report.jsonValue }, csv: { ReportCSV.render(report) },
+                        document: { ReportDocument(report: report) })
                 }
                 try ReportOutput.write(text, to: output.out)
                 if verification.isTampered {

@@ -65,6 +65,19 @@ func cell(_ number: Int64?) -> String { number.map(String.init) ?? "-" }
 
 /// Where a rendered report goes: stdout, or a file written whole (temporary name, then renamed).
 enum ReportOutput {
+    /// Renders one report in `format`: JSON and CSV straight from the data, the others from its document.
+    static func render(
+        _ format: ReportFormat, json: () -> JSONValue, csv: () -> String, document: () -> ReportDocument
+    ) -> String {
+        switch format {
+        case .json: return json().prettyPrinted() + "\n"
+        case .csv: return csv()
+        case .table: return TextReportRenderer.render(document())
+        case .markdown: return MarkdownReportRenderer.render(document())
+        case .html: return HTMLReportRenderer.render(document())
+        }
+    }
+
     static func write(_ text: String, to path: String?) throws {
         guard let path, path != "-" else {
             FileHandle.standardOutput.write(Data(text.utf8))
