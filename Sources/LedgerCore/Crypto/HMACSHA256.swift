@@ -30,8 +30,8 @@ public final class HMACSHA256 {
         var out = [UInt8](repeating: 0, count: 32)
         try message.withUnsafeBytes { (raw) throws in
             try out.withUnsafeMutableBufferPointer { (dst) throws in
-                // A non-empty array always has a base address.
-                try authenticate(raw, into: dst.baseAddress!)
+                guard let base = dst.baseAddress else { throw CryptoError.openSSL(operation: "HMAC-SHA256", detail: "no output buffer") }
+                try authenticate(raw, into: base)
             }
         }
         return out

@@ -52,7 +52,10 @@ final class BundleFileWriter {
     func flush() throws {
         var offset = 0
         while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = buffer.withUnsafeBytes { bytes -> Int in
+                guard let base = bytes.baseAddress else { return 0 }
+                return systemWrite(fd, base + offset, bytes.count - offset)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw LedgerError.io(path: path, reason: "cannot write: \(String(cString: strerror(errno)))")

@@ -110,19 +110,22 @@ final class MacPipeline: @unchecked Sendable {
                 batch.macs.withUnsafeBytes { macs in
                     digest.withUnsafeMutableBufferPointer { d in
                         hex.withUnsafeMutableBufferPointer { h in
+                            // 32- and 64-byte buffers, and 64 bytes of macs per row: never empty here.
+                            guard let digestBase = d.baseAddress, let hexBase = h.baseAddress, let macBase = macs.baseAddress
+                            else { return }
                             var start = 0
                             for i in 0..<batch.count {
                                 let end = batch.ends[i]
                                 defer { start = end }
                                 guard let signer = signers[Int(batch.keys[i])] else { continue }
                                 do {
-                                    try signer.authenticate(UnsafeRawBufferPointer(rebasing: payloads[start..<end]), into: d.baseAddress!)
+                                    try signer.authenticate(UnsafeRawBufferPointer(rebasing: payloads[start..<end]), into: digestBase)
                                 } catch {
                                     localFailure = error
                                     return
                                 }
-                                Hex.encode32(d.baseAddress!, into: h.baseAddress!)
-                                let same = batch.macLengthOK[i] && memcmp(h.baseAddress!, macs.baseAddress! + i * 64, 64) == 0
+                                Hex.encode32(digestBase, into: hexBase)
+                                let same = batch.macLengthOK[i] && memcmp(hexBase, macBase + i * 64, 64) == 0
                                 if !same {
                                     localCount += 1
                                     if localMismatches.count < limit { localMismatches.append((batch.seqs[i], batch.keys[i])) }

@@ -121,7 +121,11 @@ struct RowScanner {
     func textEquals(_ index: Int, _ bytes: [UInt8]) -> Bool {
         guard statement.storageClass(at: index) == .text else { return false }
         return statement.withText(at: index) { text in
-            text.count == bytes.count && (text.count == 0 || bytes.withUnsafeBytes { memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0 })
+            guard text.count == bytes.count else { return false }
+            return bytes.withUnsafeBytes { mine in
+                guard let a = mine.baseAddress, let b = text.baseAddress else { return text.count == 0 }
+                return memcmp(a, b, text.count) == 0
+            }
         }
     }
 
