@@ -99,6 +99,13 @@ run ledger log
 step "Verify: every entry's signature and link"
 run ledger verify
 
+step "A reviewer's questions: what was live just now, and the switch report"
+run ledger report --as-of "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
+run ledger report --limit 5
+
+step "Anchor the head outside the database: a checkpoint (verify --checkpoint catches a ledger cut short)"
+run ledger checkpoint --out "$work/checkpoint.json"
+
 step "Tamper with a copy: an attacker drops the triggers and rewrites who switched"
 cp "$LEDGER_DB" "$work/tampered.sqlite"
 sqlite_tamper="DROP TRIGGER entries_no_update; UPDATE entries SET actor = 'mallory' WHERE kind = 'switch.completed' AND outcome = 'succeeded';"
