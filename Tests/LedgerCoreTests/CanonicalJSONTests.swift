@@ -19,6 +19,17 @@ struct CanonicalJSONTests {
         #expect(CanonicalJSON.string(.string("\u{7F}/é✓😀")) == "\"\u{7F}/é✓😀\"")
     }
 
+    @Test("long strings escape correctly on both sides of the 16-byte fast path")
+    func longStrings() {
+        let plain = String(repeating: "abcdefghij", count: 5)  // 50 bytes, nothing to escape
+        #expect(CanonicalJSON.string(.string(plain)) == "\"\(plain)\"")
+        let tricky = String(repeating: "x", count: 20) + "\u{01}" + String(repeating: "y", count: 14) + "\"" + "zz\\"
+        #expect(CanonicalJSON.string(.string(tricky))
+            == "\"" + String(repeating: "x", count: 20) + "\\u0001" + String(repeating: "y", count: 14) + "\\\"zz\\\\\"")
+        let accents = String(repeating: "é✓", count: 10) + "\n"
+        #expect(CanonicalJSON.string(.string(accents)) == "\"" + String(repeating: "é✓", count: 10) + "\\n\"")
+    }
+
     @Test("integers are plain decimal")
     func integers() {
         #expect(CanonicalJSON.string([0, -1, 42, .integer(Int64.max), .integer(Int64.min)])

@@ -81,6 +81,17 @@ public enum CanonicalJSON {
         var runStart = 0
         var i = 0
         let n = bytes.count
+        // Fast path: skip 16 bytes at a time while none needs escaping (the common case).
+        if let base = bytes.baseAddress {
+            let quote = SIMD16<UInt8>(repeating: 0x22), backslash = SIMD16<UInt8>(repeating: 0x5c)
+            let space = SIMD16<UInt8>(repeating: 0x20)
+            while i + 16 <= n {
+                let chunk = (base + i).loadUnaligned(as: SIMD16<UInt8>.self)
+                let special = (chunk .< space) .| (chunk .== quote) .| (chunk .== backslash)
+                if any(special) { break }
+                i += 16
+            }
+        }
         while i < n {
             let c = bytes[i]
             if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") {

@@ -14,7 +14,6 @@ struct RowScanner {
     private let planPrefixStarts: [Int]
     let seqIndex: Int, ledgerIDIndex: Int, recordedAtIndex: Int, kindIndex: Int, keyIDIndex: Int
     let prevMacIndex: Int, macIndex: Int, refSeqIndex: Int, detailsIndex: Int
-    private var payload: [UInt8] = []
 
     private(set) var seq: Int64 = 0
     private(set) var seqIsInteger = true
@@ -56,18 +55,15 @@ struct RowScanner {
         planNames = signed.map(\.key)
         planPrefixBytes = prefixBytes
         planPrefixStarts = starts
-        payload.reserveCapacity(4096)
     }
 
-    /// Steps to the next row and builds its payload. False at the end.
-    mutating func next() throws -> Bool {
+    /// Steps to the next row and appends its payload P to `out` (the MAC worker's batch buffer,
+    /// so the bytes are written once). False at the end, with nothing appended.
+    mutating func next(appendingPayloadTo out: inout [UInt8]) throws -> Bool {
         guard try statement.step(context: "scanning the ledger") else { return false }
         seqIsInteger = statement.storageClass(at: seqIndex) == .integer
         seq = statement.int64(at: seqIndex)
         nonTextOrIntegerColumn = nil
-        var out: [UInt8] = []
-        swap(&out, &payload)
-        out.removeAll(keepingCapacity: true)
         out.append(UInt8(ascii: "{"))
         var badColumn = -1
         planIndexes.withUnsafeBufferPointer { indexes in
@@ -95,24 +91,28 @@ struct RowScanner {
             }
         }
         out.append(UInt8(ascii: "}"))
-        swap(&out, &payload)
         if badColumn >= 0 { nonTextOrIntegerColumn = planNames[badColumn] }
         return true
     }
 
-    /// Adds this row (payload, stored mac) to a batch for the MAC worker.
-    func append(to batch: inout MacPipeline.Batch, keyIndex: Int32) {
-        batch.payloads.append(contentsOf: payload)
-        batch.ends.append(batch.payloads.count)
-        batch.seqs.append(seq)
-        batch.keys.append(keyIndex)
+    /// Completes this row's place in `batch` (its payload is already there) and copies its mac
+    /// into `previousMac` for the next row's link check: one fetch of the mac column for both.
+    func commit(to batch: inout MacPipeline.Batch, keyIndex: Int32?, previousMac: inout [UInt8]) {
         statement.withText(at: macIndex) { mac in
-            if mac.count == 64 {
-                batch.macs.append(contentsOf: mac)
-                batch.macLengthOK.append(true)
-            } else {
-                batch.macs.append(contentsOf: repeatElement(0, count: 64))
-                batch.macLengthOK.append(false)
+            if let keyIndex {
+                batch.ends.append(batch.payloads.count)
+                batch.seqs.append(seq)
+                batch.keys.append(keyIndex)
+                if mac.count == 64 {
+                    batch.macs.append(contentsOf: mac)
+                    batch.macLengthOK.append(true)
+                } else {
+                    batch.macs.append(contentsOf: repeatElement(0, count: 64))
+                    batch.macLengthOK.append(false)
+                }
+            }
+            if previousMac.count != mac.count { previousMac = Array(mac) } else {
+                previousMac.withUnsafeMutableBytes { $0.copyMemory(from: mac) }
             }
         }
     }
@@ -139,28 +139,22 @@ struct RowScanner {
         statement.storageClass(at: index) == .null ? nil : statement.withText(at: index) { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Copies the row's mac into `buffer` (reusing its storage).
-    func copyMac(into buffer: inout [UInt8]) {
-        statement.withText(at: macIndex) { text in
-            if buffer.count != text.count { buffer = Array(text) } else {
-                buffer.withUnsafeMutableBytes { $0.copyMemory(from: text) }
-            }
-        }
-    }
-
     /// ref_seq when it is an integer.
     var refSeq: Int64? { statement.storageClass(at: refSeqIndex) == .integer ? statement.int64(at: refSeqIndex) : nil }
 
     /// The row's kind, for the few kinds verification follows.
     var kindCode: KindCode {
         statement.withText(at: kindIndex) { text in
-            switch text.count {
-            case 16 where text.elementsEqual("switch.requested".utf8): return .switchRequested
-            case 16 where text.elementsEqual("switch.completed".utf8): return .switchCompleted
-            case 15 where text.elementsEqual("switch.resolved".utf8): return .switchResolved
-            case 11 where text.elementsEqual("key.rotated".utf8): return .keyRotated
-            default: return .other
+            // Only these lengths can match; most rows are told apart by their length and first bytes.
+            guard text.count == 16 || text.count == 15 || text.count == 11, let base = text.baseAddress else { return .other }
+            func equals(_ literal: StaticString) -> Bool {
+                literal.utf8CodeUnitCount == text.count && memcmp(base, literal.utf8Start, text.count) == 0
             }
+            if equals("switch.requested") { return .switchRequested }
+            if equals("switch.completed") { return .switchCompleted }
+            if equals("switch.resolved") { return .switchResolved }
+            if equals("key.rotated") { return .keyRotated }
+            return .other
         }
     }
 }

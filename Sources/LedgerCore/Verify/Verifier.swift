@@ -93,7 +93,9 @@ public struct Verifier {
         // If scanning fails, still stop the worker before returning.
         defer { _ = try? pipeline.finish() }
 
-        while try scanner.next() {
+        while true {
+            let payloadStart = batch.payloads.count
+            guard try scanner.next(appendingPayloadTo: &batch.payloads) else { break }
             let seq = scanner.seq
             report.entries += 1
             if report.entries == 1 && state.previousSeq == 0 {
@@ -120,14 +122,15 @@ public struct Verifier {
             if !scanner.textEquals(scanner.keyIDIndex, state.currentKeyID) {
                 state.switchKey(to: scanner.copyText(scanner.keyIDIndex))
             }
-            if state.currentRingIndex >= 0 {
+            let knownKey = state.currentRingIndex >= 0
+            if knownKey {
                 state.keyRows[state.currentKeyIndex] += 1
-                scanner.append(to: &batch, keyIndex: Int32(state.currentRingIndex))
-                if batch.count >= MacPipeline.batchRows || batch.byteCount >= MacPipeline.batchBytes { flush() }
                 if let retired = state.currentKeyRetiredAt, retired < seq {
                     add(seq, .retiredKey, "signed with key \(state.currentKeyName), which was retired at seq \(retired)")
                 }
             } else {
+                // No key to check the mac with: drop the payload from the batch.
+                batch.payloads.removeSubrange(payloadStart...)
                 add(seq, .unknownKeyID, "key_id \(state.currentKeyName) is not in the key file \(keyRing.path)")
             }
             // Lifecycle facts: unresolved switches and key rotations.
@@ -145,7 +148,8 @@ public struct Verifier {
             case .other: break
             }
             state.previousSeq = seq
-            scanner.copyMac(into: &state.previousMac)
+            scanner.commit(to: &batch, keyIndex: knownKey ? Int32(state.currentRingIndex) : nil, previousMac: &state.previousMac)
+            if batch.count >= MacPipeline.batchRows || batch.byteCount >= MacPipeline.batchBytes { flush() }
             if report.entries % progressInterval == 0 { progress?(report.entries) }
         }
         flush()
