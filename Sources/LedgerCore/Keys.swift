@@ -54,22 +54,10 @@ public struct KeyRing: Sendable {
 
 /// Reading and creating key files (format: one 64-lowercase-hex line per key, last line active).
 public enum KeyFile {
-    /// Loads `path`, refusing a file that group or others may read or write.
+    /// Loads `path`, refusing a file that another user could have written or swapped
+    /// (see `SecretFile`: owner, mode 0600, no symbolic link in a shared directory).
     public static func load(path: String) throws -> KeyRing {
-        var st = stat()
-        guard stat(path, &st) == 0 else {
-            if errno == ENOENT { throw LedgerError.keyFileMissing(path: path) }
-            throw LedgerError.io(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw LedgerError.keyFileMalformed(path: path, reason: "it is not a regular file")
-        }
-        let mode = UInt16(st.st_mode & 0o7777)
-        guard mode & 0o077 == 0 else { throw LedgerError.keyFilePermissions(path: path, mode: mode) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LedgerError.io(path: path, reason: "cannot read the key file")
-        }
-        var text = [UInt8](data)
+        var text = try SecretFile.read(path: path, what: "key file")
         defer { Digest.wipe(&text) }
         return try parse(text, path: path)
     }

@@ -26,12 +26,18 @@ public enum LedgerError: Error, LocalizedError {
     case keyFileMalformed(path: String, reason: String)
     /// The key file already exists (when creating one).
     case keyFileExists(path: String)
+    /// A secret file (key, private key, API key) could have been written or swapped by another user.
+    case unsafeSecretFile(path: String, reason: String)
     /// A file could not be read or written.
     case io(path: String, reason: String)
     /// The ledger's newest entry is signed by a key that is not in the key file.
     case unknownSigningKey(keyID: String, keyFile: String)
     /// The tail of the chain does not verify: appending would extend a tampered ledger.
     case tailDoesNotVerify(seq: Int64, reason: String)
+    /// An entry written since this installation last verified the ledger does not verify.
+    case entryDoesNotVerify(seq: Int64, reason: String)
+    /// The key file's active key was never announced in the ledger (not the genesis key, no `key.rotated` names it).
+    case unannouncedSigningKey(keyID: String, keyFile: String)
     /// An entry could not be decoded from its row.
     case malformedEntry(seq: Int64?, reason: String)
     /// The requested entry does not exist.
@@ -65,12 +71,18 @@ public enum LedgerError: Error, LocalizedError {
             return "key file \(path) is malformed: \(reason). Each line must be 64 lowercase hex digits (a 32-byte key); the last line is the active key."
         case let .keyFileExists(path):
             return "key file \(path) already exists; refusing to overwrite it."
+        case let .unsafeSecretFile(path, reason):
+            return "refusing to read \(path): \(reason)."
         case let .io(path, reason):
             return "\(path): \(reason)"
         case let .unknownSigningKey(keyID, keyFile):
             return "the ledger's newest entry is signed by key \(keyID), which is not in \(keyFile). Use the key file this ledger was created with."
         case let .tailDoesNotVerify(seq, reason):
             return "refusing to append: the ledger's newest entry (seq \(seq)) does not verify (\(reason)). The ledger may have been tampered with; run `ledger verify` and investigate before writing."
+        case let .entryDoesNotVerify(seq, reason):
+            return "refusing to append: entry seq \(seq) does not verify (\(reason)). The ledger may have been tampered with; run `ledger verify` and investigate before writing."
+        case let .unannouncedSigningKey(keyID, keyFile):
+            return "refusing to sign with key \(keyID), the last line of \(keyFile): this ledger never announced it (it is not the key of the first entry, and no key.rotated entry names it). Keys are added only by `ledger keys rotate`; remove the extra line or use this ledger's key file."
         case let .malformedEntry(seq, reason):
             return "entry \(seq.map(String.init) ?? "?") cannot be read: \(reason)"
         case let .noSuchEntry(seq):
@@ -85,7 +97,8 @@ public enum LedgerError: Error, LocalizedError {
     /// True for errors about keys and configuration (as opposed to the database).
     public var isConfiguration: Bool {
         switch self {
-        case .keyFileMissing, .keyFilePermissions, .keyFileMalformed, .keyFileExists, .unknownSigningKey: return true
+        case .keyFileMissing, .keyFilePermissions, .keyFileMalformed, .keyFileExists, .unsafeSecretFile, .unknownSigningKey, .unannouncedSigningKey:
+            return true
         default: return false
         }
     }

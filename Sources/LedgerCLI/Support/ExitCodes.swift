@@ -63,7 +63,7 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as LedgerError {
         Console.error(error.localizedDescription)
         switch error {
-        case .tailDoesNotVerify, .checkpointMismatch: throw ExitCode(LedgerExitCode.ledgerUnsafe.rawValue)
+        case .tailDoesNotVerify, .entryDoesNotVerify, .checkpointMismatch: throw ExitCode(LedgerExitCode.ledgerUnsafe.rawValue)
         case _ where error.isConfiguration: throw ExitCode(LedgerExitCode.configError.rawValue)
         default: throw ExitCode(LedgerExitCode.ledgerError.rawValue)
         }

@@ -50,12 +50,20 @@ struct LedgerOptions: ParsableArguments {
         (keyFilePath as NSString).deletingLastPathComponent + "/checkpoints/\(ledgerID).json"
     }
 
-    /// Opens the ledger for writing, failing closed: the keys load, the newest entry verifies,
-    /// and the ledger still holds the last checkpoint this installation took (so a ledger cut
-    /// short and re-chained is never extended). Nothing has been sent anywhere when this throws.
+    /// Where this installation remembers how far it has verified a ledger (beside the key).
+    func verifiedMarkPath(ledgerID: String) -> String {
+        (keyFilePath as NSString).deletingLastPathComponent + "/verified/\(ledgerID).json"
+    }
+
+    /// Opens the ledger for writing, failing closed: the keys load; every entry written since
+    /// this installation last verified the ledger verifies (all of them the first time), the
+    /// newest one included; the signing key was announced in the ledger; and the ledger still
+    /// holds the last checkpoint this installation took (so a ledger cut short and re-chained is
+    /// never extended). Nothing has been sent anywhere when this throws.
     func openForWriting() throws -> (LedgerStore, KeyRing) {
         let ring = try loadKeys()
         let store = try LedgerStore.open(path: databasePath, writable: true)
+        store.verifiedMarkPath = verifiedMarkPath(ledgerID: store.ledgerID)
         try store.checkWritable(keyRing: ring)
         let local = localCheckpointPath(ledgerID: store.ledgerID)
         if FileManager.default.fileExists(atPath: local) {
@@ -81,8 +89,10 @@ struct ActorOptions: ParsableArguments {
     var actor: String?
 
     func validate() throws {
-        if let actor, actor.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw ValidationError("--actor must not be empty")
+        if let actor {
+            try validateName(actor, flag: "--actor")
+        } else if let actor = ProcessInfo.processInfo.environment["LEDGER_ACTOR"], !actor.isEmpty {
+            try validateName(actor, flag: "LEDGER_ACTOR")
         }
     }
 

@@ -23,9 +23,23 @@ public final class SQLiteStatement {
             case .null: rc = sqlite3_bind_null(handle, index)
             case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
             case .real(let v): rc = sqlite3_bind_double(handle, index, v)
-            case .text(let v): rc = sqlite3_bind_text(handle, index, v, -1, SQLITE_TRANSIENT_PTR)
+            case .text(let v):
+                // By byte length, never NUL-terminated: a value holding U+0000 is stored whole.
+                var text = v
+                rc = text.withUTF8 { utf8 in
+                    utf8.withMemoryRebound(to: CChar.self) { chars in
+                        guard let base = chars.baseAddress else {
+                            return sqlite3_bind_text64(handle, index, "", 0, SQLITE_TRANSIENT_PTR, UInt8(SQLITE_UTF8))
+                        }
+                        return sqlite3_bind_text64(handle, index, base, sqlite3_uint64(chars.count), SQLITE_TRANSIENT_PTR, UInt8(SQLITE_UTF8))
+                    }
+                }
             case .blob(let v):
-                rc = v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT_PTR) }
+                rc = v.withUnsafeBytes {
+                    // An empty blob binds as a zero-length blob (a nil pointer would bind NULL).
+                    guard let base = $0.baseAddress else { return sqlite3_bind_zeroblob(handle, index, 0) }
+                    return sqlite3_bind_blob64(handle, index, base, sqlite3_uint64($0.count), SQLITE_TRANSIENT_PTR)
+                }
             }
             guard rc == SQLITE_OK else { throw connection.error(rc, context: "binding a query parameter") }
         }
@@ -59,7 +73,11 @@ public final class SQLiteStatement {
         switch sqlite3_column_type(handle, i) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, i))
         case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, i))
-        case SQLITE_TEXT: return .text(String(cString: sqlite3_column_text(handle, i)))
+        case SQLITE_TEXT:
+            // By byte length: a NUL inside the value is kept, not treated as its end.
+            let count = Int(sqlite3_column_bytes(handle, i))
+            guard count > 0, let p = sqlite3_column_text(handle, i) else { return .text("") }
+            return .text(String(decoding: UnsafeRawBufferPointer(start: p, count: count), as: UTF8.self))
         case SQLITE_BLOB:
             let count = Int(sqlite3_column_bytes(handle, i))
             guard count > 0, let p = sqlite3_column_blob(handle, i) else { return .blob([]) }

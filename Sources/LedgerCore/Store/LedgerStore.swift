@@ -13,6 +13,12 @@ public final class LedgerStore {
     /// The underlying connection (for verification and reports).
     public let connection: SQLiteConnection
     private var insertStatement: SQLiteStatement?
+    /// Where this installation remembers how far it has verified this ledger (see `VerifiedMark`).
+    /// When set, every append first verifies, with the one chain checker, every entry written
+    /// since the mark (all of them the first time), inside the append's transaction; a ledger
+    /// with an altered, inserted, removed or reordered entry anywhere after the mark is never
+    /// extended. When nil, appends check the newest entry only.
+    public var verifiedMarkPath: String?
 
     /// The format version this library writes.
     public static let formatVersion: Int64 = 1
@@ -31,9 +37,34 @@ public final class LedgerStore {
     public static func create(
         path: String, keyRing: KeyRing, provenance: Provenance, details: [String: JSONValue] = [:]
     ) throws -> (LedgerStore, LedgerEntry) {
+        try create(path: path, provenance: provenance, details: details, keyRing: { keyRing })
+    }
+
+    /// Creates a new ledger at `path`, claiming the path first, and only then asks for the key ring
+    /// (so that `ledger init` creates a key file only once the path is its own).
+    ///
+    /// The database file is created with `O_CREAT | O_EXCL` (mode 0600) before SQLite opens it: of
+    /// two processes creating the same ledger at once, exactly one wins and the other gets
+    /// `LedgerError.ledgerExists`. When creation fails after the claim, the claimed file is removed.
+    public static func create(
+        path: String, provenance: Provenance, details: [String: JSONValue] = [:], keyRing makeKeyRing: () throws -> KeyRing
+    ) throws -> (LedgerStore, LedgerEntry) {
+        var claimed = false
         do {
             if FileManager.default.fileExists(atPath: path) { throw LedgerError.ledgerExists(path: path) }
             try KeyFile.ensureParentDirectory(of: path, mode: 0o700)
+            #if canImport(Glibc)
+            let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            #else
+            let fd = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            #endif
+            guard fd >= 0 else {
+                if errno == EEXIST { throw LedgerError.ledgerExists(path: path) }
+                throw LedgerError.io(path: path, reason: "cannot create the database file: \(String(cString: strerror(errno)))")
+            }
+            close(fd)
+            claimed = true
+            let keyRing = try makeKeyRing()
             let connection = try SQLiteConnection(path: path, mode: .create)
             try connection.execute("PRAGMA journal_mode = WAL", context: "enabling WAL")
             try Migrator.migrate(connection)
@@ -46,6 +77,9 @@ public final class LedgerStore {
             let first = try store.append(draft, keyRing: keyRing, provenance: provenance)
             return (store, first)
         } catch {
+            if claimed {
+                for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+            }
             throw LedgerError.wrap(error)
         }
     }
@@ -98,13 +132,16 @@ public final class LedgerStore {
     /// Appends several entries in one transaction (one tail check, one commit): the same code
     /// path as single appends, for bulk writers and benchmarks.
     public func append(
-        contentsOf drafts: [EntryDraft], keyRing: KeyRing, provenance: Provenance, signingKey: SigningKey? = nil
+        contentsOf drafts: [EntryDraft], keyRing: KeyRing, provenance: Provenance, signingKey: SigningKey? = nil,
+        precondition: ((LedgerStore) throws -> Void)? = nil
     ) throws -> [LedgerEntry] {
         guard !drafts.isEmpty else { return [] }
         do {
-            return try connection.transaction(context: "appending to the ledger") {
-                var tail = try checkedTail(keyRing: keyRing)
-                let key = signingKey ?? keyRing.active
+            let key = signingKey ?? keyRing.active
+            let written = try connection.transaction(context: "appending to the ledger") {
+                var tail = try checkBeforeAppend(keyRing: keyRing, signingKey: key)
+                // The caller's own rule (e.g. "this switch is still unresolved"), under the write lock.
+                try precondition?(self)
                 let hmac = try HMACSHA256(key: key.bytes)
                 var written: [LedgerEntry] = []
                 written.reserveCapacity(drafts.count)
@@ -119,8 +156,52 @@ public final class LedgerStore {
                 }
                 return written
             }
+            if let markPath = verifiedMarkPath, let last = written.last {
+                VerifiedMark(ledgerID: ledgerID, seq: last.seq, mac: last.mac).save(path: markPath)
+            }
+            return written
         } catch {
             throw LedgerError.wrap(error)
+        }
+    }
+
+    /// What every writer checks before appending (inside the transaction): the newest entry
+    /// verifies; every entry since this installation's verified mark verifies; the signing key
+    /// is the genesis key or announced by a `key.rotated` entry.
+    private func checkBeforeAppend(keyRing: KeyRing, signingKey: SigningKey) throws -> (seq: Int64, mac: String)? {
+        let tail = try checkedTail(keyRing: keyRing)
+        guard let tail else { return nil }  // a new ledger: its first key is the genesis key
+        if let markPath = verifiedMarkPath {
+            try verifySinceMark(markPath, keyRing: keyRing, head: tail)
+        }
+        let announced = try KeyAnnouncements.announced(in: self)
+        guard announced.contains(signingKey.id) else {
+            throw LedgerError.unannouncedSigningKey(keyID: signingKey.id, keyFile: keyRing.path)
+        }
+        return tail
+    }
+
+    /// Verifies every entry after this installation's mark up to `head` with the chain checker.
+    private func verifySinceMark(_ markPath: String, keyRing: KeyRing, head: (seq: Int64, mac: String)) throws {
+        var start: Int64 = 1
+        if let mark = VerifiedMark.load(path: markPath), mark.ledgerID == ledgerID {
+            guard let row = try entry(seq: mark.seq) else {
+                throw LedgerError.entryDoesNotVerify(
+                    seq: mark.seq,
+                    reason: "this installation verified the ledger up to seq \(mark.seq), which it no longer holds (head: seq \(head.seq)): it was cut short")
+            }
+            guard row.mac == mark.mac else {
+                throw LedgerError.entryDoesNotVerify(
+                    seq: mark.seq, reason: "its mac changed since this installation verified it: the ledger was rewritten")
+            }
+            start = mark.seq + 1
+        }
+        guard start <= head.seq else { return }
+        var verifier = Verifier(keyRing: keyRing, findingLimit: 1)
+        verifier.range = start...head.seq
+        let report = try verifier.verifyInCurrentTransaction(self)
+        if let finding = report.findings.first {
+            throw LedgerError.entryDoesNotVerify(seq: finding.seq, reason: "\(finding.kind.rawValue): \(finding.message)")
         }
     }
 
@@ -132,13 +213,26 @@ public final class LedgerStore {
     /// announces a key the file does not hold.
     public func rotateKey(keyFilePath: String, provenance: Provenance, reason: String?) throws -> (old: SigningKey, new: SigningKey, entry: LedgerEntry) {
         let before = try KeyFile.load(path: keyFilePath)
-        try checkWritable(keyRing: before)
-        let (after, newKey) = try KeyFile.appendNewKey(path: keyFilePath)
+        let signer: SigningKey
+        let newKey: SigningKey
+        let after: KeyRing
+        let announced = try KeyAnnouncements.announced(in: self)
+        if !announced.contains(before.active.id), before.keys.count >= 2, announced.contains(before.keys[before.keys.count - 2].id) {
+            // An earlier rotation replaced the key file but stopped before its entry: finish it,
+            // announcing the key it added (signed by its predecessor, as always).
+            signer = before.keys[before.keys.count - 2]
+            newKey = before.active
+            after = before
+        } else {
+            try checkWritable(keyRing: before)
+            signer = before.active
+            (after, newKey) = try KeyFile.appendNewKey(path: keyFilePath)
+        }
         var draft = EntryDraft(kind: EntryKind.keyRotated)
         draft.reason = reason
-        draft.details = ["new_key_id": .string(newKey.id), "old_key_id": .string(before.active.id)]
-        let entry = try append(contentsOf: [draft], keyRing: after, provenance: provenance, signingKey: before.active)[0]
-        return (before.active, newKey, entry)
+        draft.details = ["new_key_id": .string(newKey.id), "old_key_id": .string(signer.id)]
+        let entry = try append(contentsOf: [draft], keyRing: after, provenance: provenance, signingKey: signer)[0]
+        return (signer, newKey, entry)
     }
 
     /// Rows signed by each key id: first and last seq and count, in order of first use.
@@ -153,11 +247,15 @@ public final class LedgerStore {
     }
 
     /// Checks, before anything is sent to the service, that this ledger may be written with
-    /// `keyRing`: the tail verifies and is signed by a key in the ring. Throws what `append` would.
+    /// `keyRing`: what `append` checks (the newest entry, every entry since the verified mark,
+    /// an announced signing key). Throws what `append` would.
     public func checkWritable(keyRing: KeyRing) throws {
         do {
-            _ = try connection.transaction(immediate: false, context: "checking the ledger's tail") {
-                try checkedTail(keyRing: keyRing)
+            let head = try connection.transaction(immediate: false, context: "checking the ledger") {
+                try checkBeforeAppend(keyRing: keyRing, signingKey: keyRing.active)
+            }
+            if let markPath = verifiedMarkPath, let head {
+                VerifiedMark(ledgerID: ledgerID, seq: head.seq, mac: head.mac).save(path: markPath)
             }
         } catch {
             throw LedgerError.wrap(error)

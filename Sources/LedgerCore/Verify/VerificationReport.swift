@@ -12,6 +12,9 @@ public enum FindingKind: String, Sendable, CaseIterable {
     case unknownKeyID = "unknown_key_id"
     /// The row is signed by a key that had already been retired by a `key.rotated` entry.
     case retiredKey = "retired_key"
+    /// The row is signed by a key that is neither the genesis key (the first entry's) nor
+    /// announced by a `key.rotated` entry signed by its predecessor: a line added to the key file.
+    case unannouncedKey = "unannounced_key"
     /// A value the format does not allow (a REAL or BLOB, a non-integer seq).
     case malformedValue = "malformed_value"
     /// The ledger does not hold a checkpoint's (seq, mac): cut short or rewritten.

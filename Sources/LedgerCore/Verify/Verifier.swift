@@ -18,6 +18,9 @@ public struct Verifier {
     public var range: ClosedRange<Int64>?
     /// External checkpoints the ledger must still match.
     public var checkpoints: [(source: String, checkpoint: Checkpoint)] = []
+    /// The Ed25519 public key (PEM) that checks the checkpoints' signatures; without it a signature is
+    /// reported as not checked (a warning), never as valid.
+    public var checkpointPublicKeyPEM: String?
 
     /// A verifier for `keyRing`.
     public init(keyRing: KeyRing, findingLimit: Int = 1000, progress: ((Int64) -> Void)? = nil) {
@@ -40,13 +43,28 @@ public struct Verifier {
         }
     }
 
+    /// Verifies inside the caller's open transaction (writers check what they are about to
+    /// extend while holding the write lock). Checkpoints are not consulted.
+    func verifyInCurrentTransaction(_ store: LedgerStore) throws -> VerificationReport {
+        try scan(store)
+    }
+
     private func checkCheckpoints(_ store: LedgerStore, into report: inout VerificationReport) throws {
         for (source, checkpoint) in checkpoints {
             let finding: String?
-            if !(try checkpoint.isAuthentic(keyRing: keyRing)) {
-                finding = "checkpoint \(source) is not authentic: its hmac does not verify with key \(checkpoint.keyID)"
+            // Every signature present must verify: the HMAC with the key file, the Ed25519 signature with
+            // checkpointPublicKeyPEM (when there is none, a loud warning says it was not checked).
+            let authenticity = try checkpoint.authenticity(keyRing: keyRing, publicKeyPEM: checkpointPublicKeyPEM)
+            if let failure = authenticity.failure {
+                finding = "checkpoint \(source) is not authentic: \(failure)"
             } else {
                 finding = try checkpoint.mismatch(in: store).map { "checkpoint \(source): \($0)" }
+            }
+            if case .notChecked = authenticity.ed25519 {
+                report.warnings.append(
+                    "checkpoint \(source) carries an Ed25519 signature that was NOT checked (pass --public-key PEM to check it); only its HMAC was")
+            } else if authenticity.ed25519 == .absent, checkpointPublicKeyPEM != nil {
+                report.warnings.append("checkpoint \(source) has no Ed25519 signature: only its HMAC was checked")
             }
             if let finding {
                 report.findingCount += 1
@@ -75,6 +93,8 @@ public struct Verifier {
             } else {
                 state.previousMac = []
             }
+            // Keys announced before the range (those rows themselves are checked by a full verify).
+            state.announced = try KeyAnnouncements.announced(in: store, before: range.lowerBound)
         }
 
         func add(_ seq: Int64, _ kind: FindingKind, _ message: String) {
@@ -102,6 +122,8 @@ public struct Verifier {
                 state.ledgerID = scanner.copyText(scanner.ledgerIDIndex)
                 report.ledgerID = String(decoding: state.ledgerID, as: UTF8.self)
                 report.firstRecordedAt = scanner.string(scanner.recordedAtIndex)
+                // The genesis key: whatever signs the first entry needs no announcement.
+                state.announced.insert(String(decoding: scanner.copyText(scanner.keyIDIndex), as: UTF8.self))
                 if seq != 1 { add(seq, .gap, "the first entry has seq \(seq): entries 1…\(seq - 1) are missing") }
             } else if seq != state.previousSeq + 1 {
                 add(seq, .gap, "seq jumps from \(state.previousSeq) to \(seq): \(seq > state.previousSeq + 1 ? "entries \(state.previousSeq + 1)…\(seq - 1) are missing" : "seq runs backwards")")
@@ -128,6 +150,10 @@ public struct Verifier {
                 if let retired = state.currentKeyRetiredAt, retired < seq {
                     add(seq, .retiredKey, "signed with key \(state.currentKeyName), which was retired at seq \(retired)")
                 }
+                if !state.currentKeyAnnounced {
+                    add(seq, .unannouncedKey,
+                        "signed with key \(state.currentKeyName), which is neither the genesis key nor announced by a key.rotated entry signed by its predecessor")
+                }
             } else {
                 // No key to check the mac with: drop the payload from the batch.
                 batch.payloads.removeSubrange(payloadStart...)
@@ -144,6 +170,8 @@ public struct Verifier {
                 {
                     // From the next row on, the old key may no longer sign.
                     state.retire(state.currentKeyName, at: seq, successor: newKey)
+                    // Only an announced key can announce its successor.
+                    if knownKey && state.currentKeyAnnounced { state.announce(newKey) }
                 }
             case .other: break
             }
@@ -201,6 +229,10 @@ private struct ChainState {
     var keyOrder: [(id: String, index: Int)] = []
     var retiredAt: [String: Int64] = [:]
     var unresolved = Set<Int64>()
+    /// Keys allowed to sign: the genesis key and every key announced by a `key.rotated` entry
+    /// signed by an announced key.
+    var announced = Set<String>()
+    var currentKeyAnnounced = false
 
     init(keyRing: KeyRing) { self.keyRing = keyRing }
 
@@ -208,6 +240,7 @@ private struct ChainState {
         currentKeyID = id
         currentKeyName = String(decoding: id, as: UTF8.self)
         currentKeyRetiredAt = retiredAt[currentKeyName]
+        currentKeyAnnounced = announced.contains(currentKeyName)
         if let known = seenKeys[currentKeyName] {
             currentRingIndex = known.ringIndex
             currentKeyIndex = known.index
@@ -224,6 +257,12 @@ private struct ChainState {
         seenKeys[currentKeyName] = (index, ringIndex)
         currentRingIndex = ringIndex
         currentKeyIndex = index
+    }
+
+    /// `key` may sign from the next row on.
+    mutating func announce(_ key: String) {
+        announced.insert(key)
+        if key == currentKeyName { currentKeyAnnounced = true }
     }
 
     /// `key` signs nothing after `seq`; `successor` takes over.
