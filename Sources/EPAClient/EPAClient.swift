@@ -65,17 +65,29 @@ public final class EPAClient: Sendable {
         try RetrainJobID.validate(retrainJobID)
         try Self.checkAPIKey(apiKey)
         let url = "\(baseURL)/retrain_jobs/\(retrainJobID)"
-        return await call(
+        var record = await call(
             method: .GET, url: url, recordURL: url, apiKey: apiKey, body: nil, timeout: configuration.requestTimeout
         ) { _, body in
             ResponseDecoding.statusResponse(body, expectedJobID: retrainJobID)
         }
+        // What the answer says is recorded (status, message): an echoed key never is.
+        if var response = record.response {
+            response.status = Self.redact(response.status, key: apiKey)
+            response.message = response.message.map { Self.redact($0, key: apiKey) }
+            record.response = response
+        }
+        return record
     }
 
     /// Retrain Data Upload API, first step: `GET {base}/retrain_jobs/upload_url?filename=NAME`.
     ///
     /// `filename` is a file name, not a path; it is percent-encoded. A returned
     /// `retrain_job_id` that fails ``RetrainJobID/validate(_:)`` makes the answer malformed.
+    ///
+    /// The presigned upload URL is a bearer capability: it is in ``EPACall/response`` (to upload to),
+    /// but never in ``EPACall/responseBody`` or ``EPACall/error``, where the value of every `upload_url`
+    /// member, and the URL and its token parts wherever else they appear (in any encoding), read
+    /// ``SecretRedaction/uploadURLMarker``.
     public func uploadURL(filename: String, apiKey: String) async throws(EPAError) -> EPACall<UploadURLResponse> {
         try Self.checkFilename(filename)
         try Self.checkAPIKey(apiKey)
@@ -89,15 +101,20 @@ public final class EPAClient: Sendable {
 
     /// Retrain Data Upload API, second step: `PUT` the bytes of the file at `path` to `uploadURL`.
     ///
-    /// No API key is sent (the URL is presigned-style). The record's URL has its query
-    /// replaced by `?REDACTED`. Any 2xx answer is success; its body is not interpreted.
-    /// The deadline is ``EPAConfiguration/uploadTimeout``.
+    /// No API key is sent (the URL is presigned-style). The record's URL keeps only the URL's origin
+    /// (``redactUploadURL(_:)``); the URL and its token parts never appear in the record's body or error.
+    /// Any 2xx answer is success; its body is not interpreted. The deadline is ``EPAConfiguration/uploadTimeout``.
     public func upload(fileAt path: String, to uploadURL: String) async throws(EPAError) -> EPACall<UploadResponse> {
-        try EPAConfiguration.checkUploadURL(uploadURL)
+        do {
+            try EPAConfiguration.checkUploadURL(uploadURL)
+        } catch {
+            throw Self.redact(error, secrets: SecretRedaction.urlSecrets(uploadURL, marker: SecretRedaction.uploadURLMarker))
+        }
         let (chunks, size) = try FileChunks.open(path)
         return await call(
-            method: .PUT, url: uploadURL, recordURL: Self.redactQuery(uploadURL), apiKey: nil,
-            body: .stream(chunks, length: .known(size)), timeout: configuration.uploadTimeout
+            method: .PUT, url: uploadURL, recordURL: Self.redactUploadURL(uploadURL), apiKey: nil,
+            body: .stream(chunks, length: .known(size)), timeout: configuration.uploadTimeout,
+            secrets: SecretRedaction.urlSecrets(uploadURL, marker: SecretRedaction.uploadURLMarker)
         ) { headers, _ in
             .success(UploadResponse(etag: headers.first(name: "etag")))
         }
@@ -105,14 +122,22 @@ public final class EPAClient: Sendable {
 
     // MARK: - Caller-input checks
 
-    /// Throws ``EPAError/malformedAPIKey(reason:)`` unless `key` is 1…4096 printable ASCII characters
+    /// The fewest characters an API key may have. Shorter keys are refused: recorded text is redacted of
+    /// every occurrence of the key, which for a one- to seven-character key would mangle ordinary words.
+    public static let minimumAPIKeyLength = 8
+
+    /// Throws ``EPAError/malformedAPIKey(reason:)`` unless `key` is 8…4096 printable ASCII characters
     /// without spaces. The reason never shows the key.
     public static func checkAPIKey(_ key: String) throws(EPAError) {
         if key.isEmpty { throw .malformedAPIKey(reason: "it is empty") }
         if key.utf8.count > 4096 { throw .malformedAPIKey(reason: "it is longer than 4096 bytes") }
         for (offset, scalar) in key.unicodeScalars.enumerated() where !(0x21...0x7E).contains(scalar.value) {
             throw .malformedAPIKey(
-                reason: "it contains a space, control or non-ASCII character at position \(offset + 1)")
+                reason: "it contains a space, control or non-ASCII character at position \(offset + 1); an API key is printable ASCII")
+        }
+        if key.utf8.count < minimumAPIKeyLength {
+            throw .malformedAPIKey(
+                reason: "the API key is too short: it has \(key.utf8.count) character\(key.utf8.count == 1 ? "" : "s"), at least \(minimumAPIKeyLength) are required")
         }
     }
 
@@ -157,17 +182,42 @@ public final class EPAClient: Sendable {
         return url[..<index] + "?REDACTED"
     }
 
-    /// `text` with every occurrence of `key` replaced, for keys of 8 or more characters.
+    /// What is recorded of a presigned upload URL: its scheme and authority, then the marker
+    /// (`https://bucket.example/[redacted: presigned upload URL]`). Never the path or query, which carry the token.
+    public static func redactUploadURL(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return SecretRedaction.uploadURLMarker }
+        let rest = url[scheme.upperBound...]
+        let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        return url[..<end] + "/" + SecretRedaction.uploadURLMarker
+    }
+
+    /// `text` with every occurrence of `key`, in any form (raw, JSON-escaped, percent-encoded), replaced by
+    /// `[REDACTED]`, whatever the key's length.
     static func redact(_ text: String, key: String?) -> String {
-        guard let key, key.count >= 8 else { return text }
-        return text.replacingOccurrences(of: key, with: "[REDACTED]")
+        guard let key, !key.isEmpty else { return text }
+        return SecretRedaction.redact(text, secret: key, marker: SecretRedaction.apiKeyMarker)
+    }
+
+    /// The URLs a response body hands out (values of `upload_url` and `download_url` members) and their
+    /// token parts: never recorded.
+    static func bodySecrets(_ text: String) -> [SecretRedaction.Secret] {
+        guard text.contains("_url") || text.contains("\\u") else { return [] }
+        var secrets: [SecretRedaction.Secret] = []
+        for (name, marker) in [("upload_url", SecretRedaction.uploadURLMarker), ("download_url", SecretRedaction.downloadURLMarker)] {
+            for value in SecretRedaction.memberValues(named: name, in: text) {
+                secrets.append(SecretRedaction.Secret(value, marker: marker))
+                secrets += SecretRedaction.urlSecrets(value, marker: marker)
+            }
+        }
+        return secrets
     }
 
     // MARK: - The exchange
 
     private func call<R: Sendable>(
         method: HTTPMethod, url: String, recordURL: String, apiKey: String?, body: HTTPClientRequest.Body?,
-        timeout: Double, decode: (HTTPHeaders, [UInt8]) -> Result<R, EPAError>
+        timeout: Double, secrets extraSecrets: [SecretRedaction.Secret] = [],
+        decode: (HTTPHeaders, [UInt8]) -> Result<R, EPAError>
     ) async -> EPACall<R> {
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -189,8 +239,13 @@ public final class EPAClient: Sendable {
             method: method.rawValue, url: recordURL, apiKeyID: apiKey.map(Self.apiKeyID), startedAt: startedAt,
             httpStatus: exchange.status, responseBody: nil, responseBodyTruncated: false, durationMs: durationMs,
             outcome: .failed, response: nil, error: nil)
+        // Nothing recorded carries the API key or a URL the service handed out: the whole body (up to the
+        // parse limit) is redacted before it is cut at the cap, so no part of a secret survives the cut.
+        let received = String(decoding: exchange.body, as: UTF8.self)
+        var secrets = extraSecrets + Self.bodySecrets(received)
+        if let apiKey, !apiKey.isEmpty { secrets.append(SecretRedaction.Secret(apiKey, marker: SecretRedaction.apiKeyMarker)) }
         if exchange.status != nil {
-            let text = Self.redact(String(decoding: exchange.body, as: UTF8.self), key: apiKey)
+            let text = SecretRedaction.redact(received, secrets: secrets)
             let cap = configuration.responseBodyCap
             if text.utf8.count > cap || !exchange.bodyComplete {
                 record.responseBody = String(decoding: text.utf8.prefix(cap), as: UTF8.self)
@@ -200,7 +255,7 @@ public final class EPAClient: Sendable {
             }
         }
         if let failure = exchange.failure {
-            record.error = Self.redact(failure, key: apiKey)
+            record.error = Self.redact(failure, secrets: secrets)
             return record
         }
         guard let status = exchange.status else {
@@ -212,24 +267,27 @@ public final class EPAClient: Sendable {
         ) { bytes in decode(exchange.headers, bytes) }
         record.outcome = outcome
         record.response = response
-        record.error = error.map { Self.redact($0, key: apiKey) }
+        record.error = error.map { Self.redact($0, secrets: secrets) }
         return record
     }
 
-    private static func redact(_ error: EPAError, key: String?) -> EPAError {
-        switch error {
+    /// `error` with every secret removed from the text it carries.
+    static func redact(_ error: EPAError, secrets: [SecretRedaction.Secret]) -> EPAError {
+        func clean(_ text: String) -> String { SecretRedaction.redact(text, secrets: secrets) }
+        return switch error {
         case .undocumented(let status, let code, let name, let message):
             .undocumented(
-                httpStatus: status, code: code.map { redact($0, key: key) }, error: name.map { redact($0, key: key) },
-                message: message.map { redact($0, key: key) })
+                httpStatus: status, code: code.map { clean($0) }, error: name.map { clean($0) },
+                message: message.map { clean($0) })
         case .serverError(let status, let code, let name, let message):
             .serverError(
-                httpStatus: status, code: code.map { redact($0, key: key) }, error: name.map { redact($0, key: key) },
-                message: message.map { redact($0, key: key) })
-        case .malformedResponse(let reason): .malformedResponse(reason: redact(reason, key: key))
-        case .connectionFailed(let reason): .connectionFailed(reason: redact(reason, key: key))
+                httpStatus: status, code: code.map { clean($0) }, error: name.map { clean($0) },
+                message: message.map { clean($0) })
+        case .malformedResponse(let reason): .malformedResponse(reason: clean(reason))
+        case .connectionFailed(let reason): .connectionFailed(reason: clean(reason))
         case .jobIDMismatch(let expected, let received):
-            .jobIDMismatch(expected: expected, received: received.map { redact($0, key: key) })
+            .jobIDMismatch(expected: expected, received: received.map { clean($0) })
+        case .invalidUploadURL(let reason): .invalidUploadURL(reason: clean(reason))
         default: error
         }
     }

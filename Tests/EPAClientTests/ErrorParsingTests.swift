@@ -159,6 +159,6 @@ struct ErrorParsingTests {
     func transport() {
         #expect(EPAClient.transportError(CancellationError(), timeout: 1, connectTimeout: 2) == .cancelled)
         #expect(EPAClient.redact("key=abcdefgh123 and abcdefgh123", key: "abcdefgh123") == "key=[REDACTED] and [REDACTED]")
-        #expect(EPAClient.redact("short k", key: "k") == "short k")
+        #expect(EPAClient.redact("short k", key: "k") == "short [REDACTED]")  // any length (keys < 8 are refused before use)
     }
 }

@@ -13,7 +13,9 @@ extension Ledger.Retrain {
                 returned upload URL (retraining starts when the upload completes). One job.uploaded
                 entry records the outcome, the issued retrain_job_id and the data's lineage:
                 {"file_name", "file_sha256", "file_size", "upload_http_status", "upload_url_host"}.
-                The presigned upload URL itself is never stored.
+                The presigned upload URL itself is never stored or printed: in the recorded
+                response_body its value, and its path, query and token parts wherever they
+                appear, read "[redacted: presigned upload URL]".
 
                 Exit status: 0 uploaded, 3 rejected by the service, 4 service failed or unreachable,
                 6 ledger tail does not verify, 64 usage, 74 ledger error, 78 configuration or key error.
@@ -83,15 +85,25 @@ extension Ledger.Retrain {
             if let issued = urlCall.response {
                 draft.retrainJobID = issued.retrainJobID
                 details["upload_url_host"] = .string(URL(string: issued.uploadURL)?.host ?? "?")
-                let upload = try await client.upload(fileAt: file, to: issued.uploadURL)
-                details["upload_http_status"] = upload.httpStatus.map { .integer(Int64($0)) } ?? .null
-                details["upload_duration_ms"] = .integer(upload.durationMs)
-                outcome = upload.outcome
-                draft.outcome = Outcome(upload.outcome)
-                if let error = upload.error {
-                    draft.errorCode = error.code
-                    draft.errorMessage = "upload: " + (error.serviceMessage ?? error.localizedDescription)
-                    problem = "the upload failed: \(error.localizedDescription)"
+                do {
+                    let upload = try await client.upload(fileAt: file, to: issued.uploadURL)
+                    details["upload_http_status"] = upload.httpStatus.map { .integer(Int64($0)) } ?? .null
+                    details["upload_duration_ms"] = .integer(upload.durationMs)
+                    outcome = upload.outcome
+                    draft.outcome = Outcome(upload.outcome)
+                    if let error = upload.error {
+                        draft.errorCode = error.code
+                        draft.errorMessage = "upload: " + (error.serviceMessage ?? error.localizedDescription)
+                        problem = "the upload failed: \(error.localizedDescription)"
+                    }
+                } catch {
+                    // The service handed out a URL the client refuses (e.g. plain http to a remote host), or the
+                    // file can no longer be read: the job was issued, so it is recorded, as failed (exit 4).
+                    details["upload_http_status"] = .null
+                    outcome = .failed
+                    draft.outcome = .failed
+                    draft.errorMessage = "upload not attempted: " + error.localizedDescription
+                    problem = "the upload was not attempted: \(error.localizedDescription)"
                 }
             }
             draft.details = details
