@@ -12,8 +12,14 @@ extension Ledger {
                 unknown. Find out (e.g. with `ledger retrain status` or the service's console),
                 then record it: a new signed switch.resolved entry that refers to the request.
 
-                Exit status: 0 recorded, 64 SEQ is not an unresolved switch.requested (or other
-                usage error), 6 ledger tail does not verify, 74 ledger error, 78 key error.
+                Refused while the switch may still be in flight: until the deadline its writer
+                recorded in switch.requested (the call's whole deadline plus 30 s to record the
+                completion; for older requests, recorded_at + 90 s). The check that the request
+                is still unresolved runs under the ledger's write lock.
+
+                Exit status: 0 recorded, 75 the switch may still be in flight (try again after
+                the time printed), 64 SEQ is not an unresolved switch.requested (or other usage
+                error), 6 the ledger does not verify, 74 ledger error, 78 key error.
 
                 Example:
                   ledger resolve 41 --outcome succeeded --reason "INC-77: service console shows job live"
@@ -32,18 +38,17 @@ extension Ledger {
         func run() async throws {
             try await runReportingErrors {
                 let (store, ring) = try options.openForWriting()
-                guard let request = try store.unresolvedSwitches().first(where: { $0.seq == seq }) else {
-                    throw CLIError(message: "seq \(seq) is not an unresolved switch.requested; `ledger log --kind switch.requested` lists them.", exitCode: .usage)
+                let resolved: (request: LedgerEntry, resolution: LedgerEntry)
+                do {
+                    resolved = try SwitchResolution.resolve(
+                        store: store, keyRing: ring, provenance: who.provenance, requestSeq: seq, outcome: outcome.value, reason: reason)
+                } catch let error as ResolutionError {
+                    throw CLIError(message: error.localizedDescription, exitCode: error.isTemporary ? .tryLater : .usage)
                 }
-                var draft = EntryDraft(kind: EntryKind.switchResolved)
-                draft.refSeq = request.seq
-                draft.model = request.model
-                draft.retrainJobID = request.retrainJobID
-                draft.apiKeyID = request.apiKeyID
-                draft.outcome = outcome.value
-                draft.reason = reason
-                let entry = try store.append(draft, keyRing: ring, provenance: who.provenance)
-                Console.out("resolved switch seq \(request.seq) (\(request.model ?? "?") → \(request.retrainJobID ?? "?")) as \(outcome.value.rawValue); ledger seq \(entry.seq)")
+                let request = resolved.request
+                Console.out(
+                    DisplayText.terminal(
+                        "resolved switch seq \(request.seq) (\(request.model ?? "?") → \(request.retrainJobID ?? "?")) as \(outcome.value.rawValue); ledger seq \(resolved.resolution.seq)"))
             }
         }
     }

@@ -109,7 +109,16 @@ extension Ledger {
             var requested = draft(EntryKind.switchRequested)
             requested.requestMethod = "PUT"
             requested.requestURL = "\(client.baseURL)/retrain_jobs/\(retrainJobID)/update_model"
-            if let seq = result.preflightSeq { requested.details = ["preflight_seq": .integer(seq)] }
+            // Until when this process may still record the outcome: `ledger resolve` waits for it.
+            // This process holds its in-flight lease (pid recorded) until the completion is on disk.
+            let lease = try InFlightLock.acquire(databasePath: store.path)
+            defer { lease.release() }
+            var requestDetails: [String: JSONValue] = [
+                "deadline_at": .string(SwitchResolution.deadline(callTimeout: service.timeout)),
+                "writer_pid": .integer(Int64(getpid())),
+            ]
+            if let seq = result.preflightSeq { requestDetails["preflight_seq"] = .integer(seq) }
+            requested.details = requestDetails
             let request = try store.append(requested, keyRing: ring, provenance: provenance)
             result.requestedSeq = request.seq
 
@@ -176,6 +185,8 @@ struct SwitchResult {
             let where_ = seqs.isEmpty ? (preflightSeq.map { "ledger seq \($0)" } ?? "") : "ledger seq \(seqs)"
             let timing = durationMs.map { ", \($0) ms" } ?? ""
             let status = httpStatus.map { " (HTTP \($0))" } ?? ""
+            // Model and job id come from the command line: shown escaped (Console.note escapes `problem`).
+            let model = DisplayText.terminal(self.model), retrainJobID = DisplayText.terminal(self.retrainJobID)
             if outcome == "succeeded" {
                 Console.out(Console.styled("switched", .green) + " \(model) → \(retrainJobID): succeeded\(status)\(timing); \(where_)")
             } else {

@@ -18,6 +18,8 @@ public enum LedgerExitCode: Int32, CaseIterable, Sendable {
     case ledgerUnsafe = 6
     /// Usage error: bad flags or arguments (nothing was written or sent).
     case usage = 64
+    /// Not now: the operation must wait (e.g. `resolve` of a switch that may still be in flight).
+    case tryLater = 75
     /// Internal error (a bug): please report it.
     case software = 70
     /// The ledger database cannot be opened, read or written.
@@ -35,6 +37,7 @@ public enum LedgerExitCode: Int32, CaseIterable, Sendable {
         case .preflightRefused: "switch: pre-flight refused (retrain job not finished)"
         case .ledgerUnsafe: "write refused: the ledger's tail does not verify, or it no longer matches the last checkpoint"
         case .usage: "usage error (bad flags or arguments)"
+        case .tryLater: "resolve: the switch may still be in flight; try again after the time printed"
         case .software: "internal error (a bug)"
         case .ledgerError: "ledger database cannot be opened, read or written"
         case .configError: "configuration or key error"

@@ -102,6 +102,8 @@ public struct LedgerReport: Sendable {
     public var failures: [FailureGroup] = []
     /// Unresolved switches in scope, oldest first.
     public var unresolved: [SwitchRecord] = []
+    /// Switches (matching the filter) whose completions disagree: every completion is listed.
+    public var conflicts: [SwitchRecord] = []
     /// The newest switches in scope (at most the requested limit), oldest first.
     public var switches: [SwitchRecord] = []
     /// `key.rotated` entries in the period, oldest first.
@@ -138,6 +140,7 @@ public struct LedgerReport: Sendable {
             "by_actor": .array(byActor.map { .object(["actor": .string($0.name), "counts": $0.counts.jsonValue]) }),
             "failures": .array(failures.map(\.jsonValue)),
             "unresolved": .array(unresolved.map(\.jsonValue)),
+            "conflicts": .array(conflicts.map(\.jsonValue)),
             "switches": .object([
                 "shown": .integer(Int64(switches.count)), "total": .integer(totals.total),
                 "items": .array(switches.map(\.jsonValue)),

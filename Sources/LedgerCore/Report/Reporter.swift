@@ -228,7 +228,7 @@ public struct Reporter {
             case .succeeded:
                 break
             }
-            if limit > 0 && newest.count >= 2 * limit { newest.removeFirst(limit) }
+            if limit > 0 && newest.count / 2 >= limit { newest.removeFirst(limit) }  // no `2 * limit`: it overflows
             newest.append((row.seq, row.completion))
             if let ms = row.epochMilliseconds {
                 report.timeline.append(TimelinePoint(model: row.model, epochMilliseconds: ms, outcome: row.outcome, requestSeq: row.seq))
@@ -277,6 +277,14 @@ public struct Reporter {
         let shown = limit == 0 ? newest[...] : newest.suffix(limit)
         report.switches = try shown.map { try loadSwitch(request: $0.request, completion: $0.completion) }
         report.unresolved = try unresolved.map { try loadSwitch(request: $0, completion: nil) }
+        report.conflicts = try store.conflictingCompletions().compactMap { conflict -> SwitchRecord? in
+            let record = try loadSwitch(request: conflict.request, completion: conflict.completions.first?.seq)
+            if let since = filter.since, record.requestedAt < since { return nil }
+            if let until = filter.until, record.requestedAt > until { return nil }
+            if let model = filter.model, record.model != model { return nil }
+            if let actor = filter.actor, record.actor != actor { return nil }
+            return record
+        }
     }
 
     /// Milliseconds since the epoch of `YYYY-MM-DDTHH:MM:SS.mmmZ` bytes (the ledger's normal form), read
@@ -570,6 +578,12 @@ public struct Reporter {
             record.errorCode = completion.errorCode
             record.errorMessage = completion.errorMessage
             record.durationMs = completion.durationMs
+            let all = try store.completions(of: request.seq)
+            if Set(all.map { $0.outcome ?? "none" }).count > 1 {
+                record.conflictingCompletions = all.map {
+                    .init(seq: $0.seq, kind: $0.kind, outcome: $0.outcome ?? "none", actor: $0.actor)
+                }
+            }
         }
         return record
     }

@@ -33,6 +33,31 @@ public struct SwitchRecord: Sendable, Equatable {
     public var errorMessage: String?
     /// How long the call took.
     public var durationMs: Int64?
+    /// Every completion of this switch when they disagree (e.g. resolved as failed by an operator,
+    /// then recorded as succeeded by its writer): empty when there is one outcome. The first
+    /// completion still sets `outcome`, but every view shows the conflict rather than hiding it.
+    public var conflictingCompletions: [CompletionFact] = []
+
+    /// One completion of a switch, as listed when completions conflict.
+    public struct CompletionFact: Sendable, Equatable {
+        public var seq: Int64
+        public var kind: String
+        public var outcome: String
+        public var actor: String
+
+        public init(seq: Int64, kind: String, outcome: String, actor: String) {
+            self.seq = seq
+            self.kind = kind
+            self.outcome = outcome
+            self.actor = actor
+        }
+
+        /// `switch.resolved seq 12 (carol): failed`
+        public var summary: String { "\(kind) seq \(seq) (\(actor)): \(outcome)" }
+    }
+
+    /// True when the switch's completions disagree.
+    public var hasConflict: Bool { !conflictingCompletions.isEmpty }
 
     /// A switch with only its request facts (outcome unresolved until a completion is attached).
     public init(requestSeq: Int64, requestedAt: String, model: String?, retrainJobID: String?, actor: String, reason: String?) {
@@ -53,6 +78,9 @@ public struct SwitchRecord: Sendable, Equatable {
         func text(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
         func int(_ i: Int64?) -> JSONValue { i.map { .integer($0) } ?? .null }
         return .object([
+            "conflicting_completions": .array(conflictingCompletions.map {
+                .object(["seq": .integer($0.seq), "kind": .string($0.kind), "outcome": .string($0.outcome), "actor": .string($0.actor)])
+            }),
             "request_seq": .integer(requestSeq),
             "requested_at": .string(requestedAt),
             "model": text(model),

@@ -133,15 +133,22 @@ public final class LedgerStore {
     /// path as single appends, for bulk writers and benchmarks.
     public func append(
         contentsOf drafts: [EntryDraft], keyRing: KeyRing, provenance: Provenance, signingKey: SigningKey? = nil,
-        precondition: ((LedgerStore) throws -> Void)? = nil
+        prepare: ((LedgerStore, [EntryDraft]) throws -> [EntryDraft])? = nil
     ) throws -> [LedgerEntry] {
         guard !drafts.isEmpty else { return [] }
+        let original = drafts
         do {
             let key = signingKey ?? keyRing.active
             let written = try connection.transaction(context: "appending to the ledger") {
                 var tail = try checkBeforeAppend(keyRing: keyRing, signingKey: key)
-                // The caller's own rule (e.g. "this switch is still unresolved"), under the write lock.
-                try precondition?(self)
+                // The caller's own rule (e.g. "this switch is still unresolved"), under the write lock;
+                // it may complete the drafts from what it read.
+                let drafts: [EntryDraft]
+                do {
+                    drafts = try prepare?(self, original) ?? original
+                } catch {
+                    throw PrepareFailure(error: error)
+                }
                 let hmac = try HMACSHA256(key: key.bytes)
                 var written: [LedgerEntry] = []
                 written.reserveCapacity(drafts.count)
@@ -160,10 +167,16 @@ public final class LedgerStore {
                 VerifiedMark(ledgerID: ledgerID, seq: last.seq, mac: last.mac).save(path: markPath)
             }
             return written
+        } catch let failure as PrepareFailure {
+            // The caller's own refusal reaches it unchanged.
+            throw failure.error
         } catch {
             throw LedgerError.wrap(error)
         }
     }
+
+    /// Carries an error thrown by an append's `prepare` out of the transaction unchanged.
+    private struct PrepareFailure: Error { let error: any Error }
 
     /// What every writer checks before appending (inside the transaction): the newest entry
     /// verifies; every entry since this installation's verified mark verifies; the signing key
@@ -354,6 +367,50 @@ public final class LedgerStore {
             while try statement.step() {
                 try body(try LedgerEntry(row: statement.row()))
             }
+        } catch {
+            throw LedgerError.wrap(error)
+        }
+    }
+
+    /// The `switch.completed` and `switch.resolved` entries that refer to request `seq`, oldest first.
+    public func completions(of seq: Int64) throws -> [LedgerEntry] {
+        do {
+            return try connection.rows(
+                "SELECT * FROM entries WHERE ref_seq = ?1 AND kind IN (?2, ?3) ORDER BY seq",
+                [.integer(seq), .text(EntryKind.switchCompleted), .text(EntryKind.switchResolved)]
+            ).map(LedgerEntry.init(row:))
+        } catch {
+            throw LedgerError.wrap(error)
+        }
+    }
+
+    /// Requests whose completions disagree: more than one `switch.completed` / `switch.resolved`
+    /// with different outcomes (e.g. an operator resolved a switch as failed, then its writer
+    /// recorded that it succeeded). Reports, history and `verify` show these instead of picking one.
+    public func conflictingCompletions() throws -> [(request: Int64, completions: [(seq: Int64, kind: String, outcome: String)])] {
+        do {
+            let rows = try connection.rows(
+                """
+                SELECT ref_seq, seq, kind, outcome FROM entries
+                WHERE ref_seq IN (SELECT ref_seq FROM entries
+                                  WHERE ref_seq IS NOT NULL AND kind IN (?1, ?2)
+                                  GROUP BY ref_seq HAVING count(DISTINCT coalesce(outcome, '')) > 1)
+                  AND kind IN (?1, ?2)
+                ORDER BY ref_seq, seq
+                """,
+                [.text(EntryKind.switchCompleted), .text(EntryKind.switchResolved)],
+                context: "looking for conflicting completions")
+            var result: [(request: Int64, completions: [(seq: Int64, kind: String, outcome: String)])] = []
+            for row in rows {
+                guard let request = row["ref_seq"]?.integer, let seq = row["seq"]?.integer else { continue }
+                let item = (seq: seq, kind: row["kind"]?.text ?? "?", outcome: row["outcome"]?.text ?? "none")
+                if result.last?.request == request {
+                    result[result.count - 1].completions.append(item)
+                } else {
+                    result.append((request, [item]))
+                }
+            }
+            return result
         } catch {
             throw LedgerError.wrap(error)
         }

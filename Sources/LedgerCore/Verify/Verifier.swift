@@ -203,6 +203,13 @@ public struct Verifier {
         let triggers = try connection.scalar(
             "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('entries_no_update', 'entries_no_delete')"
         ).integer ?? 0
+        if range == nil {
+            // Two completions of one switch that disagree: shown, never silently resolved.
+            for conflict in try store.conflictingCompletions() {
+                let said = conflict.completions.map { "\($0.kind) seq \($0.seq) says \($0.outcome)" }.joined(separator: ", ")
+                report.warnings.append("switch seq \(conflict.request) has conflicting completions: \(said)")
+            }
+        }
         if triggers < 2 {
             report.warnings.append("the append-only triggers on entries are missing: someone changed the schema")
         }
