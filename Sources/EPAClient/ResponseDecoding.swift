@@ -1,12 +1,20 @@
 import LedgerCore
 
 /// Decoding of 2xx bodies and the judgement of an HTTP answer.
+///
+/// A body is read with LedgerCore's strict parser: an object that repeats a member name (at any depth)
+/// is malformed, never "last wins", because the service (or anything between it and us) could then show
+/// one value to one reader and another to the ledger.
 enum ResponseDecoding {
     static func json(_ body: [UInt8]) -> Result<[String: JSONValue], EPAError> {
         let value: JSONValue
         do {
             value = try JSONValue(parsing: body)
         } catch let error as JSONParseError {
+            if error.duplicateMember != nil {
+                return .failure(.malformedResponse(
+                    reason: "the body repeats a member name in one object (\(error.description)); duplicated members are refused"))
+            }
             return .failure(.malformedResponse(reason: "the body is not JSON (\(error.description))"))
         } catch {
             return .failure(.malformedResponse(reason: "the body is not JSON"))

@@ -4,15 +4,32 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
     public let offset: Int
     /// What was wrong.
     public let reason: String
+    /// The member name that an object repeats, when that is what was wrong (the name as decoded).
+    public let duplicateMember: String?
+
+    init(offset: Int, reason: String, duplicateMember: String? = nil) {
+        self.offset = offset
+        self.reason = reason
+        self.duplicateMember = duplicateMember
+    }
+
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
 extension JSONValue {
-    /// Parses a JSON text (RFC 8259).
+    /// Parses a JSON text (RFC 8259), refusing what I-JSON (RFC 7493, the input of RFC 8785) refuses.
     ///
     /// Integers become `.integer`; a number with a fraction or exponent, or one
     /// outside Int64, is kept as its source text in a `.string` (the ledger stores
     /// no floats, and such values are only ever shown, never computed with).
+    ///
+    /// Refused (``JSONParseError``): an object that repeats a member name (compared after
+    /// unescaping; names that are the same Swift `String`, i.e. canonically equivalent
+    /// Unicode, count as the same name), so that no reader can see a different value than
+    /// another ("last wins" is how a forged member hides behind a genuine one); bytes that
+    /// are not UTF-8; numbers outside the RFC 8259 grammar (`01`, `1.`, `.5`, `1e`, `+1`,
+    /// `1-2`); unpaired surrogate escapes; raw control characters in strings; nesting
+    /// deeper than 256.
     public init(parsing text: String) throws {
         try self.init(parsing: Array(text.utf8))
     }
@@ -71,7 +88,13 @@ private struct Parser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let keyOffset = index
             let key = try parseString()
+            guard members[key] == nil else {
+                throw JSONParseError(
+                    offset: keyOffset, reason: "duplicate member name \(CanonicalJSON.string(.string(shortened(key))))",
+                    duplicateMember: key)
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
@@ -84,6 +107,9 @@ private struct Parser {
             throw error("expected ',' or '}'")
         }
     }
+
+    /// A name as quoted in an error message: at most 64 characters.
+    func shortened(_ name: String) -> String { name.count <= 64 ? name : String(name.prefix(64)) + "…" }
 
     mutating func parseArray(depth: Int) throws -> JSONValue {
         index += 1
@@ -101,39 +127,56 @@ private struct Parser {
         }
     }
 
+    /// A number as RFC 8259 writes it: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
     mutating func parseNumber() throws -> JSONValue {
         let start = index
+        func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9") }
+        func digits() throws {
+            guard isDigit(index) else { throw error("malformed number") }
+            while isDigit(index) { index += 1 }
+        }
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard isDigit(index) else { throw error("malformed number") }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+            if isDigit(index) { throw error("malformed number (leading zero)") }
+        } else {
+            try digits()
+        }
         var isInteger = true
-        while index < bytes.count {
-            let c = bytes[index]
-            if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
-                index += 1
-            } else if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
-                || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
-            {
-                isInteger = false
-                index += 1
-            } else {
-                break
-            }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            try digits()
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            isInteger = false
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            try digits()
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        guard text != "-", text.last?.isNumber == true else { throw error("malformed number") }
         if isInteger, let i = Int64(text) { return .integer(i) }
         return .string(text)
     }
 
     mutating func parseString() throws -> String {
+        let start = index
         index += 1
         var out = [UInt8]()
+        var nonASCII = false
         while true {
             guard index < bytes.count else { throw error("unterminated string") }
             let c = bytes[index]
             index += 1
             switch c {
             case UInt8(ascii: "\""):
-                return String(decoding: out, as: UTF8.self)
+                let text = String(decoding: out, as: UTF8.self)
+                // Decoding replaces ill-formed UTF-8 with U+FFFD: refuse instead of altering the text.
+                if nonASCII, !text.utf8.elementsEqual(out) {
+                    throw JSONParseError(offset: start, reason: "the string is not valid UTF-8")
+                }
+                return text
             case UInt8(ascii: "\\"):
                 guard index < bytes.count else { throw error("unterminated escape") }
                 let e = bytes[index]
@@ -165,6 +208,7 @@ private struct Parser {
                 }
             default:
                 guard c >= 0x20 else { throw error("unescaped control character in string") }
+                if c >= 0x80 { nonASCII = true }
                 out.append(c)
             }
         }
