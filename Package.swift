@@ -118,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerCLITests",
-            dependencies: ["LedgerCore", "LedgerTestSupport", "ledger", "epa-simulator"],
+            dependencies: ["LedgerCore", "LedgerCLI", "LedgerTestSupport", "ledger", "epa-simulator"],
             swiftSettings: strict
         ),
     ]

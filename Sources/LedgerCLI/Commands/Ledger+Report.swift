@@ -68,7 +68,7 @@ extension Ledger {
             if limit < 0 { throw ValidationError("--limit must be 0 (all) or more") }
             if let kind, !ReportFilter.kinds.contains(where: { $0.kind == kind }) {
                 throw ValidationError(
-                    "--kind \(kind) is not reported on; use one of: \(ReportFilter.kinds.map(\.kind).joined(separator: ", ")) (`ledger log --kind` lists entries of any kind)")
+                    "--kind \(DisplayText.terminal(kind)) is not reported on; use one of: \(ReportFilter.kinds.map(\.kind).joined(separator: ", ")) (`ledger log --kind` lists entries of any kind)")
             }
             if let asOf {
                 guard ReportTime.instant(asOf) != nil else { throw ValidationError(PeriodOptions.badTime("--as-of", asOf)) }

@@ -105,11 +105,14 @@ extension Ledger.Retrain {
                 object["error_message"] = call.error.map { .string($0.localizedDescription) } ?? .null
                 Console.out(JSONValue.object(object).prettyPrinted())
             case .text:
+                // The job id is the operator's, the status the service's: both shown escaped
+                // (Console.note escapes the error message itself).
+                let job = DisplayText.terminal(retrainJobID)
                 if let response = call.response {
                     let modelID = response.modelID.map { ", model_id \($0)" } ?? ""
-                    Console.out("\(retrainJobID): \(response.status)\(modelID) after \(checks) check(s), \(Int(elapsed)) s; ledger seq \(seq)")
+                    Console.out("\(job): \(DisplayText.terminal(response.status))\(modelID) after \(checks) check(s), \(Int(elapsed)) s; ledger seq \(seq)")
                 } else {
-                    Console.out(Console.styled("status check \(call.outcome.rawValue)", .red) + " for \(retrainJobID); ledger seq \(seq)")
+                    Console.out(Console.styled("status check \(call.outcome.rawValue)", .red) + " for \(job); ledger seq \(seq)")
                     if let error = call.error { Console.note("  \(error.localizedDescription)") }
                 }
             }

@@ -39,7 +39,7 @@ extension Ledger {
                         switch value {
                         case .null: text = "-"
                         case .integer(let i): text = String(i)
-                        case .text(let s): text = s
+                        case .text(let s): text = DisplayText.terminal(s)  // stored exactly, shown escaped
                         case .real, .blob: text = "?"
                         }
                         Console.out(name.padding(toLength: 16, withPad: " ", startingAt: 0) + text)

@@ -85,12 +85,14 @@ extension Ledger {
         }
 
         private func printText(_ report: VerificationReport, path: String) {
-            Console.out("ledger      \(report.ledgerID ?? "?")  (\(path))")
+            // Everything read from the database is shown escaped: a tampered row may hold anything.
+            let safe = DisplayText.terminal
+            Console.out("ledger      \(safe(report.ledgerID ?? "?"))  (\(safe(path)))")
             if let head = report.headSeq {
-                Console.out("entries     \(report.entries.formatted()) (head seq \(head)), \(report.firstRecordedAt ?? "?") → \(report.lastRecordedAt ?? "?")")
-                Console.out("head mac    \(report.headMac ?? "?")")
+                Console.out("entries     \(report.entries.formatted()) (head seq \(head)), \(safe(report.firstRecordedAt ?? "?")) → \(safe(report.lastRecordedAt ?? "?"))")
+                Console.out("head mac    \(safe(report.headMac ?? "?"))")
             }
-            Console.out("keys        " + (report.keyUsage.isEmpty ? "none" : report.keyUsage.map { "\($0.keyID) (\($0.rows.formatted()) entries)" }.joined(separator: ", ")))
+            Console.out("keys        " + (report.keyUsage.isEmpty ? "none" : report.keyUsage.map { "\(safe($0.keyID)) (\($0.rows.formatted()) entries)" }.joined(separator: ", ")))
             if report.unresolvedSwitches.isEmpty {
                 Console.out("unresolved  none")
             } else {
@@ -100,7 +102,7 @@ extension Ledger {
             if !checkpoints.isEmpty {
                 Console.out("checkpoints \(report.checkpointsMatched) of \(checkpoints.count) matched")
             }
-            for warning in report.warnings { Console.out(Console.styled("warning     \(warning)", .yellow)) }
+            for warning in report.warnings { Console.out(Console.styled("warning     \(safe(warning))", .yellow)) }
             Console.out("time        \(String(format: "%.2f", report.seconds)) s")
             if report.isIntact {
                 Console.out(Console.styled("result      INTACT: every entry verifies", .green))
@@ -108,7 +110,7 @@ extension Ledger {
             }
             Console.out(Console.styled("result      TAMPERED: \(report.findingCount) finding(s)", .red))
             for finding in report.findings.prefix(maxFindings) {
-                Console.out("  seq \(finding.seq)\t\(finding.kind.rawValue)\t\(finding.message)")
+                Console.out("  seq \(finding.seq)\t\(finding.kind.rawValue)\t\(safe(finding.message))")
             }
             if report.findingCount > maxFindings {
                 Console.out("  … and \(report.findingCount - maxFindings) more (use --format json or --max-findings)")

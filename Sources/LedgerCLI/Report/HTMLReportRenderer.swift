@@ -109,17 +109,24 @@ enum HTMLReportRenderer {
 
     /// Escapes text for HTML element content and attribute values, and writes every "http" (any case)
     /// with its "t" as `&#116;` so that the file holds no URL.
+    ///
+    /// Control characters, bidi controls and zero-width characters are first shown as visible
+    /// escapes by ``DisplayText/terminal(_:)`` (the same notation as the terminal), so the file
+    /// holds no raw control byte; then `& < > " '` become entities. Works on Unicode scalars:
+    /// a `"` or `<` followed by a combining mark is one `Character` that a `Character`
+    /// comparison would not escape.
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for ch in text {
-            switch ch {
+        let shown = DisplayText.terminal(text)
+        var out = String()
+        out.reserveCapacity(shown.utf8.count)
+        for scalar in shown.unicodeScalars {
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            default: out.append(ch)
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return neutralizeHTTP(out)

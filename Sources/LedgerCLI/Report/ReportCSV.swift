@@ -99,7 +99,23 @@ enum ReportCSV {
         })
     }
 
+    /// Columns that hold integers the tool wrote (counts, seqs, HTTP status, durations): written as
+    /// is when they are an integer, so a spreadsheet reads them as numbers. Every other cell goes
+    /// through ``csvField(_:)``, which prefixes a would-be formula (`=`, `+`, `-`, `@`, TAB, CR, LF
+    /// first) with `'`; see docs/reports.md.
+    static let numericColumns: Set<String> = [
+        "count", "seq", "request_seq", "completion_seq", "http_status", "duration_ms",
+    ]
+
     static func table(_ columns: [String], _ rows: [[String]]) -> String {
-        ([columns] + rows).map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let numeric = columns.map { numericColumns.contains($0) }
+        var lines = [columns.map(csvField).joined(separator: ",")]
+        lines.reserveCapacity(rows.count + 1)
+        for row in rows {
+            lines.append(row.enumerated().map { i, value in
+                i < numeric.count && numeric[i] ? csvNumericField(value) : csvField(value)
+            }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

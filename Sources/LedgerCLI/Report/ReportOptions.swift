@@ -35,7 +35,7 @@ struct PeriodOptions: ParsableArguments {
     func validate() throws {
         let (since, until) = try bounds()
         if let since, let until, since > until {
-            throw ValidationError("--since \(since) is after --until \(until)")
+            throw ValidationError("--since \(DisplayText.terminal(since)) is after --until \(DisplayText.terminal(until))")
         }
     }
 
@@ -54,7 +54,7 @@ struct PeriodOptions: ParsableArguments {
     }
 
     static func badTime(_ flag: String, _ text: String) -> String {
-        "\(flag) \(text) is not a time: use RFC 3339 (2026-11-29T14:05:00Z, 2026-11-29T15:05:00+01:00) or a date (2026-11-29)"
+        "\(flag) \(DisplayText.terminal(text)) is not a time: use RFC 3339 (2026-11-29T14:05:00Z, 2026-11-29T15:05:00+01:00) or a date (2026-11-29)"
     }
 }
 

@@ -2,35 +2,40 @@ import Foundation
 import LedgerCore
 
 /// `--format table`: aligned plain-text tables for a terminal (colour only on a TTY, never with NO_COLOR).
+///
+/// Every string of the document (titles, facts, notes, alerts, cells) is shown through
+/// ``DisplayText/terminal(_:)``: a control character, bidi override or zero-width character from
+/// the ledger appears as a visible escape (`\n`, `\u{1B}`, `\u{202E}`), never raw.
 enum TextReportRenderer {
     /// Cells longer than this are cut with `…` (JSON, CSV, Markdown and HTML keep them whole).
     static let maxCellWidth = 72
 
     static func render(_ document: ReportDocument) -> String {
         var out: [String] = []
+        let safe = DisplayText.terminal
         for alert in document.alerts where alert.level == .danger {
             let bar = String(repeating: "!", count: 78)
             out.append(Console.styled(bar, .red))
-            out.append(Console.styled("!!! \(alert.title)", .red))
-            for line in alert.lines { out.append(Console.styled("!!! \(line)", .red)) }
+            out.append(Console.styled("!!! \(safe(alert.title))", .red))
+            for line in alert.lines { out.append(Console.styled("!!! \(safe(line))", .red)) }
             out.append(Console.styled(bar, .red))
             out.append("")
         }
-        out.append(Console.styled(document.title, .bold))
-        out.append(document.subtitle)
+        out.append(Console.styled(safe(document.title), .bold))
+        out.append(safe(document.subtitle))
         out.append("")
         for alert in document.alerts where alert.level != .danger {
-            out.append(Console.styled("\(alert.title): " + alert.lines.joined(separator: " "), .yellow))
+            out.append(Console.styled(safe("\(alert.title): " + alert.lines.joined(separator: " ")), .yellow))
             out.append("")
         }
         out.append(contentsOf: facts(document.summary))
         for section in document.sections {
             out.append("")
-            out.append(Console.styled(section.title, .bold))
-            if let note = section.note { out.append(Console.styled(note, .dim)) }
+            out.append(Console.styled(safe(section.title), .bold))
+            if let note = section.note { out.append(Console.styled(safe(note), .dim)) }
             if let table = section.table {
                 if table.rows.isEmpty {
-                    out.append("  " + section.emptyText)
+                    out.append("  " + safe(section.emptyText))
                 } else {
                     out.append(contentsOf: render(table))
                 }
@@ -41,14 +46,16 @@ enum TextReportRenderer {
     }
 
     static func facts(_ facts: [(label: String, value: String)]) -> [String] {
-        let width = facts.map(\.label.count).max() ?? 0
-        return facts.map { "  " + pad($0.label, width + 2, count: $0.label.count) + $0.value }
+        let shown = facts.map { (label: DisplayText.terminal($0.label), value: DisplayText.terminal($0.value)) }
+        let width = shown.map(\.label.count).max() ?? 0
+        return shown.map { "  " + pad($0.label, width + 2, count: $0.label.count) + $0.value }
     }
 
     static func render(_ table: ReportDocument.Table) -> [String] {
         let rows = table.rows.map { $0.map(clip) }
+        let columns = table.columns.map(DisplayText.terminal)
         let counts = rows.map { $0.map(\.count) }
-        var widths = table.columns.map(\.count)
+        var widths = columns.map(\.count)
         for row in counts {
             for (i, count) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], count) }
         }
@@ -66,17 +73,16 @@ enum TextReportRenderer {
             while out.last == " " { out.removeLast() }
             return out
         }
-        var out = [Console.styled(line(table.columns, table.columns.map(\.count)), .bold)]
+        var out = [Console.styled(line(columns, columns.map(\.count)), .bold)]
         out.reserveCapacity(rows.count + 1)
         for (row, count) in zip(rows, counts) { out.append(line(row, count)) }
         return out
     }
 
+    /// The cell escaped with ``DisplayText/terminal(_:)`` (so it stays on one line and inert),
+    /// then cut to ``maxCellWidth`` characters.
     static func clip(_ text: String) -> String {
-        var flat = text
-        if text.utf8.contains(where: { $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }) {
-            flat = String(text.map { $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\r\n" ? " " : $0 })
-        }
+        let flat = DisplayText.terminal(text)
         guard flat.utf8.count > maxCellWidth, flat.count > maxCellWidth else { return flat }
         return String(flat.prefix(maxCellWidth - 1)) + "…"
     }
@@ -126,13 +132,23 @@ enum MarkdownReportRenderer {
     }
 
     /// Text that cannot break a table or start Markdown markup.
+    ///
+    /// First ``DisplayText/terminal(_:)`` turns every control character (CR, LF, CRLF, TAB,
+    /// ESC, NUL, C1), bidi control and zero-width character into a visible escape such as
+    /// `\r\n`, so a row stays one line; then Markdown's punctuation (`|` included) gets a
+    /// backslash. Works on Unicode scalars, not `Character`s: `"\r\n"`, or `|` followed by a
+    /// combining mark, is a single `Character` that a `Character` comparison would miss.
     static func escape(_ text: String) -> String {
-        var out = ""
-        for ch in text {
-            switch ch {
-            case "\n", "\r", "\t": out.append(" ")
-            case "|", "\\", "*", "_", "`", "[", "]", "<", ">", "#": out.append("\\"); out.append(ch)
-            default: out.append(ch)
+        let shown = DisplayText.terminal(text)
+        var out = String()
+        out.reserveCapacity(shown.utf8.count + 8)
+        for scalar in shown.unicodeScalars {
+            switch scalar {
+            case "\n", "\r", "\t": out.unicodeScalars.append(" ")  // unreachable after DisplayText; kept as a guard
+            case "|", "\\", "*", "_", "`", "[", "]", "<", ">", "#":
+                out.unicodeScalars.append("\\")
+                out.unicodeScalars.append(scalar)
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out
