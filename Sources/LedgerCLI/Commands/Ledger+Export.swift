@@ -45,7 +45,7 @@ extension Ledger {
 
         func validate() throws {
             if out.isEmpty { throw ValidationError("--out must not be empty") }
-            if model?.isEmpty == true { throw ValidationError("--model must not be empty") }
+            if let model { try validateName(model, flag: "--model") }
         }
 
         func run() async throws {

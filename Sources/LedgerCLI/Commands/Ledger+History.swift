@@ -35,7 +35,7 @@ extension Ledger {
         @OptionGroup var options: LedgerOptions
 
         func validate() throws {
-            if model.isEmpty { throw ValidationError("--model must not be empty") }
+            try validateName(model, flag: "--model")
         }
 
         func run() async throws {

@@ -26,6 +26,7 @@ extension Ledger {
 
         func validate() throws {
             if limit < 0 { throw ValidationError("--limit must be 0 (all) or more") }
+            if let model { try validateName(model, flag: "--model") }
         }
 
         func run() async throws {

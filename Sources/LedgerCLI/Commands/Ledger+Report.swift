@@ -76,8 +76,8 @@ extension Ledger {
                     throw ValidationError("--as-of answers for one moment: combine it only with --model (not --since, --until, --actor, --outcome or --kind)")
                 }
             }
-            if model?.isEmpty == true { throw ValidationError("--model must not be empty") }
-            if actor?.isEmpty == true { throw ValidationError("--actor must not be empty") }
+            if let model { try validateName(model, flag: "--model") }
+            if let actor { try validateName(actor, flag: "--actor") }
         }
 
         func run() async throws {

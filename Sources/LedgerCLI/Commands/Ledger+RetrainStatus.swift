@@ -36,7 +36,7 @@ extension Ledger.Retrain {
 
         func validate() throws {
             try validateJobID(retrainJobID)
-            if model.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--model must not be empty") }
+            try validateName(model, flag: "--model")
             guard interval > 0, interval <= 600 else { throw ValidationError("--interval must be between 0 and 600 seconds") }
             guard waitTimeout > 0 else { throw ValidationError("--wait-timeout must be positive") }
         }

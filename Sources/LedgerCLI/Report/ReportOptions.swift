@@ -54,7 +54,8 @@ struct PeriodOptions: ParsableArguments {
     }
 
     static func badTime(_ flag: String, _ text: String) -> String {
-        "\(flag) \(DisplayText.terminal(text)) is not a time: use RFC 3339 (2026-11-29T14:05:00Z, 2026-11-29T15:05:00+01:00) or a date (2026-11-29)"
+        let reason = Timestamp.problem(with: text).map { " (\($0))" } ?? ""
+        return "\(flag) \(DisplayText.terminal(text)) is not a valid time\(reason): use RFC 3339 (2026-11-29T14:05:00Z, 2026-11-29T15:05:00+01:00) or a date (2026-11-29), years 0001 to 9999"
     }
 }
 

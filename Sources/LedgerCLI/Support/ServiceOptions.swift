@@ -61,21 +61,50 @@ struct ServiceOptions: ParsableArguments {
 
     /// Runs `body` with a client for the configuration in force, shutting the client down afterwards
     /// whether `body` returns or throws (AsyncHTTPClient requires an explicit shutdown).
+    ///
+    /// A caller mistake the client refuses before any network I/O (``EPAError``) becomes a documented
+    /// exit code (64 for a bad argument, 78 for a configuration or key problem), never exit 70.
     func withClient<T>(_ body: (EPAClient) async throws -> T) async throws -> T {
         let client = try makeClient()
         do {
             let result = try await body(client)
             try? await client.shutdown()
             return result
+        } catch let error as EPAError {
+            try? await client.shutdown()
+            throw CLIError(message: error.localizedDescription, exitCode: Self.exitCode(for: error))
         } catch {
             try? await client.shutdown()
             throw error
         }
     }
 
+    /// The exit code for an error the client throws (caller mistakes, found before any network I/O).
+    static func exitCode(for error: EPAError) -> LedgerExitCode {
+        switch error {
+        case .invalidRetrainJobID, .invalidFilename, .fileUnreadable: .usage
+        case .malformedAPIKey, .insecureBaseURL, .invalidBaseURL, .invalidConfiguration: .configError
+        default: .serviceFailed
+        }
+    }
+
     /// The API key: from `--api-key-file` (refused when group/other may read it), else `EPA_API_KEY`.
     /// The key is never printed; errors name the file, not its content.
+    ///
+    /// The key is checked here, before anything is written or sent (``EPAClient/checkAPIKey(_:)``:
+    /// 8 to 4096 printable ASCII characters, no space): an unusable key is a configuration error (exit 78).
     func apiKey() throws -> String {
+        let (key, source) = try loadAPIKey()
+        do {
+            try EPAClient.checkAPIKey(key)
+        } catch {
+            throw CLIError(message: "\(source): \(error.localizedDescription)", exitCode: .configError)
+        }
+        return key
+    }
+
+    /// The key and where it came from (for messages), unchecked.
+    private func loadAPIKey() throws -> (key: String, source: String) {
         if let path = apiKeyFile.map(Paths.expand) {
             var st = stat()
             guard stat(path, &st) == 0 else {
@@ -94,12 +123,12 @@ struct ServiceOptions: ParsableArguments {
             guard !key.isEmpty, !key.contains("\n") else {
                 throw CLIError(message: "API key file \(path) must hold exactly one non-empty line.", exitCode: .configError)
             }
-            return key
+            return (key, "API key file \(path)")
         }
         if let key = ProcessInfo.processInfo.environment["EPA_API_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines),
             !key.isEmpty
         {
-            return key
+            return (key, "EPA_API_KEY")
         }
         throw CLIError(
             message: "no API key: pass --api-key-file FILE (mode 0600) or set EPA_API_KEY. Each published model has its own key.",
@@ -116,11 +145,16 @@ struct ModelReasonOptions: ParsableArguments {
     var reason: String
 
     func validate() throws {
-        if model.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--model must not be empty") }
+        try validateName(model, flag: "--model")
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason must not be empty") }
-        if model.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw ValidationError("--model must not contain control characters")
-        }
+    }
+}
+
+/// Validates a model or actor name given with `flag` (written or used as a filter) by the one rule,
+/// ``Identifier/validate(_:)``: exit 64 with the offending code point named as U+XXXX.
+func validateName(_ name: String, flag: String) throws {
+    if let problem = Identifier.problem(with: name) {
+        throw ValidationError("\(flag) \"\(Identifier.escaped(name))\" is not accepted: \(problem)")
     }
 }
 

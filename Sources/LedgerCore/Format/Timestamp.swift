@@ -28,8 +28,43 @@ public enum Timestamp {
     }
 
     /// Parses RFC 3339 (`2026-11-29T03:20:55Z`, with optional fraction and offset) or a bare date
-    /// (`2026-11-29`, meaning its midnight UTC) into milliseconds since the epoch.
+    /// (`2026-11-29`, meaning its midnight UTC) into milliseconds since the epoch; nil when the text is
+    /// not a valid time (see ``problem(with:)`` for the rules and the reason).
     public static func parse(_ text: String) -> Int64? {
+        switch check(text) {
+        case .success(let ms): ms
+        case .failure: nil
+        }
+    }
+
+    /// Why `text` is not a valid time, or nil when it is one.
+    ///
+    /// The rules: a real calendar date (proleptic Gregorian, leap years included) in the years 0001–9999;
+    /// hours 00–23, minutes and seconds 00–59 (a leap second, `:60`, is refused: the ledger's clock is
+    /// POSIX time, which never shows one); an offset `Z` or `±hh:mm` within ±23:59; and the instant, once
+    /// converted to UTC, still in the years 0001–9999 (so that the ledger's normal form sorts as text).
+    public static func problem(with text: String) -> String? {
+        switch check(text) {
+        case .success: nil
+        case .failure(let problem): problem.reason
+        }
+    }
+
+    /// Why a text is not a valid time.
+    public struct Problem: Error, Sendable, Equatable {
+        /// The reason, in words.
+        public var reason: String
+    }
+
+    /// The earliest instant the ledger accepts: 0001-01-01T00:00:00.000Z.
+    public static let earliestMilliseconds = Int64(daysFromCivil(year: 1, month: 1, day: 1)) * 86_400_000
+    /// The latest instant the ledger accepts: 9999-12-31T23:59:59.999Z.
+    public static let latestMilliseconds = Int64(daysFromCivil(year: 10_000, month: 1, day: 1)) * 86_400_000 - 1
+
+    /// Milliseconds since the epoch, or why the text is not a valid time.
+    public static func check(_ text: String) -> Result<Int64, Problem> {
+        func fail(_ reason: String) -> Result<Int64, Problem> { .failure(Problem(reason: reason)) }
+        let shape = "it is not RFC 3339 (2026-11-29T14:05:00Z, 2026-11-29T15:05:00+01:00) or a date (2026-11-29)"
         let s = Array(text.utf8)
         func num(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= s.count else { return nil }
@@ -40,16 +75,24 @@ public enum Timestamp {
             }
             return v
         }
-        guard let year = num(0, 4), s.count >= 10, s[4] == 45, let month = num(5, 2), s[7] == 45, let day = num(8, 2),
-            (1...12).contains(month), (1...31).contains(day)
-        else { return nil }
+        guard let year = num(0, 4), s.count >= 10, s[4] == 45, let month = num(5, 2), s[7] == 45, let day = num(8, 2)
+        else { return fail(shape) }
+        guard year >= 1 else { return fail("the year must be 0001 to 9999") }
+        guard (1...12).contains(month) else { return fail("the month must be 01 to 12") }
+        let monthDays = daysIn(month: month, year: year)
+        guard (1...monthDays).contains(day) else {
+            return fail("day \(day) does not exist: that month has \(monthDays) days")
+        }
         var hour = 0, minute = 0, second = 0, millis = 0, offsetSeconds = 0
         var i = 10
         if s.count > 10 {
             guard s[10] == UInt8(ascii: "T") || s[10] == UInt8(ascii: "t") || s[10] == UInt8(ascii: " "),
                 let h = num(11, 2), s.count > 13, s[13] == 58, let m = num(14, 2), s.count > 16, s[16] == 58,
-                let sec = num(17, 2), h < 24, m < 60, sec < 61
-            else { return nil }
+                let sec = num(17, 2)
+            else { return fail(shape) }
+            guard h < 24 else { return fail("the hour must be 00 to 23") }
+            guard m < 60 else { return fail("the minutes must be 00 to 59") }
+            guard sec < 60 else { return fail("the seconds must be 00 to 59 (leap seconds are not accepted)") }
             hour = h; minute = m; second = sec
             i = 19
             if i < s.count, s[i] == UInt8(ascii: ".") {
@@ -60,24 +103,38 @@ public enum Timestamp {
                     digits += 1
                     i += 1
                 }
-                guard digits > 0 else { return nil }
+                guard digits > 0 else { return fail(shape) }
                 if digits < 3 { for _ in digits..<3 { millis *= 10 } }
             }
-            guard i < s.count else { return nil }
+            guard i < s.count else { return fail("the time has no offset: end it with Z or ±hh:mm") }
             if s[i] == UInt8(ascii: "Z") || s[i] == UInt8(ascii: "z") {
                 i += 1
             } else if s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "-") {
-                guard let oh = num(i + 1, 2), i + 3 < s.count, s[i + 3] == 58, let om = num(i + 4, 2) else { return nil }
+                guard let oh = num(i + 1, 2), i + 3 < s.count, s[i + 3] == 58, let om = num(i + 4, 2) else { return fail(shape) }
+                guard oh < 24, om < 60 else { return fail("the offset must be within ±23:59") }
                 offsetSeconds = (oh * 3600 + om * 60) * (s[i] == UInt8(ascii: "+") ? 1 : -1)
                 i += 6
             } else {
-                return nil
+                return fail(shape)
             }
         }
-        guard i == s.count else { return nil }
+        guard i == s.count else { return fail(shape) }
         let days = daysFromCivil(year: year, month: month, day: day)
         let total = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
-        return total * 1000 + Int64(millis)
+        let ms = total * 1000 + Int64(millis)
+        guard ms >= earliestMilliseconds, ms <= latestMilliseconds else {
+            return fail("in UTC it falls outside the years 0001 to 9999")
+        }
+        return .success(ms)
+    }
+
+    /// The number of days of `month` in `year` (proleptic Gregorian).
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).

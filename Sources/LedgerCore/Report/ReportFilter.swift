@@ -98,7 +98,8 @@ public struct ReportFilter: Sendable, Equatable {
 /// Turning the times people type into the ledger's normal form.
 public enum ReportTime {
     /// The normal form of an instant: RFC 3339 (any offset, optional fraction) or a date (its midnight UTC).
-    /// Nil when the text is neither.
+    /// Nil when the text is neither, or not a valid time (`Timestamp.problem(with:)` says why: an impossible
+    /// date such as 2026-02-31, an hour, minute, second or offset out of range, or a year outside 0001–9999).
     public static func instant(_ text: String) -> String? {
         Timestamp.parse(text).map { Timestamp.format(epochMilliseconds: $0) }
     }
