@@ -38,6 +38,8 @@ public enum LedgerError: Error, LocalizedError {
     case entryDoesNotVerify(seq: Int64, reason: String)
     /// The key file's active key was never announced in the ledger (not the genesis key, no `key.rotated` names it).
     case unannouncedSigningKey(keyID: String, keyFile: String)
+    /// A ranged verification selected no entry (e.g. `--from` past the head).
+    case nothingToVerify(from: Int64, to: Int64, head: Int64)
     /// An entry could not be decoded from its row.
     case malformedEntry(seq: Int64?, reason: String)
     /// The requested entry does not exist.
@@ -83,6 +85,9 @@ public enum LedgerError: Error, LocalizedError {
             return "refusing to append: entry seq \(seq) does not verify (\(reason)). The ledger may have been tampered with; run `ledger verify` and investigate before writing."
         case let .unannouncedSigningKey(keyID, keyFile):
             return "refusing to sign with key \(keyID), the last line of \(keyFile): this ledger never announced it (it is not the key of the first entry, and no key.rotated entry names it). Keys are added only by `ledger keys rotate`; remove the extra line or use this ledger's key file."
+        case let .nothingToVerify(from, to, head):
+            let upper = to == Int64.max ? "the head" : "seq \(to)"
+            return "nothing to verify: the ledger holds seq 1…\(head), and seq \(from)…\(upper) selects none of them. Choose --from/--to within 1…\(head)."
         case let .malformedEntry(seq, reason):
             return "entry \(seq.map(String.init) ?? "?") cannot be read: \(reason)"
         case let .noSuchEntry(seq):

@@ -67,6 +67,7 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
         Console.error(error.localizedDescription)
         switch error {
         case .tailDoesNotVerify, .entryDoesNotVerify, .checkpointMismatch: throw ExitCode(LedgerExitCode.ledgerUnsafe.rawValue)
+        case .nothingToVerify: throw ExitCode(LedgerExitCode.usage.rawValue)
         case _ where error.isConfiguration: throw ExitCode(LedgerExitCode.configError.rawValue)
         default: throw ExitCode(LedgerExitCode.ledgerError.rawValue)
         }

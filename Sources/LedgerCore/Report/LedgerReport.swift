@@ -159,6 +159,9 @@ public struct LiveModel: Sendable, Equatable {
     /// Switches requested after `live` (and at or before the moment) whose outcome the ledger did not yet
     /// know at that moment: while they were in flight, what was live is uncertain.
     public var pending: [SwitchRecord]
+    /// Switches whose completions disagree (the live one, or later ones with a success recorded
+    /// after another outcome): while the ledger contradicts itself, what is live is uncertain.
+    public var conflicts: [SwitchRecord] = []
 
     public init(model: String, live: SwitchRecord?, pending: [SwitchRecord]) {
         self.model = model
@@ -173,6 +176,7 @@ public struct LiveModel: Sendable, Equatable {
             "live_retrain_job_id": live?.retrainJobID.map { .string($0) } ?? .null,
             "live": live?.jsonValue ?? .null,
             "pending": .array(pending.map(\.jsonValue)),
+            "conflicts": .array(conflicts.map(\.jsonValue)),
         ])
     }
 }
@@ -192,7 +196,9 @@ public struct AsOfReport: Sendable {
         switch.requested seq) whose success the ledger had recorded at or before TIME: a switch.completed, or a \
         switch.resolved, with outcome succeeded and recorded_at <= TIME (inclusive, millisecond precision). \
         Rejected, failed and unresolved switches never change what is live. A switch requested at or before TIME \
-        whose outcome was recorded only after TIME is listed as pending: at TIME its outcome was unknown.
+        whose outcome was recorded only after TIME is listed as pending: at TIME its outcome was unknown. A switch \
+        whose completions disagree (e.g. resolved as failed, then recorded as succeeded) is listed under conflicts: \
+        the ledger contradicts itself about it, so what is live is uncertain until someone investigates.
         """
 
     public init(snapshot: LedgerSnapshot, verification: ReportVerification, asOf: String) {

@@ -386,6 +386,7 @@ public struct Reporter {
             """, context: "finding the live switch")
         try successes.bind([.text(model), .text(time), .integer(bound)])
         var best: (request: LedgerEntry, completion: Int64)?
+        var conflicts: [SwitchRecord] = []
         while try successes.step(context: "finding the live switch") {
             let completionSeq = successes.int64(at: 0)
             let completedAt = successes.reportText(at: 2) ?? ""
@@ -393,9 +394,17 @@ public struct Reporter {
             // request: once successes are older than the best request, nothing later can win.
             if let best, completedAt < best.request.recordedAt { break }
             guard let refSeq = successes.reportInteger(at: 1), let request = try store.entry(seq: refSeq),
-                request.kind == EntryKind.switchRequested, request.model == model,
-                try firstCompletion(of: refSeq, bound: bound, indexes: indexes) == completionSeq
+                request.kind == EntryKind.switchRequested, request.model == model
             else { continue }
+            let first = try firstCompletion(of: refSeq, bound: bound, indexes: indexes)
+            guard first == completionSeq else {
+                // A success recorded after another outcome: the ledger contradicts itself about this
+                // switch. Shown as a conflict, never silently decided either way.
+                if !conflicts.contains(where: { $0.requestSeq == refSeq }) {
+                    conflicts.append(try record(request: request, completion: try first.flatMap { try store.entry(seq: $0) }))
+                }
+                continue
+            }
             if best.map({ request.seq > $0.request.seq }) ?? true { best = (request, completionSeq) }
         }
         let live = try best.map { try record(request: $0.request, completion: try store.entry(seq: $0.completion)) }
@@ -432,7 +441,11 @@ public struct Reporter {
         let pending = try firstCompletions.filter { $0.at.map { $0 > time } ?? true }.map {
             try loadSwitch(request: $0.request, completion: $0.completion)
         }
-        return LiveModel(model: model, live: live, pending: pending)
+        var model = LiveModel(model: model, live: live, pending: pending)
+        // Later conflicts only: one older than the live switch does not change what is live.
+        model.conflicts = conflicts.filter { $0.requestSeq > (best?.request.seq ?? 0) }
+        if let live, live.hasConflict { model.conflicts.insert(live, at: 0) }
+        return model
     }
 
     /// seq of the first completion of request `seq`, if any.

@@ -35,6 +35,11 @@ public struct Verifier {
         do {
             return try store.connection.transaction(immediate: false, context: "verifying the ledger") {
                 var report = try scan(store)
+                if let range, report.entries == 0 {
+                    // Checking nothing must never read as INTACT.
+                    let head = try store.connection.scalar("SELECT max(seq) FROM entries").integer ?? 0
+                    throw LedgerError.nothingToVerify(from: range.lowerBound, to: range.upperBound, head: head)
+                }
                 try checkCheckpoints(store, into: &report)
                 return report
             }
