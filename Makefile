@@ -39,5 +39,15 @@ bench: deps
 migrations:
 	./scripts/embed-migrations.sh
 
+## Fuzzing (libFuzzer, built with swiftc into .build-fuzz/, not SwiftPM): every target in Fuzz/ for
+## FUZZ_SECONDS (default 30) seconds; a crashing input is saved under Tests/FuzzCorpus/<target>/.
+.PHONY: fuzz fuzz-regress
+fuzz: deps
+	./scripts/fuzz.sh fuzz
+
+## The committed fuzz corpus (Tests/FuzzCorpus/) run once through every target: the quick regression pass.
+fuzz-regress: deps
+	./scripts/fuzz.sh regress
+
 clean:
 	rm -rf .build

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Fuzzing with libFuzzer (`make fuzz`, `make fuzz-regress`).
+#
+#   scripts/fuzz.sh [fuzz|regress|build] [TARGET…]
+#
+#   fuzz     build, then run every target for FUZZ_SECONDS (default 30) seconds
+#   regress  build, then run every input of the committed corpus (Tests/FuzzCorpus/<target>/) once
+#   build    only build
+#
+# The targets (Fuzz/<target>.swift) are built with swiftc directly, not SwiftPM: the harness plus exactly
+# the source files it needs (LedgerCore as one module; the EPAClient files that do not use AsyncHTTPClient;
+# the simulator's fixture files), with -sanitize=fuzzer,address, into .build-fuzz/ (not committed).
+# Each run starts from the committed seeds in Tests/FuzzCorpus/<target>/ and grows a scratch corpus in
+# .build-fuzz/corpus/<target>/, so new inputs are never committed by accident. A crash, timeout or
+# out-of-memory input is copied to Tests/FuzzCorpus/<target>/ as a regression input (commit it with
+# the fix) and the script exits 1.
+#
+# Environment: FUZZ_SECONDS (default 30), FUZZ_TARGETS (space-separated targets, default all), SWIFTC, CLANG,
+# FUZZ_SANITIZERS (default fuzzer,address).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+out=$root/.build-fuzz
+mode=${1:-fuzz}
+[ $# -gt 0 ] && shift
+all_targets=(CanonicalJSON ServiceAnswers BundleLines Checkpoint SimulatorFixtures)
+if [ $# -gt 0 ]; then targets=("$@"); else read -r -a targets <<<"${FUZZ_TARGETS:-${all_targets[*]}}"; fi
+seconds=${FUZZ_SECONDS:-30}
+swiftc=${SWIFTC:-swiftc}
+clang=${CLANG:-$(dirname "$(command -v "$swiftc")")/clang}
+[ -x "$clang" ] || clang=clang
+sanitizers=${FUZZ_SANITIZERS:-fuzzer,address}
+case "$mode" in fuzz | regress | build) ;; *) echo "usage: $0 [fuzz|regress|build] [target…]" >&2; exit 64 ;; esac
+
+mkdir -p "$out/obj" "$out/modules" "$out/bin" "$out/include/CLedgerCrypto" "$out/logs"
+
+swift_flags=(-parse-as-library -O -swift-version 6 -sanitize="$sanitizers"
+    -enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility
+    -I "$out/modules" -I "$out/include/CLedgerCrypto" -I "$root/Sources/CSQLite")
+link_flags=(-lcrypto -lsqlite3)
+
+# True when $1 is missing or older than any of the other files.
+stale() {
+    local target=$1; shift
+    [ -e "$target" ] || return 0
+    local f
+    for f in "$@"; do [ "$f" -nt "$target" ] && return 0; done
+    return 1
+}
+
+# Quiet compiler output: the gold linker warns about ASan's local symbols on every link.
+compile() {
+    local log=$out/logs/build.log
+    if ! "$@" >"$log" 2>&1; then
+        grep -v "Cannot export local symbol" "$log" >&2 || true
+        echo "fuzz: build failed: $*" >&2
+        exit 2
+    fi
+}
+
+script=$root/scripts/fuzz.sh
+ledger_sources=()
+while IFS= read -r f; do ledger_sources+=("$f"); done < <(find "$root/Sources/LedgerCore" -name '*.swift' | sort)
+client_sources=()
+while IFS= read -r f; do client_sources+=("$f"); done < <(
+    find "$root/Sources/EPAClient" -name '*.swift' | sort | while IFS= read -r f; do
+        grep -qE '^import (AsyncHTTPClient|NIO)' "$f" || echo "$f"
+    done)
+fixture_sources=("$root"/Sources/EPASimulator/SimulatorFixture*.swift "$root/Sources/EPASimulator/StrictDecoding.swift"
+    "$root/Sources/EPASimulator/SimulatorError.swift")
+
+build_core() {
+    # SwiftPM generates CLedgerCrypto's module map; this is the same one.
+    local map=$out/include/CLedgerCrypto/module.modulemap
+    printf 'module CLedgerCrypto {\n    header "%s"\n    link "crypto"\n    export *\n}\n' \
+        "$root/Sources/CLedgerCrypto/include/CLedgerCrypto.h" >"$map.new"
+    cmp -s "$map.new" "$map" && rm "$map.new" || mv "$map.new" "$map"
+    if stale "$out/obj/ledger_crypto.o" "$root/Sources/CLedgerCrypto/ledger_crypto.c" \
+        "$root/Sources/CLedgerCrypto/include/CLedgerCrypto.h" "$script"; then
+        echo "fuzz: compiling CLedgerCrypto" >&2
+        compile "$clang" -c -O1 -g -fsanitize=fuzzer-no-link,address -I "$root/Sources/CLedgerCrypto/include" \
+            "$root/Sources/CLedgerCrypto/ledger_crypto.c" -o "$out/obj/ledger_crypto.o"
+    fi
+    if stale "$out/obj/LedgerCore.o" "${ledger_sources[@]}" "$script"; then
+        echo "fuzz: compiling LedgerCore (${#ledger_sources[@]} files, whole module)" >&2
+        compile "$swiftc" "${swift_flags[@]}" -wmo -module-name LedgerCore -emit-module \
+            -emit-module-path "$out/modules/LedgerCore.swiftmodule" -c -o "$out/obj/LedgerCore.o" "${ledger_sources[@]}"
+    fi
+}
+
+# build_target NAME MODULE-NAME NEEDS-LEDGERCORE(0|1) SOURCES…
+build_target() {
+    local name=$1 module=$2 core=$3; shift 3
+    local harness=$root/Fuzz/$name.swift bin=$out/bin/$name
+    local deps=("$harness" "$@" "$script")
+    local objects=()
+    if [ "$core" = 1 ]; then
+        deps+=("$out/obj/LedgerCore.o" "$out/obj/ledger_crypto.o")
+        objects=("$out/obj/LedgerCore.o" "$out/obj/ledger_crypto.o")
+    fi
+    if stale "$bin" "${deps[@]}"; then
+        echo "fuzz: linking $name" >&2
+        compile "$swiftc" "${swift_flags[@]}" -wmo -module-name "$module" "$harness" "$@" "${objects[@]}" \
+            "${link_flags[@]}" -o "$bin"
+    fi
+}
+
+build() {
+    local t needs_core=0
+    for t in "${targets[@]}"; do [ "$t" != SimulatorFixtures ] && needs_core=1; done
+    [ "$needs_core" = 1 ] && build_core
+    for t in "${targets[@]}"; do
+        case "$t" in
+        CanonicalJSON | BundleLines | Checkpoint) build_target "$t" "Fuzz$t" 1 ;;
+        # Compiled into the EPAClient module so that the harness reaches the internal ResponseDecoding.
+        ServiceAnswers) build_target "$t" EPAClient 1 "${client_sources[@]}" ;;
+        SimulatorFixtures) build_target "$t" EPASimulator 0 "${fixture_sources[@]}" ;;
+        *) echo "fuzz: unknown target $t (known: ${all_targets[*]})" >&2; exit 64 ;;
+        esac
+    done
+}
+
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+stat_of() { sed -n "s/^stat::$1: *//p" "$2" | tail -1; }
+
+run() {
+    local t failed=0 total_start
+    total_start=$(date +%s.%N)
+    printf '%-18s %8s %12s %10s  %s\n' target seconds executions exec/s result
+    for t in "${targets[@]}"; do
+        local seeds=$root/Tests/FuzzCorpus/$t scratch=$out/corpus/$t artifacts=$out/artifacts/$t/
+        local log=$out/logs/$t.log dict=$root/Fuzz/json.dict
+        mkdir -p "$seeds" "$scratch" "$artifacts"
+        rm -f "$artifacts"/crash-* "$artifacts"/timeout-* "$artifacts"/oom-* "$artifacts"/leak-* "$artifacts"/slow-unit-*
+        local args=(-rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts" -dict="$dict")
+        if [ "$mode" = regress ]; then
+            args+=(-runs=0 "$seeds")
+        else
+            args+=(-max_total_time="$seconds" "$scratch" "$seeds")
+        fi
+        local start end rc=0
+        start=$(date +%s.%N)
+        # Swift's own crash backtracer would race libFuzzer's and ASan's reports.
+        SWIFT_BACKTRACE=enable=no "$out/bin/$t" "${args[@]}" >"$log" 2>&1 || rc=$?
+        end=$(date +%s.%N)
+        local units eps result=ok
+        units=$(stat_of number_of_executed_units "$log")
+        eps=$(stat_of average_exec_per_sec "$log")
+        if [ "$rc" != 0 ]; then
+            result="FAILED (exit $rc, log $log)"
+            failed=1
+            local a
+            for a in "$artifacts"/crash-* "$artifacts"/timeout-* "$artifacts"/oom-* "$artifacts"/leak-*; do
+                [ -e "$a" ] || continue
+                cp "$a" "$seeds/regress-$(basename "$a")"
+                result="$result; input saved as Tests/FuzzCorpus/$t/regress-$(basename "$a")"
+            done
+        fi
+        printf '%-18s %8s %12s %10s  %s\n' "$t" "$(elapsed "$start" "$end")" "${units:-?}" "${eps:-?}" "$result"
+        if [ "$rc" != 0 ]; then
+            grep -E "FUZZ PROPERTY FAILED|ERROR: (AddressSanitizer|libFuzzer)|Fatal error|SUMMARY" "$log" | head -5 >&2 || true
+        fi
+    done
+    printf 'fuzz: %s finished in %s s\n' "$mode" "$(elapsed "$total_start" "$(date +%s.%N)")"
+    return "$failed"
+}
+
+build
+[ "$mode" = build ] && exit 0
+run
