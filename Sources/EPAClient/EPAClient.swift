@@ -202,11 +202,16 @@ public final class EPAClient: Sendable {
     /// token parts: never recorded.
     static func bodySecrets(_ text: String) -> [SecretRedaction.Secret] {
         guard text.contains("_url") || text.contains("\\u") else { return [] }
+        // A retrain job id is not a secret, even when a URL's path holds it: parts of a URL that are part of a
+        // job id the answer names stay readable (the whole URL never does).
+        let jobIDs = SecretRedaction.memberValues(named: "retrain_job_id", in: text)
         var secrets: [SecretRedaction.Secret] = []
         for (name, marker) in [("upload_url", SecretRedaction.uploadURLMarker), ("download_url", SecretRedaction.downloadURLMarker)] {
             for value in SecretRedaction.memberValues(named: name, in: text) {
                 secrets.append(SecretRedaction.Secret(value, marker: marker))
-                secrets += SecretRedaction.urlSecrets(value, marker: marker)
+                secrets += SecretRedaction.urlSecrets(value, marker: marker).filter { part in
+                    part.value == value || !jobIDs.contains { $0.contains(part.value) }
+                }
             }
         }
         return secrets

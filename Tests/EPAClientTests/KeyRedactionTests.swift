@@ -71,6 +71,14 @@ struct KeyRedactionTests {
         ).contains("dl-secret"))
     }
 
+    @Test("a retrain job id inside a handed-out URL's path stays readable elsewhere; the URL itself does not")
+    func jobIDsAreNotSecrets() {
+        let body = #"{"status":"finished","download_url":"http://h.example/_download/job-wrongid-0001","metadata":{"retrain_job_id":"job-wrongid-0001-wrong"}}"#
+        let redacted = SecretRedaction.redact(body, secrets: EPAClient.bodySecrets(body))
+        #expect(redacted.contains(#""retrain_job_id":"job-wrongid-0001-wrong""#), "\(redacted)")
+        #expect(redacted.contains(#""download_url":"[redacted: download URL]""#), "\(redacted)")
+    }
+
     @Test("the recorded URL of the upload PUT keeps only the origin")
     func uploadRecordURL() {
         #expect(EPAClient.redactUploadURL("https://bucket.example:8443/p/tok-0123?X-Sig=abc") == "https://bucket.example:8443/[redacted: presigned upload URL]")
