@@ -53,6 +53,19 @@ struct StoreHardeningTests {
         #expect(try newestSeq(ledger) == head, "nothing was appended")
     }
 
+    @Test("extreme seqs in a tampered database (Int64.max, Int64.min) are findings, never a crash")
+    func extremeSeqsAreFindings() throws {
+        for seq in ["9223372036854775807", "-9223372036854775808"] {
+            let ledger = try TestLedger()
+            try ledger.appendSample(count: 4)
+            try ledger.tamper("UPDATE entries SET seq = \(seq) WHERE seq = 3")
+            let verify = try Binaries.ledger(["verify", "--db", ledger.dbPath, "--key-file", ledger.keyPath])
+            #expect(verify.exitCode == 2, "seq \(seq): \(verify.allOutput)")
+            let write = try Binaries.ledger(["checkpoint", "--db", ledger.dbPath, "--key-file", ledger.keyPath])
+            #expect(write.exitCode == 6, "seq \(seq): \(write.allOutput)")
+        }
+    }
+
     // MARK: Files
 
     @Test("a new ledger's database is created with mode 0600")

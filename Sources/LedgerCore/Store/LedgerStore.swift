@@ -207,6 +207,7 @@ public final class LedgerStore {
                 throw LedgerError.entryDoesNotVerify(
                     seq: mark.seq, reason: "its mac changed since this installation verified it: the ledger was rewritten")
             }
+            guard mark.seq < head.seq else { return }
             start = mark.seq + 1
         }
         guard start <= head.seq else { return }
@@ -304,7 +305,7 @@ public final class LedgerStore {
         }
         let expectedPrev: String
         if rows.count > 1 {
-            guard rows[1]["seq"]?.integer == seq - 1, let prevMac = rows[1]["mac"]?.text else {
+            guard seq > Int64.min, rows[1]["seq"]?.integer == seq - 1, let prevMac = rows[1]["mac"]?.text else {
                 throw LedgerError.tailDoesNotVerify(seq: seq, reason: "the entry before it is missing")
             }
             expectedPrev = prevMac

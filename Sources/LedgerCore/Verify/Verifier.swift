@@ -129,9 +129,13 @@ public struct Verifier {
                 report.firstRecordedAt = scanner.string(scanner.recordedAtIndex)
                 // The genesis key: whatever signs the first entry needs no announcement.
                 state.announced.insert(String(decoding: scanner.copyText(scanner.keyIDIndex), as: UTF8.self))
-                if seq != 1 { add(seq, .gap, "the first entry has seq \(seq): entries 1…\(seq - 1) are missing") }
-            } else if seq != state.previousSeq + 1 {
-                add(seq, .gap, "seq jumps from \(state.previousSeq) to \(seq): \(seq > state.previousSeq + 1 ? "entries \(state.previousSeq + 1)…\(seq - 1) are missing" : "seq runs backwards")")
+                // Stored seqs are hostile input: no arithmetic here may trap.
+                if seq != 1 {
+                    add(seq, .gap, seq > 1 ? "the first entry has seq \(seq): entries 1…\(seq - 1) are missing" : "the first entry has seq \(seq), below 1")
+                }
+            } else if state.previousSeq == Int64.max || seq != state.previousSeq + 1 {
+                let missing = seq > state.previousSeq && state.previousSeq < Int64.max - 1 && seq > state.previousSeq + 1
+                add(seq, .gap, "seq jumps from \(state.previousSeq) to \(seq): \(missing ? "entries \(state.previousSeq + 1)…\(seq - 1) are missing" : "seq runs backwards or repeats")")
             }
             if !scanner.seqIsInteger { add(seq, .malformedValue, "seq is not an integer") }
             if let bad = scanner.nonTextOrIntegerColumn {
