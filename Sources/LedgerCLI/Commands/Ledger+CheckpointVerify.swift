@@ -7,17 +7,27 @@ extension Ledger.Checkpoint {
     struct VerifyFile: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
-            abstract: "Check a checkpoint file's Ed25519 signature (public key only) or HMAC (key file).",
+            abstract: "Check a checkpoint file's signatures: Ed25519 (public key) and/or HMAC (key file).",
             discussion: """
-                With --public-key, checks the Ed25519 signature: an auditor needs nothing but the
-                public key (the same check by hand: see docs/ledger-format.md). Without it, checks
-                the HMAC with the key file. To check the ledger against the checkpoint, use
-                `ledger verify --checkpoint FILE`.
+                Every signature the file carries is checked when the means to check it are given,
+                and one that fails makes the checkpoint NOT AUTHENTIC:
+                  --public-key PEM   checks the Ed25519 signature (an auditor needs nothing else; the
+                                     same check by hand: see docs/ledger-format.md). The HMAC is then
+                                     checked only when --key-file (or LEDGER_KEY_FILE) is given too,
+                                     and the output says "HMAC not checked (no key file)" otherwise.
+                  without it         checks the HMAC with the key file; an Ed25519 signature in the
+                                     file is reported as not checked.
+                The first word of the result says what was proven: AUTHENTIC (every signature present
+                was checked and verifies), SIGNATURE VALID (the Ed25519 signature verifies, the HMAC
+                was not checked), HMAC VALID (the HMAC verifies, the Ed25519 signature was not
+                checked), NOT AUTHENTIC (a signature does not verify).
+                To check the ledger against the checkpoint, use `ledger verify --checkpoint FILE`.
 
-                Exit status: 0 authentic, 2 not authentic, 64 usage, 74 unreadable, 78 key error.
+                Exit status: 0 no signature failed, 2 not authentic, 64 usage, 74 unreadable, 78 key error.
 
-                Example:
+                Examples:
                   ledger checkpoint verify cp.json --public-key ed25519.pub.pem
+                  ledger checkpoint verify cp.json --public-key ed25519.pub.pem --key-file ledger.key
                 """)
 
         @Argument(help: ArgumentHelp("The checkpoint file.", valueName: "file")) var file: String
@@ -25,14 +35,15 @@ extension Ledger.Checkpoint {
         var publicKey: String?
         @Option(
             name: .customLong("key-file"),
-            help: ArgumentHelp("The ledger's HMAC key file (when not using --public-key).", valueName: "path"))
+            help: ArgumentHelp(
+                "The ledger's HMAC key file (default without --public-key: LEDGER_KEY_FILE or the default key file).",
+                valueName: "path"))
         var keyFile: String?
 
         func run() async throws {
             try await runReportingErrors {
                 let checkpoint = try LedgerCore.Checkpoint.load(path: file)
-                let authentic: Bool
-                let how: String
+                var publicPEM: String?
                 if let publicKey {
                     guard let pem = FileManager.default.contents(atPath: publicKey) else {
                         throw LedgerError.io(path: publicKey, reason: "cannot read the public key")
@@ -40,21 +51,33 @@ extension Ledger.Checkpoint {
                     guard checkpoint.ed25519Signature != nil else {
                         throw CLIError(message: "\(file) has no Ed25519 signature; check its HMAC with --key-file instead.", exitCode: .usage)
                     }
-                    authentic = try checkpoint.hasValidSignature(publicKeyPEM: String(decoding: pem, as: UTF8.self))
-                    how = "Ed25519 signature"
-                } else {
+                    publicPEM = String(decoding: pem, as: UTF8.self)
+                }
+                // The HMAC needs the secret key: with --public-key it is checked only when a key file is named.
+                let explicitKeyFile = keyFile != nil || !(ProcessInfo.processInfo.environment["LEDGER_KEY_FILE"] ?? "").isEmpty
+                var ring: KeyRing?
+                if publicKey == nil || explicitKeyFile {
                     var options = LedgerOptions()
                     options.keyFile = keyFile
-                    authentic = try checkpoint.isAuthentic(keyRing: options.loadKeys())
-                    how = "HMAC (key \(checkpoint.keyID))"
+                    ring = try options.loadKeys()
                 }
+                let result = try checkpoint.authenticity(keyRing: ring, publicKeyPEM: publicPEM)
+                var how = result.summary
+                if result.hmac == .valid { how = how.replacingOccurrences(of: "HMAC valid", with: "HMAC valid (key \(checkpoint.keyID))") }
                 let subject = "ledger \(checkpoint.ledgerID) seq \(checkpoint.seq) mac \(checkpoint.mac) at \(checkpoint.recordedAt)"
-                if authentic {
-                    Console.out(Console.styled("AUTHENTIC", .green) + ": \(how) verifies for \(subject)")
-                } else {
-                    Console.out(Console.styled("NOT AUTHENTIC", .red) + ": \(how) does not verify for \(subject)")
+                if let failure = result.failure {
+                    Console.out(Console.styled("NOT AUTHENTIC", .red) + ": \(how) — \(failure); for \(subject)")
                     throw ExitCode(LedgerExitCode.tampered.rawValue)
                 }
+                let verdict: String
+                if result.isFullyChecked {
+                    verdict = "AUTHENTIC"
+                } else if result.ed25519 == .valid {
+                    verdict = "SIGNATURE VALID"
+                } else {
+                    verdict = "HMAC VALID"
+                }
+                Console.out(Console.styled(verdict, .green) + ": \(how), for \(subject)")
             }
         }
     }

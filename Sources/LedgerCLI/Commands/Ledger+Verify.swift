@@ -43,6 +43,13 @@ extension Ledger {
                 valueName: "file"))
         var checkpoints: [String] = []
 
+        @Option(
+            name: .customLong("public-key"),
+            help: ArgumentHelp(
+                "Ed25519 public key (PEM) that checks the --checkpoint files' signatures (without it a signature is reported as not checked).",
+                valueName: "pem"))
+        var publicKey: String?
+
         @Option(help: ArgumentHelp("Verify from this seq (the link to the entry before it is still checked).", valueName: "seq"))
         var from: Int64?
 
@@ -69,6 +76,15 @@ extension Ledger {
                 var verifier = Verifier(keyRing: ring, findingLimit: max(1000, maxFindings))
                 if from != nil || to != nil { verifier.range = (from ?? 1)...(to ?? Int64.max) }
                 verifier.checkpoints = try checkpoints.map { ($0, try LedgerCore.Checkpoint.load(path: $0)) }
+                if let publicKey {
+                    guard !checkpoints.isEmpty else {
+                        throw CLIError(message: "--public-key checks checkpoint signatures: pass it with --checkpoint FILE.", exitCode: .usage)
+                    }
+                    guard let pem = FileManager.default.contents(atPath: publicKey) else {
+                        throw LedgerError.io(path: publicKey, reason: "cannot read the public key")
+                    }
+                    verifier.checkpointPublicKeyPEM = String(decoding: pem, as: UTF8.self)
+                }
                 verifier.progress = { n in Console.progress("verifying… \(n.formatted()) entries") }
                 let report = try verifier.verify(store)
                 Console.endProgress()

@@ -86,8 +86,18 @@ public struct Checkpoint: Sendable, Equatable {
         self.recordedAt = recordedAt
         self.keyID = keyID
         self.hmac = hmac
-        ed25519Signature = json["ed25519"]?["signature"]?.stringValue
-        ed25519PublicKeySHA256 = json["ed25519"]?["public_key_sha256"]?.stringValue
+        if let signer = json["ed25519"] {
+            // Present means checked: a signature that cannot be read is a malformed file, never "unsigned".
+            guard let signerObject = signer.objectValue, let signature = signerObject["signature"]?.stringValue else {
+                throw bad("\"ed25519\" is not an object with a \"signature\" string")
+            }
+            ed25519Signature = signature
+            switch signerObject["public_key_sha256"] {
+            case nil: ed25519PublicKeySHA256 = nil
+            case .string(let fingerprint)?: ed25519PublicKeySHA256 = fingerprint
+            default: throw bad("ed25519.public_key_sha256 is not a string")
+            }
+        }
     }
 
     /// Reads a checkpoint file.
@@ -110,6 +120,36 @@ public struct Checkpoint: Sendable, Equatable {
         return try Ed25519.verify(canonicalPayload, signature: [UInt8](signature), publicKeyPEM: publicKeyPEM)
     }
 
+    /// Checks every signature the statement carries that can be checked with what is given: the HMAC
+    /// with `keyRing` (nil: not checked), the Ed25519 signature with `publicKeyPEM` (nil: not checked).
+    /// The statement is authentic only when nothing checked failed; see `CheckpointAuthenticity`.
+    public func authenticity(keyRing: KeyRing?, publicKeyPEM: String?) throws -> CheckpointAuthenticity {
+        var result = CheckpointAuthenticity(hmac: .notChecked("no key file"), ed25519: .absent)
+        if let keyRing {
+            if keyRing.key(id: keyID) == nil {
+                result.hmac = .invalid("key \(keyID) is not in the key file \(keyRing.path)")
+            } else {
+                result.hmac = try isAuthentic(keyRing: keyRing) ? .valid : .invalid("it does not verify with key \(keyID)")
+            }
+        }
+        if ed25519Signature != nil {
+            if let publicKeyPEM {
+                if try hasValidSignature(publicKeyPEM: publicKeyPEM) {
+                    result.ed25519 = .valid
+                } else {
+                    var why = "it does not verify with the given public key"
+                    if let recorded = ed25519PublicKeySHA256, let given = try? Digest.sha256Hex(publicKeyPEM), recorded != given {
+                        why += " (the checkpoint names a signer whose public key has SHA-256 \(recorded); the given key's is \(given))"
+                    }
+                    result.ed25519 = .invalid(why)
+                }
+            } else {
+                result.ed25519 = .notChecked("no --public-key")
+            }
+        }
+        return result
+    }
+
     /// Why `store` no longer matches this checkpoint, or nil when it holds `(seq, mac)`.
     public func mismatch(in store: LedgerStore) throws -> String? {
         guard ledgerID == store.ledgerID else { return "the checkpoint is for ledger \(ledgerID), not \(store.ledgerID)" }
@@ -119,5 +159,74 @@ public struct Checkpoint: Sendable, Equatable {
         }
         guard entry.mac == mac else { return "seq \(seq) has a different mac than the checkpoint: the ledger was rewritten" }
         return nil
+    }
+}
+
+/// The outcome of checking a checkpoint statement's signatures (`Checkpoint.authenticity`).
+///
+/// Every signature present is checked when the means to check it are given; one that fails makes the
+/// statement not authentic, whatever the other says. A signature that could not be checked is said so,
+/// never counted as valid.
+public struct CheckpointAuthenticity: Sendable, Equatable {
+    /// The result of one signature check.
+    public enum Check: Sendable, Equatable {
+        /// It verifies.
+        case valid
+        /// It does not verify (why).
+        case invalid(String)
+        /// It is there but was not checked (why: what was missing).
+        case notChecked(String)
+        /// The statement carries no such signature.
+        case absent
+    }
+
+    /// The HMAC (always present in a statement).
+    public var hmac: Check
+    /// The optional Ed25519 signature.
+    public var ed25519: Check
+
+    public init(hmac: Check, ed25519: Check) {
+        self.hmac = hmac
+        self.ed25519 = ed25519
+    }
+
+    /// True when no check failed and at least one signature was checked and verifies.
+    public var isAuthentic: Bool { failure == nil && (hmac == .valid || ed25519 == .valid) }
+
+    /// True when both signatures present were checked and verify (nothing was left unchecked).
+    public var isFullyChecked: Bool {
+        if case .notChecked = hmac { return false }
+        if case .notChecked = ed25519 { return false }
+        return isAuthentic
+    }
+
+    /// Why the statement is not authentic, or nil when no check failed.
+    public var failure: String? {
+        var reasons: [String] = []
+        if case .invalid(let why) = hmac { reasons.append("its HMAC is invalid: \(why)") }
+        if case .invalid(let why) = ed25519 { reasons.append("its Ed25519 signature is invalid: \(why)") }
+        if reasons.isEmpty, hmac != .valid, ed25519 != .valid { reasons.append("no signature could be checked") }
+        return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+    }
+
+    /// Exactly what was checked, e.g. `Ed25519 signature valid; HMAC not checked (no key file)`.
+    public var summary: String {
+        func words(_ check: Check, _ name: String) -> String? {
+            switch check {
+            case .valid: return "\(name) valid"
+            case .invalid: return "\(name) INVALID"
+            case .notChecked(let why): return "\(name) not checked (\(why))"
+            case .absent: return nil
+            }
+        }
+        var parts: [String] = []
+        // The Ed25519 signature first when it was checked: it is what an auditor without the key relies on.
+        if ed25519 == .valid || { if case .invalid = ed25519 { true } else { false } }() {
+            parts = [words(ed25519, "Ed25519 signature"), words(hmac, "HMAC")].compactMap { $0 }
+        } else {
+            parts = [words(hmac, "HMAC"), words(ed25519, "Ed25519 signature")].compactMap { $0 }
+            if ed25519 == .absent { parts.append("no Ed25519 signature") }
+        }
+        return parts.joined(separator: "; ")
     }
 }
