@@ -64,6 +64,8 @@ extension Ledger {
                         throw CLIError(message: error.localizedDescription, exitCode: .usage)
                     case .outputExists:
                         throw CLIError(message: error.localizedDescription, exitCode: .usage)
+                    case .lineTooLong:
+                        throw CLIError(message: error.localizedDescription, exitCode: .ledgerError)
                     case let .doesNotVerify(findings, _):
                         Console.error(error.localizedDescription)
                         for finding in findings { Console.note("  seq \(finding.seq)\t\(finding.kind.rawValue)\t\(finding.message)") }

@@ -48,6 +48,8 @@ public enum ExportError: Error, LocalizedError {
     case doesNotVerify(findings: [Finding], total: Int)
     /// The output file exists.
     case outputExists(path: String)
+    /// An entry's line would be longer than a bundle may hold (`EvidenceBundle.maxLineBytes`).
+    case lineTooLong(seq: Int64, bytes: Int)
 
     public var errorDescription: String? {
         switch self {
@@ -58,6 +60,8 @@ public enum ExportError: Error, LocalizedError {
             return "the entries to export do not verify (\(total) finding(s)\(first)); no bundle was written. Run `ledger verify` and investigate."
         case let .outputExists(path):
             return "\(path) already exists; refusing to overwrite it. Choose another --out path or pass --force."
+        case let .lineTooLong(seq, bytes):
+            return "entry seq \(seq) would be a \(bytes)-byte line, longer than an evidence bundle may hold (\(EvidenceBundle.maxLineBytes) bytes); no bundle was written. Narrow the export with --since/--until to leave it out."
         }
     }
 }
@@ -167,6 +171,7 @@ public struct BundleExporter {
         var signers: [String: HMACSHA256] = [:]
         var keyIDs = Set<String>()
         var matched: Int64 = 0
+        let matchedDigest = try MatchedDigest()
         var expectedSeq = first
         let body = try BundleFileWriter(creating: bodyPath)
         let statement = try connection.prepare("SELECT * FROM entries WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq", context: "exporting")
@@ -191,7 +196,12 @@ public struct BundleExporter {
             keyIDs.insert(keyID)
             let isMatch = selection.matches(model: row["model"]?.text, recordedAt: row["recorded_at"]?.text ?? "")
             if isMatch { matched += 1 }
-            if findingCount == 0 { try body.writeLine(EvidenceBundle.entryLine(payload: payload, mac: mac, matched: isMatch)) }
+            try matchedDigest.add(seq: seq, matched: isMatch)
+            if findingCount == 0 {
+                let line = EvidenceBundle.entryLine(payload: payload, mac: mac, matched: isMatch)
+                guard line.count <= EvidenceBundle.maxLineBytes else { throw ExportError.lineTooLong(seq: seq, bytes: line.count) }
+                try body.writeLine(line)
+            }
             previousMac = mac
             expectedSeq = seq + 1
         }
@@ -202,7 +212,7 @@ public struct BundleExporter {
             ledgerID: store.ledgerID, exportedAt: Timestamp.now(), firstSeq: first, lastSeq: last,
             entryCount: last - first + 1, matchedCount: matched, headSeq: headSeq, headMac: headMac,
             keyIDs: keyIDs.sorted(), filterModel: selection.model, filterSince: selection.since,
-            filterUntil: selection.until, headerKeyID: keyRing.active.id)
+            filterUntil: selection.until, matchedDigest: try matchedDigest.finish(), headerKeyID: keyRing.active.id)
         try header.sign(with: keyRing.active)
         return header
     }

@@ -24,6 +24,10 @@ public enum BundleFindingKind: String, Sendable, CaseIterable {
     case retiredKey = "retired_key"
     /// The bundle holds no entry lines.
     case empty
+    /// The lines' `matched` flags do not give the header's `matched_digest`: a flag was changed.
+    case matchedMismatch = "matched_mismatch"
+    /// A line is longer than `EvidenceBundle.maxLineBytes`: reading stopped there.
+    case lineTooLong = "line_too_long"
 }
 
 /// One problem found in a bundle.
@@ -74,6 +78,12 @@ public struct BundleVerificationReport: Sendable {
     /// Findings in line order (at most `findingLimit`), and how many there were.
     public var findings: [BundleFinding] = []
     public var findingCount = 0
+    /// True when the header carries `matched_digest` (bundle version 2) and the flags give it: the
+    /// `matched` flags are then as authentic as the header. False for version-1 bundles.
+    public var matchedAuthenticated = false
+    /// What the verification could not prove, although nothing was found (e.g. a version-1 bundle's
+    /// unauthenticated matched flags).
+    public var warnings: [String] = []
 
     public init(path: String) { self.path = path }
 
@@ -85,7 +95,10 @@ public struct BundleVerificationReport: Sendable {
         func int(_ i: Int64?) -> JSONValue { i.map { .integer($0) } ?? .null }
         return .object([
             "bundle": .string(path),
+            "bundle_version": header.map { .integer($0.bundleVersion) } ?? .null,
             "intact": .bool(isIntact),
+            "matched_authenticated": .bool(matchedAuthenticated),
+            "warnings": .array(warnings.map { .string($0) }),
             "ledger_id": ledgerID.map { .string($0) } ?? .null,
             "lines": .integer(Int64(lines)),
             "entries": .integer(entries),
@@ -105,8 +118,9 @@ public struct BundleVerificationReport: Sendable {
 /// Verifies an evidence bundle without the database: every line's mac recomputes (key by `key_id`),
 /// each `prev_mac` links to the line before, seqs are contiguous, one ledger_id throughout, no entry is
 /// signed by a key retired earlier in the bundle, and the signed header agrees with the lines (range,
-/// counts, key ids, and the head when the bundle ends at it). Every finding is reported, with its line
-/// and seq.
+/// counts, key ids, the matched flags' digest, and the head when the bundle ends at it). Every finding is
+/// reported, with its line and seq. A line longer than `EvidenceBundle.maxLineBytes` is a `line_too_long`
+/// finding, and reading stops there.
 public struct BundleVerifier {
     public var keyRing: KeyRing
     /// Keep at most this many findings (the count stays exact).
@@ -119,20 +133,35 @@ public struct BundleVerifier {
 
     /// Verifies the bundle at `path`, streaming it line by line.
     public func verify(path: String) throws -> BundleVerificationReport {
-        var reader = try BundleLineReader(path: path)
-        var state = State(verifier: self, report: BundleVerificationReport(path: path))
-        while let line = try reader.next() {
-            try state.consume(line)
+        var reader = try BundleLineReader(path: path, maxLineBytes: EvidenceBundle.maxLineBytes)
+        var state = try State(verifier: self, report: BundleVerificationReport(path: path))
+        do {
+            while let line = try reader.next() {
+                try state.consume(line)
+            }
+        } catch let long as BundleLineTooLong {
+            state.report.lines = long.line
+            state.add(long.line, nil, .lineTooLong,
+                "line \(long.line) is longer than \(long.limit) bytes, the most a bundle line may hold: reading stopped there, the rest of the bundle was not checked")
+            return state.report
         }
-        state.finish()
+        try state.finish()
         return state.report
     }
 
     /// Verifies a bundle held in memory (one element per line, without newlines).
     public func verify(lines: [[UInt8]], name: String = "bundle") throws -> BundleVerificationReport {
-        var state = State(verifier: self, report: BundleVerificationReport(path: name))
-        for line in lines { try state.consume(line) }
-        state.finish()
+        var state = try State(verifier: self, report: BundleVerificationReport(path: name))
+        for (index, line) in lines.enumerated() {
+            guard line.count <= EvidenceBundle.maxLineBytes else {
+                state.report.lines = index + 1
+                state.add(index + 1, nil, .lineTooLong,
+                    "line \(index + 1) is longer than \(EvidenceBundle.maxLineBytes) bytes, the most a bundle line may hold: reading stopped there, the rest of the bundle was not checked")
+                return state.report
+            }
+            try state.consume(line)
+        }
+        try state.finish()
         return state.report
     }
 
@@ -145,10 +174,16 @@ public struct BundleVerifier {
         var previousSeq: Int64?
         var previousMac: String?
         var headerLineSeen = false
+        /// The digest of the lines' seq and matched flags, compared with the header's `matched_digest`.
+        let matchedDigest: MatchedDigest
+        /// Version-1 bundles: lines whose flag disagrees with the header's filter, and the first one.
+        var flagsAgainstFilter = 0
+        var firstFlagAgainstFilter: Int?
 
-        init(verifier: BundleVerifier, report: BundleVerificationReport) {
+        init(verifier: BundleVerifier, report: BundleVerificationReport) throws {
             self.verifier = verifier
             self.report = report
+            matchedDigest = try MatchedDigest()
         }
 
         mutating func add(_ line: Int, _ seq: Int64?, _ kind: BundleFindingKind, _ message: String) {
@@ -206,6 +241,15 @@ public struct BundleVerifier {
             }
             report.entries += 1
             if matched { report.matched += 1 }
+            try matchedDigest.add(seq: seq, matched: matched)
+            if let header = report.header, header.matchedDigest == nil {
+                // Version 1: the flag is not signed; at least compare it with the signed filter.
+                let selection = ExportSelection(model: header.filterModel, since: header.filterSince, until: header.filterUntil)
+                if selection.matches(model: entry["model"]?.stringValue, recordedAt: entry["recorded_at"]?.stringValue ?? "") != matched {
+                    flagsAgainstFilter += 1
+                    if firstFlagAgainstFilter == nil { firstFlagAgainstFilter = number }
+                }
+            }
             if report.firstSeq == nil { report.firstSeq = seq }
             if report.ledgerID == nil { report.ledgerID = ledgerID }
 
@@ -279,7 +323,7 @@ public struct BundleVerifier {
             }
         }
 
-        mutating func finish() {
+        mutating func finish() throws {
             if report.lines == 0 {
                 add(1, nil, .malformedHeader, "the bundle is empty")
                 return
@@ -300,6 +344,27 @@ public struct BundleVerifier {
             }
             if report.matched != header.matchedCount {
                 mismatch("the header says \(header.matchedCount) lines matched the export filter, the bundle marks \(report.matched)")
+            }
+            // The digest covers the lines the header claims: when lines are missing or added, the range and
+            // count findings above already say so, and the digest is not comparable.
+            let sameLines = report.entries == header.entryCount && report.firstSeq == header.firstSeq && report.lastSeq == header.lastSeq
+            if let expected = header.matchedDigest {
+                if !sameLines {
+                    // Already a header_mismatch; the flags are not authenticated either.
+                } else if try matchedDigest.finish() == expected {
+                    report.matchedAuthenticated = true
+                } else {
+                    add(1, nil, .matchedMismatch,
+                        "the lines' \"matched\" flags do not give the header's matched_digest: a flag was changed (or lines were edited, moved or removed)")
+                }
+            } else {
+                report.warnings.append(
+                    "bundle version 1: the lines' \"matched\" flags are NOT authenticated (the header's MAC does not cover them); "
+                        + "they show what the exporter marked but prove nothing. Bundles written by this version carry matched_digest.")
+                if flagsAgainstFilter > 0 {
+                    report.warnings.append(
+                        "\(flagsAgainstFilter) line(s) carry a \"matched\" flag that disagrees with the header's filter (first: line \(firstFlagAgainstFilter ?? 0))")
+                }
             }
             let used = report.keyUsage.map(\.keyID).sorted()
             if report.entries > 0, used != header.keyIDs.sorted() {

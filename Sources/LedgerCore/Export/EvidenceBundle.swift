@@ -1,3 +1,5 @@
+import CLedgerCrypto
+
 /// The evidence bundle written by `ledger export` and checked by `ledger verify --bundle`: a JSON Lines
 /// file that proves a contiguous range of a ledger's entries without the database.
 ///
@@ -10,11 +12,22 @@
 /// except `mac`), so that `mac` = HMAC-SHA256(key, P) can be checked with `openssl dgst`.
 /// `matched` says whether the entry matched the export's filter; the others are there so that every
 /// `prev_mac` links to the line before it. See docs/reports.md.
+///
+/// Version 2 (written since the matched flags are authenticated) adds the header member `matched_digest`
+/// (see `MatchedDigest`), covered by `header_mac`. Version 1 bundles, without it, are still read; their
+/// matched flags are reported as not authenticated.
 public enum EvidenceBundle {
     /// The value of the header's `bundle` member.
     public static let marker = "model-ledger evidence bundle"
-    /// The version of this bundle layout.
-    public static let bundleVersion: Int64 = 1
+    /// The version of the bundle layout written.
+    public static let bundleVersion: Int64 = 2
+    /// The versions read: 1 (no `matched_digest`: flags not authenticated) and 2.
+    public static let readableVersions: ClosedRange<Int64> = 1...2
+    /// The longest line (without its newline) a bundle may hold: 8 MiB. A reader stops at a longer line
+    /// (a `line_too_long` finding) instead of buffering it; an export refuses an entry that long. No entry the
+    /// `ledger` command writes comes near it (service bodies are kept to 16 KiB, a command-line argument
+    /// is at most 128 KiB on Linux).
+    public static let maxLineBytes = 8 << 20
 
     /// One entry line (without its newline) from the signed payload P, the mac and the match flag.
     public static func entryLine(payload: [UInt8], mac: String, matched: Bool) -> [UInt8] {
@@ -36,6 +49,8 @@ public enum EvidenceBundle {
 /// header member, with the key named by `header_key_id`, so that its claims (range, counts, head) cannot be
 /// edited to hide removed lines.
 public struct BundleHeader: Sendable, Equatable {
+    /// The bundle layout version (2 when written now; 1 for bundles written before `matched_digest`).
+    public var bundleVersion: Int64 = EvidenceBundle.bundleVersion
     /// The ledger format version of the entries (1).
     public var formatVersion: Int64 = LedgerStore.formatVersion
     public var ledgerID: String
@@ -57,6 +72,9 @@ public struct BundleHeader: Sendable, Equatable {
     public var filterModel: String?
     public var filterSince: String?
     public var filterUntil: String?
+    /// SHA-256 (lowercase hex) over the entry lines' seq and matched flag (see `MatchedDigest`); nil in
+    /// version 1 bundles, required in version 2. Covered by `header_mac`, so the flags cannot be edited.
+    public var matchedDigest: String?
     /// The key that signed the header, and the header's signature.
     public var headerKeyID: String
     public var headerMac: String
@@ -64,8 +82,10 @@ public struct BundleHeader: Sendable, Equatable {
     public init(
         ledgerID: String, exportedAt: String, firstSeq: Int64, lastSeq: Int64, entryCount: Int64, matchedCount: Int64,
         headSeq: Int64, headMac: String, keyIDs: [String], filterModel: String?, filterSince: String?,
-        filterUntil: String?, headerKeyID: String, headerMac: String = ""
+        filterUntil: String?, matchedDigest: String? = nil, headerKeyID: String, headerMac: String = ""
     ) {
+        self.matchedDigest = matchedDigest
+        if matchedDigest == nil { bundleVersion = 1 }
         self.ledgerID = ledgerID
         self.exportedAt = exportedAt
         self.firstSeq = firstSeq
@@ -85,9 +105,9 @@ public struct BundleHeader: Sendable, Equatable {
     /// Every member except `header_mac`: what `header_mac` signs.
     public var unsignedMembers: [String: JSONValue] {
         func text(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
-        return [
+        var members: [String: JSONValue] = [
             "bundle": .string(EvidenceBundle.marker),
-            "bundle_version": .integer(EvidenceBundle.bundleVersion),
+            "bundle_version": .integer(bundleVersion),
             "format_version": .integer(formatVersion),
             "ledger_id": .string(ledgerID),
             "exported_at": .string(exportedAt),
@@ -101,6 +121,8 @@ public struct BundleHeader: Sendable, Equatable {
             "filter": .object(["model": text(filterModel), "since": text(filterSince), "until": text(filterUntil)]),
             "header_key_id": .string(headerKeyID),
         ]
+        if let matchedDigest { members["matched_digest"] = .string(matchedDigest) }
+        return members
     }
 
     /// The bytes `header_mac` signs.
@@ -141,9 +163,11 @@ public struct BundleHeader: Sendable, Equatable {
             throw BundleHeaderError("line 1 is not an evidence bundle header (its \"bundle\" member is not \"\(EvidenceBundle.marker)\")")
         }
         let version = try integer("bundle_version")
-        guard version == EvidenceBundle.bundleVersion else {
-            throw BundleHeaderError("bundle_version \(version) is not supported (this ledger reads version \(EvidenceBundle.bundleVersion))")
+        guard EvidenceBundle.readableVersions.contains(version) else {
+            throw BundleHeaderError(
+                "bundle_version \(version) is not supported (this ledger reads versions \(EvidenceBundle.readableVersions.lowerBound)…\(EvidenceBundle.readableVersions.upperBound))")
         }
+        bundleVersion = version
         formatVersion = try integer("format_version")
         guard formatVersion == LedgerStore.formatVersion else {
             throw BundleHeaderError("format_version \(formatVersion) is not supported (this ledger reads version \(LedgerStore.formatVersion))")
@@ -161,14 +185,25 @@ public struct BundleHeader: Sendable, Equatable {
         }
         keyIDs = ids.compactMap(\.stringValue)
         guard let filter = object["filter"]?.objectValue else { throw BundleHeaderError("header member filter is missing or not an object") }
+        // Only signed members: header_mac covers filter.model/since/until, nothing else inside filter.
+        if let extra = filter.keys.sorted().first(where: { !["model", "since", "until"].contains($0) }) {
+            throw BundleHeaderError("header member filter.\(extra) is not part of the bundle format (filter holds model, since, until)")
+        }
         filterModel = try optional(filter["model"], "model")
         filterSince = try optional(filter["since"], "since")
         filterUntil = try optional(filter["until"], "until")
         headerKeyID = try string("header_key_id")
         headerMac = try string("header_mac")
+        if version >= 2 {
+            let digest = try string("matched_digest")
+            guard Hex.isLowercaseHex(digest, count: 64) else { throw BundleHeaderError("header member matched_digest is not 64 lowercase hex digits") }
+            matchedDigest = digest
+        } else {
+            matchedDigest = nil
+        }
         let known: Set<String> = Set(unsignedMembers.keys).union(["header_mac"])
         if let extra = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw BundleHeaderError("header member \(extra) is not part of bundle version 1")
+            throw BundleHeaderError("header member \(extra) is not part of bundle version \(version)")
         }
     }
 }
@@ -177,4 +212,58 @@ public struct BundleHeader: Sendable, Equatable {
 public struct BundleHeaderError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The digest that authenticates an evidence bundle's `matched` flags (header member `matched_digest`,
+/// bundle version 2): SHA-256, lowercase hex, of one text line per entry line, in bundle order,
+///
+///     <seq> <true|false>\n
+///
+/// (the entry's seq in decimal, a space, its `matched` value). By hand:
+/// `tail -n +2 bundle.jsonl | jq -r '"\(.entry.seq) \(.matched)"' | sha256sum`.
+public final class MatchedDigest {
+    private let context: OpaquePointer
+    private var pending: [UInt8] = []
+    private var result: String?
+
+    /// An empty digest (no entry lines yet).
+    public init() throws {
+        guard let context = mlc_sha256_new() else {
+            throw CryptoError.openSSL(operation: "SHA-256", detail: CryptoError.lastOpenSSLError())
+        }
+        self.context = context
+        pending.reserveCapacity(1 << 16)
+    }
+
+    deinit {
+        if result == nil {
+            var sink = [UInt8](repeating: 0, count: 32)
+            _ = mlc_sha256_finish(context, &sink)
+        }
+    }
+
+    /// Adds one entry line's seq and matched flag.
+    public func add(seq: Int64, matched: Bool) throws {
+        pending.append(contentsOf: "\(seq) \(matched ? "true" : "false")\n".utf8)
+        if pending.count >= 1 << 16 { try flush() }
+    }
+
+    private func flush() throws {
+        let ok = pending.withUnsafeBufferPointer { mlc_sha256_update(context, $0.baseAddress, $0.count) }
+        guard ok == 1 else { throw CryptoError.openSSL(operation: "SHA-256", detail: CryptoError.lastOpenSSLError()) }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// The digest (lowercase hex); the first call finishes it, later calls return the same value.
+    public func finish() throws -> String {
+        if let result { return result }
+        try flush()
+        var out = [UInt8](repeating: 0, count: 32)
+        guard mlc_sha256_finish(context, &out) == 1 else {
+            throw CryptoError.openSSL(operation: "SHA-256", detail: CryptoError.lastOpenSSLError())
+        }
+        let hex = Hex.encode(out)
+        result = hex
+        return hex
+    }
 }
