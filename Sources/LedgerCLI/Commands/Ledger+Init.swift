@@ -29,9 +29,17 @@ extension Ledger {
                 let dbPath = options.databasePath
                 let keyPath = options.keyFilePath
                 if FileManager.default.fileExists(atPath: dbPath) { throw LedgerError.ledgerExists(path: dbPath) }
-                let keyExisted = FileManager.default.fileExists(atPath: keyPath)
-                let ring = keyExisted ? try KeyFile.load(path: keyPath) : try KeyFile.create(path: keyPath)
-                let (store, first) = try LedgerStore.create(path: dbPath, keyRing: ring, provenance: who.provenance)
+                // The database path is claimed (created exclusively) before the key file is touched: of two
+                // `ledger init` racing on one path, the loser says the ledger exists and creates no key.
+                var keyExisted = false
+                var created: KeyRing?
+                let (store, first) = try LedgerStore.create(path: dbPath, provenance: who.provenance) {
+                    keyExisted = FileManager.default.fileExists(atPath: keyPath)
+                    let ring = keyExisted ? try KeyFile.load(path: keyPath) : try KeyFile.create(path: keyPath)
+                    created = ring
+                    return ring
+                }
+                guard let ring = created else { throw LedgerError.ledgerExists(path: dbPath) }
                 switch format {
                 case .json:
                     Console.out(JSONValue.object([
