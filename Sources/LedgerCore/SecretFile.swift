@@ -39,7 +39,7 @@ public enum SecretFile {
         guard st.st_uid == geteuid() else {
             throw LedgerError.unsafeSecretFile(
                 path: path,
-                reason: "it is owned by uid \(st.st_uid), not by you (uid \(geteuid())); a \(what) must belong to the user who runs ledger")
+                reason: "it is owned by uid \(st.st_uid), not by you (uid \(geteuid())); it must belong to the user who runs ledger")
         }
         let mode = UInt16(st.st_mode & 0o7777)
         guard mode & 0o077 == 0 else { throw LedgerError.keyFilePermissions(path: path, mode: mode) }

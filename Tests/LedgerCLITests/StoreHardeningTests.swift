@@ -148,6 +148,23 @@ struct StoreHardeningTests {
         #expect(try Binaries.ledger(["verify", "--db", ledger.dbPath, "--key-file", privateLink]).exitCode == 0)
     }
 
+    @Test("an API key file reached through a symlink in a shared directory is refused (exit 78) before anything is sent")
+    func apiKeyFileThroughSharedSymlinkIsRefused() throws {
+        let bench = try SwitchBench()
+        let keyFile = bench.ledger.directory.file("churn.apikey")
+        FileManager.default.createFile(atPath: keyFile, contents: Data(SwitchFixture.churnKey.utf8), attributes: [.posixPermissions: 0o600])
+        let shared = TemporaryDirectory()
+        chmod(shared.path, 0o777)
+        let link = shared.file("churn.apikey")
+        #expect(symlink(keyFile, link) == 0)
+        let result = try bench.switchModel("job-ok", apiKey: nil, extra: ["--api-key-file", link])
+        #expect(result.exitCode == 78, "\(result.allOutput)")
+        #expect(result.stderr.contains("symbolic link"))
+        #expect(try bench.simulator.requests().isEmpty)
+        // The real file itself is accepted.
+        #expect(try bench.switchModel("job-ok", apiKey: nil, extra: ["--api-key-file", keyFile]).exitCode == 0)
+    }
+
     // MARK: Keys
 
     @Test("a line appended to the key file is never used to sign: writers refuse (exit 78), nothing is written")

@@ -51,7 +51,7 @@ extension Ledger.Checkpoint {
                 try write(text, to: local)
                 if let out {
                     try write(text, to: out)
-                    Console.out("checkpoint of seq \(entry.seq) (mac \(entry.mac)) written to \(out)\(signing == nil ? "" : ", Ed25519-signed")")
+                    Console.out("checkpoint of seq \(entry.seq) (mac \(entry.mac)) written to \(DisplayText.terminal(out))\(signing == nil ? "" : ", Ed25519-signed")")
                     Console.note("Keep it outside the database; check with: ledger verify --checkpoint \(out)")
                 } else {
                     FileHandle.standardOutput.write(Data(text.utf8))
@@ -76,12 +76,8 @@ extension Ledger.Checkpoint {
 
 /// Reads a private key file, refusing one that group or others may read.
 func readPrivateKey(_ path: String) throws -> String {
-    var st = stat()
-    guard stat(path, &st) == 0 else { throw LedgerError.keyFileMissing(path: path) }
-    let mode = UInt16(st.st_mode & 0o7777)
-    guard mode & 0o077 == 0 else { throw LedgerError.keyFilePermissions(path: path, mode: mode) }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw LedgerError.io(path: path, reason: "cannot read the private key")
-    }
-    return String(decoding: data, as: UTF8.self)
+    // The same rules as every secret file: owner, mode 0600, no swappable path.
+    var bytes = try SecretFile.read(path: path, what: "private key")
+    defer { Digest.wipe(&bytes) }
+    return String(decoding: bytes, as: UTF8.self)
 }

@@ -52,10 +52,10 @@ extension Ledger {
                     ]).prettyPrinted())
                 case .text:
                     Console.out("Created ledger \(store.ledgerID)")
-                    Console.out("  database  \(dbPath)")
-                    Console.out("  key file  \(keyPath) (\(keyExisted ? "existing" : "new, mode 0600"))")
+                    Console.out("  database  \(DisplayText.terminal(dbPath))")
+                    Console.out("  key file  \(DisplayText.terminal(keyPath)) (\(keyExisted ? "existing" : "new, mode 0600"))")
                     Console.out("  key_id    \(ring.active.id)")
-                    Console.out("  entry     seq \(first.seq) \(first.kind) at \(first.recordedAt) by \(first.actor)")
+                    Console.out("  entry     seq \(first.seq) \(first.kind) at \(first.recordedAt) by \(DisplayText.terminal(first.actor))")
                     Console.out("")
                     Console.out(Console.styled("Back up the key file separately from the database:", .bold)
                         + " without it the ledger cannot be verified, and whoever holds it can sign entries.")

@@ -45,8 +45,8 @@ extension Ledger.Keys {
                 } catch {
                     throw LedgerError.io(path: publicPath, reason: error.localizedDescription)
                 }
-                Console.out("private key: \(out) (mode 0600)")
-                Console.out("public key:  \(publicPath)")
+                Console.out("private key: \(DisplayText.terminal(out)) (mode 0600)")
+                Console.out("public key:  \(DisplayText.terminal(publicPath))")
             }
         }
     }

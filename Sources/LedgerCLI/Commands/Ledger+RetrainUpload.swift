@@ -34,9 +34,9 @@ extension Ledger.Retrain {
         func validate() throws {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw ValidationError("no such file: \(file)")
+                throw ValidationError("no such file: \(DisplayText.terminal(file))")
             }
-            guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("cannot read \(file)") }
+            guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("cannot read \(DisplayText.terminal(file))") }
         }
 
         func run() async throws {
@@ -55,11 +55,14 @@ extension Ledger.Retrain {
                     object["explanation"] = problem.map { .string($0) } ?? .null
                     Console.out(JSONValue.object(object).prettyPrinted())
                 case .text:
+                    // The file name is the user's, the job id the service's: both shown escaped.
+                    let fileName = DisplayText.terminal(fileName), job = job.map(DisplayText.terminal)
+                    let model = DisplayText.terminal(modelReason.model)
                     if outcome == .succeeded, let job {
-                        Console.out("uploaded \(fileName) (\(size.formatted()) bytes, sha256 \(sha256)) for \(modelReason.model): retrain job \(job); ledger seq \(entry.seq)")
-                        Console.out("next: ledger retrain status \(job) --model \(modelReason.model) --wait")
+                        Console.out("uploaded \(fileName) (\(size.formatted()) bytes, sha256 \(sha256)) for \(model): retrain job \(job); ledger seq \(entry.seq)")
+                        Console.out("next: ledger retrain status \(job) --model \(model) --wait")
                     } else {
-                        Console.out(Console.styled("upload \(outcome.rawValue)", .red) + " for \(modelReason.model); ledger seq \(entry.seq)")
+                        Console.out(Console.styled("upload \(outcome.rawValue)", .red) + " for \(model); ledger seq \(entry.seq)")
                         if let problem { Console.note("  \(problem)") }
                     }
                 }

@@ -64,7 +64,7 @@ struct LedgerOptions: ParsableArguments {
         let ring = try loadKeys()
         let store = try LedgerStore.open(path: databasePath, writable: true)
         store.verifiedMarkPath = verifiedMarkPath(ledgerID: store.ledgerID)
-        try store.checkWritable(keyRing: ring)
+        // The last checkpoint first: a ledger cut short is reported as such (the most specific reason).
         let local = localCheckpointPath(ledgerID: store.ledgerID)
         if FileManager.default.fileExists(atPath: local) {
             let checkpoint = try Checkpoint.load(path: local)
@@ -75,6 +75,7 @@ struct LedgerOptions: ParsableArguments {
                 throw LedgerError.checkpointMismatch(path: local, reason: reason)
             }
         }
+        try store.checkWritable(keyRing: ring)
         return (store, ring)
     }
 }

@@ -106,19 +106,22 @@ struct ServiceOptions: ParsableArguments {
     /// The key and where it came from (for messages), unchecked.
     private func loadAPIKey() throws -> (key: String, source: String) {
         if let path = apiKeyFile.map(Paths.expand) {
-            var st = stat()
-            guard stat(path, &st) == 0 else {
-                throw CLIError(message: "no API key file at \(path).", exitCode: .configError)
+            // The same rules as every secret file: owner, mode 0600, no swappable path (exit 78 otherwise).
+            var bytes: [UInt8]
+            do {
+                bytes = try SecretFile.read(path: path, what: "API key file")
+            } catch let error as LedgerError {
+                switch error {
+                case .keyFileMissing: throw CLIError(message: "no API key file at \(path).", exitCode: .configError)
+                case let .keyFilePermissions(_, mode):
+                    throw CLIError(
+                        message: "API key file \(path) has mode \(String(format: "%04o", mode)); it must not be readable or writable by group or others. Fix it with: chmod 600 \(path)",
+                        exitCode: .configError)
+                default: throw CLIError(message: error.localizedDescription, exitCode: .configError)
+                }
             }
-            let mode = UInt16(st.st_mode & 0o7777)
-            guard mode & 0o077 == 0 else {
-                throw CLIError(
-                    message: "API key file \(path) has mode \(String(format: "%04o", mode)); it must not be readable or writable by group or others. Fix it with: chmod 600 \(path)",
-                    exitCode: .configError)
-            }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CLIError(message: "cannot read the API key file \(path).", exitCode: .configError)
-            }
+            defer { Digest.wipe(&bytes) }
+            let data = bytes
             let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard !key.isEmpty, !key.contains("\n") else {
                 throw CLIError(message: "API key file \(path) must hold exactly one non-empty line.", exitCode: .configError)
