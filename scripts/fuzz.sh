@@ -100,7 +100,7 @@ build_target() {
     fi
     if stale "$bin" "${deps[@]}"; then
         echo "fuzz: linking $name" >&2
-        compile "$swiftc" "${swift_flags[@]}" -wmo -module-name "$module" "$harness" "$@" "${objects[@]}" \
+        compile "$swiftc" "${swift_flags[@]}" -wmo -module-name "$module" "$harness" "$@" ${objects[@]+"${objects[@]}"} \
             "${link_flags[@]}" -o "$bin"
     fi
 }
@@ -152,8 +152,14 @@ run() {
             local a
             for a in "$artifacts"/crash-* "$artifacts"/timeout-* "$artifacts"/oom-* "$artifacts"/leak-*; do
                 [ -e "$a" ] || continue
-                cp "$a" "$seeds/regress-$(basename "$a")"
-                result="$result; input saved as Tests/FuzzCorpus/$t/regress-$(basename "$a")"
+                local known="" s
+                for s in "$seeds"/*; do cmp -s "$a" "$s" && known=$s && break; done
+                if [ -n "$known" ]; then
+                    result="$result; committed input Tests/FuzzCorpus/$t/$(basename "$known")"
+                else
+                    cp "$a" "$seeds/regress-$(basename "$a")"
+                    result="$result; input saved as Tests/FuzzCorpus/$t/regress-$(basename "$a")"
+                fi
             done
         fi
         printf '%-18s %8s %12s %10s  %s\n' "$t" "$(elapsed "$start" "$end")" "${units:-?}" "${eps:-?}" "$result"
