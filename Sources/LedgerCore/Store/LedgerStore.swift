@@ -181,11 +181,13 @@ public final class LedgerStore {
     /// What every writer checks before appending (inside the transaction): the newest entry
     /// verifies; every entry since this installation's verified mark verifies; the signing key
     /// is the genesis key or announced by a `key.rotated` entry.
-    private func checkBeforeAppend(keyRing: KeyRing, signingKey: SigningKey) throws -> (seq: Int64, mac: String)? {
+    private func checkBeforeAppend(
+        keyRing: KeyRing, signingKey: SigningKey, underWriteLock: Bool = true
+    ) throws -> (seq: Int64, mac: String)? {
         let tail = try checkedTail(keyRing: keyRing)
         guard let tail else { return nil }  // a new ledger: its first key is the genesis key
         if let markPath = verifiedMarkPath {
-            try verifySinceMark(markPath, keyRing: keyRing, head: tail)
+            try verifySinceMark(markPath, keyRing: keyRing, head: tail, underWriteLock: underWriteLock)
         }
         let announced = try KeyAnnouncements.announced(in: self)
         guard announced.contains(signingKey.id) else {
@@ -195,9 +197,15 @@ public final class LedgerStore {
     }
 
     /// Verifies every entry after this installation's mark up to `head` with the chain checker.
-    private func verifySinceMark(_ markPath: String, keyRing: KeyRing, head: (seq: Int64, mac: String)) throws {
+    private func verifySinceMark(
+        _ markPath: String, keyRing: KeyRing, head: (seq: Int64, mac: String), underWriteLock: Bool
+    ) throws {
         var start: Int64 = 1
         if let mark = VerifiedMark.load(path: markPath), mark.ledgerID == ledgerID {
+            // Marks are written after their entry commits. Without the write lock, this read's
+            // snapshot may predate a mark another writer just saved: the append, which holds the
+            // lock and sees every commit, judges it.
+            if !underWriteLock && mark.seq > head.seq { return }
             guard let row = try entry(seq: mark.seq) else {
                 throw LedgerError.entryDoesNotVerify(
                     seq: mark.seq,
@@ -266,7 +274,7 @@ public final class LedgerStore {
     public func checkWritable(keyRing: KeyRing) throws {
         do {
             let head = try connection.transaction(immediate: false, context: "checking the ledger") {
-                try checkBeforeAppend(keyRing: keyRing, signingKey: keyRing.active)
+                try checkBeforeAppend(keyRing: keyRing, signingKey: keyRing.active, underWriteLock: false)
             }
             if let markPath = verifiedMarkPath, let head {
                 VerifiedMark(ledgerID: ledgerID, seq: head.seq, mac: head.mac).save(path: markPath)
