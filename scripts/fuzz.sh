@@ -136,7 +136,8 @@ run() {
         if [ "$mode" = regress ]; then
             args+=(-runs=0 "$seeds")
         else
-            args+=(-max_total_time="$seconds" "$scratch" "$seeds")
+            # FUZZ_SEED fixes libFuzzer's random seed (CI sets one so a run is repeatable); 0 = random.
+            args+=(-seed="${FUZZ_SEED:-0}" -max_total_time="$seconds" "$scratch" "$seeds")
         fi
         local start end rc=0
         start=$(date +%s.%N)

@@ -393,17 +393,22 @@ public final class LedgerStore {
         }
     }
 
-    /// Requests whose completions disagree: more than one `switch.completed` / `switch.resolved`
-    /// with different outcomes (e.g. an operator resolved a switch as failed, then its writer
-    /// recorded that it succeeded). Reports, history and `verify` show these instead of picking one.
+    /// Requests whose completions disagree: a `switch.resolved` and another completion of the same
+    /// request with a different outcome (e.g. an operator resolved a switch as failed, then its
+    /// writer recorded that it succeeded). Reports, history and `verify` show these instead of picking one.
     public func conflictingCompletions() throws -> [(request: Int64, completions: [(seq: Int64, kind: String, outcome: String)])] {
         do {
+            // A writer records one completion per request, and `resolve` refuses a request that has
+            // one, so every disagreement involves a `switch.resolved` entry: start from those (few,
+            // found through the kind index) rather than from every completion.
             let rows = try connection.rows(
                 """
                 SELECT ref_seq, seq, kind, outcome FROM entries
-                WHERE ref_seq IN (SELECT ref_seq FROM entries
-                                  WHERE ref_seq IS NOT NULL AND kind IN (?1, ?2)
-                                  GROUP BY ref_seq HAVING count(DISTINCT coalesce(outcome, '')) > 1)
+                WHERE ref_seq IN (SELECT r.ref_seq FROM entries AS r
+                                  WHERE r.kind = ?2 AND r.ref_seq IS NOT NULL
+                                    AND EXISTS (SELECT 1 FROM entries AS c
+                                                WHERE c.ref_seq = r.ref_seq AND c.kind IN (?1, ?2) AND c.seq <> r.seq
+                                                  AND coalesce(c.outcome, '') <> coalesce(r.outcome, '')))
                   AND kind IN (?1, ?2)
                 ORDER BY ref_seq, seq
                 """,
