@@ -52,8 +52,17 @@ public struct ServiceErrorBody: Sendable, Equatable {
         case .array(let items):
             if let first = items.first { read(first, depth: depth + 1) }
         case .object(let members):
+            // Names are matched without regard to case; two spellings of one name with different
+            // values (`message` and `Message`) are ambiguous and read as absent, never decided by
+            // the dictionary's (per-process) iteration order.
             var lowered: [String: JSONValue] = [:]
-            for (key, value) in members { lowered[key.lowercased()] = lowered[key.lowercased()] ?? value }
+            var ambiguous = Set<String>()
+            for (key, value) in members {
+                let folded = key.lowercased()
+                if let seen = lowered[folded], seen != value { ambiguous.insert(folded) }
+                lowered[folded] = lowered[folded] ?? value
+            }
+            for name in ambiguous { lowered[name] = nil }
             if code == nil { code = Self.text(lowered["code"]) }
             if error == nil, case .string(let name)? = lowered["error"] { error = name }
             if message == nil { message = Self.text(lowered["message"]) ?? Self.text(lowered["detail"]) }
