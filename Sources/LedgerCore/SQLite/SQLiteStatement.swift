@@ -65,7 +65,12 @@ public final class SQLiteStatement {
     public var columnCount: Int { Int(sqlite3_column_count(handle)) }
 
     /// Name of result column `index`.
-    public func columnName(_ index: Int) -> String { String(cString: sqlite3_column_name(handle, Int32(index))) }
+    public func columnName(_ index: Int) -> String {
+        // A column *name* is a NUL-terminated C string by SQLite's API (there is no byte-length
+        // variant, and names never hold NUL); column *values* are read by length below.
+        guard let name = sqlite3_column_name(handle, Int32(index)) else { return "" }
+        return String(cString: name)
+    }
 
     /// The value of column `index` of the current row.
     public func value(at index: Int) -> SQLValue {
