@@ -102,7 +102,10 @@ struct StoreHardeningTests {
         chmod(key, 0o600)
         chmod(copy, 0o555)
         defer { chmod(copy, 0o755) }
-        let ledgerBinary = Binaries.path("ledger")
+        // A copy the other user can run whatever the permissions of the checkout it was built in.
+        let ledgerBinary = outer.file("ledger")
+        try FileManager.default.copyItem(atPath: Binaries.path("ledger"), toPath: ledgerBinary)
+        chmod(ledgerBinary, 0o755)
         for command in [["verify"], ["log", "--limit", "3"], ["show", "2"], ["report", "--format", "json"]] {
             let result = try SystemTool.run(
                 "runuser", ["-u", "nobody", "--", "env", "HOME=/nonexistent", "NO_COLOR=1", ledgerBinary]
