@@ -177,11 +177,6 @@ public final class EPAClient: Sendable {
         return out
     }
 
-    static func redactQuery(_ url: String) -> String {
-        guard let index = url.firstIndex(of: "?") else { return url }
-        return url[..<index] + "?REDACTED"
-    }
-
     /// What is recorded of a presigned upload URL: its scheme and authority, then the marker
     /// (`https://bucket.example/[redacted: presigned upload URL]`). Never the path or query, which carry the token.
     public static func redactUploadURL(_ url: String) -> String {

@@ -93,8 +93,9 @@ struct ConfigurationTests {
         try EPAConfiguration.checkUploadURL("http://127.0.0.1:9/_upload/t")
         #expect(throws: EPAError.self) { try EPAConfiguration.checkUploadURL("http://bucket.example.com/key") }
         #expect(throws: EPAError.self) { try EPAConfiguration.checkUploadURL("file:///etc/passwd") }
-        #expect(EPAClient.redactQuery("https://b.example/k?X-Amz-Signature=s3cr3t") == "https://b.example/k?REDACTED")
-        #expect(EPAClient.redactQuery("https://b.example/k") == "https://b.example/k")
+        // What is recorded of an upload URL: the origin only (path and query carry the token).
+        #expect(EPAClient.redactUploadURL("https://b.example/k?X-Amz-Signature=s3cr3t") == "https://b.example/[redacted: presigned upload URL]")
+        #expect(EPAClient.redactUploadURL("https://b.example/k") == "https://b.example/[redacted: presigned upload URL]")
     }
 
     @Test("apiKeyID is the first 16 hex digits of SHA-256")

@@ -117,6 +117,55 @@ struct StoreHardeningTests {
     }
 
     @Test(
+        "a read-only copy with an unmerged -wal beside it is refused with the reason (exit 74), never read as an older state",
+        .enabled(if: canSwitchUsers || ProcessInfo.processInfo.environment["CI"] != nil))
+    func readOnlyCopyWithUnmergedWalSaysSo() throws {
+        try #require(Self.canSwitchUsers, "this test runs the binary as user nobody and needs root (CI runs as root)")
+        let ledger = try TestLedger()
+        // An open connection keeps the -wal file when `ledger` (not the last connection) closes.
+        let holder = try SQLiteConnection(path: ledger.dbPath, mode: .readOnly)
+        _ = try holder.scalar("SELECT count(*) FROM entries")
+        #expect(try Binaries.ledger(["checkpoint", "--db", ledger.dbPath, "--key-file", ledger.keyPath]).exitCode == 0)
+        var st = stat()
+        try #require(stat(ledger.dbPath + "-wal", &st) == 0 && st.st_size > 0, "the -wal file holds the checkpoint entry")
+        let outer = TemporaryDirectory()
+        chmod(outer.path, 0o755)
+        let copy = outer.file("ro")
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: false)
+        let db = copy + "/ledger.sqlite", key = copy + "/ledger.key"
+        try FileManager.default.copyItem(atPath: ledger.dbPath, toPath: db)
+        try FileManager.default.copyItem(atPath: ledger.dbPath + "-wal", toPath: db + "-wal")
+        try FileManager.default.copyItem(atPath: ledger.keyPath, toPath: key)
+        chmod(db, 0o444)
+        chmod(db + "-wal", 0o444)
+        chown(key, 65534, 65534)
+        chmod(copy, 0o555)
+        defer { chmod(copy, 0o755) }
+        let ledgerBinary = outer.file("ledger")
+        try FileManager.default.copyItem(atPath: Binaries.path("ledger"), toPath: ledgerBinary)
+        chmod(ledgerBinary, 0o755)
+        let result = try SystemTool.run(
+            "runuser", ["-u", "nobody", "--", "env", "HOME=/nonexistent", "NO_COLOR=1", ledgerBinary, "verify", "--db", db, "--key-file", key])
+        #expect(result.exitCode == 74, "\(result.allOutput)")
+        #expect(result.stderr.contains("holds entries not yet merged"))
+        #expect(!result.stdout.contains("INTACT"))
+    }
+
+    @Test("a key file in a directory others may write is refused (exit 78); in a sticky directory it is accepted")
+    func keyFileInSharedDirectoryIsRefused() throws {
+        let ledger = try TestLedger()
+        for (mode, expected) in [(mode_t(0o777), Int32(78)), (mode_t(0o1777), Int32(0))] {
+            let shared = TemporaryDirectory()
+            let key = shared.file("ledger.key")
+            try FileManager.default.copyItem(atPath: ledger.keyPath, toPath: key)
+            chmod(shared.path, mode)
+            let result = try Binaries.ledger(["verify", "--db", ledger.dbPath, "--key-file", key])
+            #expect(result.exitCode == expected, "mode \(String(mode, radix: 8)): \(result.allOutput)")
+            if expected == 78 { #expect(result.stderr.contains("may be written by group or others")) }
+        }
+    }
+
+    @Test(
         "a key file owned by another user is refused (exit 78)",
         .enabled(if: canSwitchUsers || ProcessInfo.processInfo.environment["CI"] != nil))
     func keyFileOwnedByAnotherUserIsRefused() throws {
@@ -225,6 +274,25 @@ struct StoreHardeningTests {
         #expect(verify.exitCode == 0, "\(verify.allOutput)")
     }
 
+    @Test("`keys rotate` refuses a key file whose last key was never announced (exit 78); after removing it, rotation works")
+    func rotateRefusesUnannouncedLastKey() throws {
+        let ledger = try TestLedger()
+        let args = ["--db", ledger.dbPath, "--key-file", ledger.keyPath]
+        let original = try #require(FileManager.default.contents(atPath: ledger.keyPath))
+        let extra = try SigningKey.generate()
+        var edited = original
+        edited.append(Data((Hex.encode(extra.bytes) + "\n").utf8))
+        try edited.write(to: URL(fileURLWithPath: ledger.keyPath))
+        let head = try newestSeq(ledger)
+        let refused = try Binaries.ledger(["keys", "rotate"] + args)
+        #expect(refused.exitCode == 78, "\(refused.allOutput)")
+        #expect(try newestSeq(ledger) == head)
+        #expect(FileManager.default.contents(atPath: ledger.keyPath) == edited, "the key file is left as it was")
+        try original.write(to: URL(fileURLWithPath: ledger.keyPath))
+        #expect(try Binaries.ledger(["keys", "rotate"] + args).exitCode == 0)
+        #expect(try Binaries.ledger(["verify"] + args).exitCode == 0)
+    }
+
     // MARK: What writers check
 
     @Test("an edit in the middle (seq 3 of 10) stops writers of an installation that has not verified it yet (exit 6)")
@@ -301,6 +369,25 @@ struct StoreHardeningTests {
                 store: store, keyRing: ledger.keyRing, provenance: ledger.provenance, requestSeq: requested.seq,
                 outcome: .succeeded, reason: "again", now: deadline.addingTimeInterval(2))
         }
+    }
+
+    @Test("a request that recorded no deadline (older ledgers) from another host may be resolved 90 s after it was recorded")
+    func resolveOfOldRequestUsesDefaultDeadline() throws {
+        let ledger = try TestLedger()
+        let store = try ledger.open()
+        var request = EntryDraft(kind: EntryKind.switchRequested)
+        request.model = "churn"
+        let requested = try store.append(request, keyRing: ledger.keyRing, provenance: Provenance(actor: "ci", osUser: "ci", host: "elsewhere"))
+        let recorded = Double(try #require(Timestamp.parse(requested.recordedAt))) / 1000
+        #expect(throws: ResolutionError.self) {
+            _ = try SwitchResolution.resolve(
+                store: store, keyRing: ledger.keyRing, provenance: ledger.provenance, requestSeq: requested.seq, outcome: .failed,
+                reason: "at 89 s", now: Date(timeIntervalSince1970: recorded + 89))
+        }
+        let resolved = try SwitchResolution.resolve(
+            store: store, keyRing: ledger.keyRing, provenance: ledger.provenance, requestSeq: requested.seq, outcome: .failed,
+            reason: "at 91 s", now: Date(timeIntervalSince1970: recorded + 91))
+        #expect(resolved.resolution.refSeq == requested.seq)
     }
 
     @Test("resolve while the switch is still in flight on this host is refused (exit 75); the switch then completes alone")

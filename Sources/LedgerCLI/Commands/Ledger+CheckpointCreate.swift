@@ -14,7 +14,7 @@ extension Ledger.Checkpoint {
                 (<key dir>/checkpoints/<ledger_id>.json), so that every later write first checks
                 the ledger still holds it (exit 6 otherwise).
 
-                Exit status: 0 written, 6 ledger tail does not verify, 64 usage, 74 ledger error,
+                Exit status: 0 written, 6 the ledger does not verify, 64 usage, 74 ledger error,
                 78 key error.
 
                 Example:

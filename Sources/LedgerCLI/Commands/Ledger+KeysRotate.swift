@@ -14,7 +14,7 @@ extension Ledger.Keys {
                 key, and `ledger verify` flags any later entry signed by a retired key (a stolen
                 old key cannot be used to append). Back up the key file again afterwards.
 
-                Exit status: 0 rotated, 6 ledger tail does not verify, 74 ledger error, 78 key error.
+                Exit status: 0 rotated, 6 the ledger does not verify, 74 ledger error, 78 key error.
 
                 Example:
                   ledger keys rotate --reason "annual rotation, SEC-42"

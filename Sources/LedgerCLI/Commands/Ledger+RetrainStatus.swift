@@ -16,7 +16,7 @@ extension Ledger.Retrain {
 
                 Exit status: 0 checked (with --wait: the job finished), 3 rejected by the service,
                 4 service failed or unreachable, 5 (--wait) the job ended in another status or was
-                still running at --wait-timeout, 6 ledger tail does not verify, 64 usage,
+                still running at --wait-timeout, 6 the ledger does not verify, 64 usage,
                 74 ledger error, 78 configuration or key error.
 
                 Example:

@@ -18,7 +18,7 @@ extension Ledger.Retrain {
                 appear, read "[redacted: presigned upload URL]".
 
                 Exit status: 0 uploaded, 3 rejected by the service, 4 service failed or unreachable,
-                6 ledger tail does not verify, 64 usage, 74 ledger error, 78 configuration or key error.
+                6 the ledger does not verify, 64 usage, 74 ledger error, 78 configuration or key error.
 
                 Example:
                   ledger retrain upload data/churn-2026-11.csv --model churn --reason CHG-1234

@@ -10,7 +10,9 @@ extension Ledger {
             abstract: "Switch a published model to a retrained one, recording every step in the ledger.",
             discussion: """
                 The only sanctioned way to call PUT /retrain_jobs/{id}/update_model. In order:
-                  1. checks the ledger's tail verifies (a tampered ledger is never extended);
+                  1. checks the ledger: every entry written since this installation last
+                     verified it (all of them the first time), the signing key, and the last
+                     local checkpoint (a ledger that fails is never extended, exit 6);
                   2. pre-flight: GET the job's status, recorded as job.checked; unless it is
                      "finished", stops without calling the switch (exit 5);
                   3. records switch.requested, durably, BEFORE the call is sent;
@@ -24,7 +26,7 @@ extension Ledger {
                 (first 16 hex digits of its SHA-256) is recorded.
 
                 Exit status: 0 switched, 3 rejected by the service, 4 service failed or
-                unreachable, 5 pre-flight refused, 6 ledger tail does not verify, 64 usage,
+                unreachable, 5 pre-flight refused, 6 the ledger does not verify, 64 usage,
                 74 ledger error, 78 configuration or key error.
 
                 Example:

@@ -35,7 +35,7 @@ public enum LedgerExitCode: Int32, CaseIterable, Sendable {
         case .rejected: "switch: the service rejected the switch (documented error)"
         case .serviceFailed: "switch: the service failed or was unreachable (no usable answer)"
         case .preflightRefused: "switch: pre-flight refused (retrain job not finished)"
-        case .ledgerUnsafe: "write refused: the ledger's tail does not verify, or it no longer matches the last checkpoint"
+        case .ledgerUnsafe: "write refused: an entry written since this installation last verified the ledger does not verify, or it no longer matches the last checkpoint"
         case .usage: "usage error (bad flags or arguments)"
         case .tryLater: "resolve: the switch may still be in flight; try again after the time printed"
         case .software: "internal error (a bug)"

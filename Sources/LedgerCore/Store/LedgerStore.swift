@@ -235,21 +235,11 @@ public final class LedgerStore {
     /// announces a key the file does not hold.
     public func rotateKey(keyFilePath: String, provenance: Provenance, reason: String?) throws -> (old: SigningKey, new: SigningKey, entry: LedgerEntry) {
         let before = try KeyFile.load(path: keyFilePath)
-        let signer: SigningKey
-        let newKey: SigningKey
-        let after: KeyRing
-        let announced = try KeyAnnouncements.announced(in: self)
-        if !announced.contains(before.active.id), before.keys.count >= 2, announced.contains(before.keys[before.keys.count - 2].id) {
-            // An earlier rotation replaced the key file but stopped before its entry: finish it,
-            // announcing the key it added (signed by its predecessor, as always).
-            signer = before.keys[before.keys.count - 2]
-            newKey = before.active
-            after = before
-        } else {
-            try checkWritable(keyRing: before)
-            signer = before.active
-            (after, newKey) = try KeyFile.appendNewKey(path: keyFilePath)
-        }
+        // Refuses a key file whose last key was never announced (a hand edit, or a rotation that
+        // stopped between replacing the file and writing its entry): the operator removes that line.
+        try checkWritable(keyRing: before)
+        let signer = before.active
+        let (after, newKey) = try KeyFile.appendNewKey(path: keyFilePath)
         var draft = EntryDraft(kind: EntryKind.keyRotated)
         draft.reason = reason
         draft.details = ["new_key_id": .string(newKey.id), "old_key_id": .string(signer.id)]
