@@ -51,21 +51,7 @@ final class ReportScenario: @unchecked Sendable {
 
     /// `ledger switch job-delay` killed with SIGKILL once its request is on disk: the switch stays unresolved.
     private func killedSwitch(_ label: String, actor: String) throws {
-        let before = try bench.entries().filter { $0.kind == EntryKind.switchRequested }.count
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binaries.path("ledger"))
-        process.arguments = ["switch", "job-delay", "--model", "churn", "--reason", "CHG-\(label)", "--actor", actor] + bench.ledgerArgs
-        process.environment = [
-            "EPA_BASE_URL": bench.simulator.baseURL, "EPA_API_KEY": SwitchFixture.churnKey,
-            "HOME": bench.ledger.directory.path, "NO_COLOR": "1",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while try bench.entries().filter({ $0.kind == EntryKind.switchRequested }).count == before, Date() < deadline {
-            usleep(20_000)
-        }
+        let (process, _) = try bench.startSwitch("job-delay", reason: "CHG-\(label)", extra: ["--actor", actor])
         usleep(300_000)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

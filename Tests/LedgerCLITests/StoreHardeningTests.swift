@@ -393,19 +393,9 @@ struct StoreHardeningTests {
     @Test("resolve while the switch is still in flight on this host is refused (exit 75); the switch then completes alone")
     func resolveRefusedWhileInFlight() throws {
         let bench = try SwitchBench()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binaries.path("ledger"))
-        process.arguments = ["switch", "job-delay", "--model", "churn", "--reason", "CHG-inflight"] + bench.ledgerArgs
-        process.environment = [
-            "EPA_BASE_URL": bench.simulator.baseURL, "EPA_API_KEY": SwitchFixture.churnKey, "HOME": bench.ledger.directory.path,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
         // The request is on disk; the simulator holds the PUT for 4 s, so the writer is still running.
-        let deadline = Date().addingTimeInterval(30)
-        while try bench.last(EntryKind.switchRequested) == nil, Date() < deadline { usleep(20_000) }
-        let requested = try #require(try bench.last(EntryKind.switchRequested))
+        let (process, request) = try bench.startSwitch("job-delay", reason: "CHG-inflight")
+        let requested = try #require(request)
         let early = try bench.run(["resolve", String(requested.seq), "--outcome", "failed", "--reason", "too early"])
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

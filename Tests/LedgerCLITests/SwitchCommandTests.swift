@@ -144,16 +144,8 @@ struct SwitchCommandTests {
     @Test("a switch killed mid-call stays unresolved in log and verify until `ledger resolve` records the outcome")
     func killedMidCall() throws {
         let bench = try SwitchBench()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binaries.path("ledger"))
-        process.arguments = ["switch", "job-delay", "--model", "churn", "--reason", "CHG-kill"] + bench.ledgerArgs
-        process.environment = ["EPA_BASE_URL": bench.simulator.baseURL, "EPA_API_KEY": SwitchFixture.churnKey, "HOME": bench.ledger.directory.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Wait until the request is on disk, give the PUT time to leave (the simulator holds it for 4 s), then kill.
-        let deadline = Date().addingTimeInterval(20)
-        while try bench.last(EntryKind.switchRequested) == nil, Date() < deadline { usleep(20_000) }
+        // Once the request is on disk, give the PUT time to leave (the simulator holds it for 4 s), then kill.
+        let (process, _) = try bench.startSwitch("job-delay", reason: "CHG-kill")
         usleep(500_000)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

@@ -70,6 +70,29 @@ final class SwitchBench: @unchecked Sendable {
         try run(["switch", job, "--model", model, "--reason", "CHG-\(job)"] + extra, apiKey: apiKey)
     }
 
+    /// Starts `ledger switch JOB --model churn --reason R EXTRA…` in the background (output discarded)
+    /// and returns once a new `switch.requested` is on disk (the PUT is then about to leave), with that
+    /// entry. The caller waits for or kills the process.
+    func startSwitch(_ job: String, reason: String, extra: [String] = []) throws -> (process: Process, request: LedgerEntry?) {
+        let before = try entries().filter { $0.kind == EntryKind.switchRequested }.count
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Binaries.path("ledger"))
+        process.arguments = ["switch", job, "--model", "churn", "--reason", reason] + extra + ledgerArgs
+        process.environment = [
+            "EPA_BASE_URL": simulator.baseURL, "EPA_API_KEY": SwitchFixture.churnKey,
+            "HOME": ledger.directory.path, "NO_COLOR": "1",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while try entries().filter({ $0.kind == EntryKind.switchRequested }).count == before, Date() < deadline {
+            usleep(20_000)
+        }
+        let requests = try entries().filter { $0.kind == EntryKind.switchRequested }
+        return (process, requests.count > before ? requests.last : nil)
+    }
+
     /// All entries, oldest first.
     func entries() throws -> [LedgerEntry] {
         var all: [LedgerEntry] = []
