@@ -33,10 +33,10 @@ struct StoreHardeningTests {
         #expect(read.errorMessage == "raw\u{0}byte")
         #expect(read.reason == "\u{0}")
         #expect(read.mac == written.mac)
-        let verify = try Binaries.ledger(["verify", "--db", ledger.dbPath, "--key-file", ledger.keyPath])
+        let verify = try Binaries.ledger(["verify"] + ledger.arguments)
         #expect(verify.exitCode == 0, "\(verify.allOutput)")
         // A later write is not refused as "tampered".
-        let next = try Binaries.ledger(["checkpoint", "--db", ledger.dbPath, "--key-file", ledger.keyPath])
+        let next = try Binaries.ledger(["checkpoint"] + ledger.arguments)
         #expect(next.exitCode == 0, "\(next.allOutput)")
     }
 
@@ -46,9 +46,9 @@ struct StoreHardeningTests {
         try ledger.appendSample(count: 5)
         let head = try newestSeq(ledger)
         try ledger.tamper("UPDATE entries SET reason = coalesce(reason, '') || char(0) || 'mallory' WHERE seq = \(head)")
-        let write = try Binaries.ledger(["checkpoint", "--db", ledger.dbPath, "--key-file", ledger.keyPath])
+        let write = try Binaries.ledger(["checkpoint"] + ledger.arguments)
         #expect(write.exitCode == 6, "\(write.allOutput)")
-        let verify = try Binaries.ledger(["verify", "--db", ledger.dbPath, "--key-file", ledger.keyPath])
+        let verify = try Binaries.ledger(["verify"] + ledger.arguments)
         #expect(verify.exitCode == 2)
         #expect(try newestSeq(ledger) == head, "nothing was appended")
     }
@@ -59,9 +59,9 @@ struct StoreHardeningTests {
             let ledger = try TestLedger()
             try ledger.appendSample(count: 4)
             try ledger.tamper("UPDATE entries SET seq = \(seq) WHERE seq = 3")
-            let verify = try Binaries.ledger(["verify", "--db", ledger.dbPath, "--key-file", ledger.keyPath])
+            let verify = try Binaries.ledger(["verify"] + ledger.arguments)
             #expect(verify.exitCode == 2, "seq \(seq): \(verify.allOutput)")
-            let write = try Binaries.ledger(["checkpoint", "--db", ledger.dbPath, "--key-file", ledger.keyPath])
+            let write = try Binaries.ledger(["checkpoint"] + ledger.arguments)
             #expect(write.exitCode == 6, "seq \(seq): \(write.allOutput)")
         }
     }
@@ -125,7 +125,7 @@ struct StoreHardeningTests {
         // An open connection keeps the -wal file when `ledger` (not the last connection) closes.
         let holder = try SQLiteConnection(path: ledger.dbPath, mode: .readOnly)
         _ = try holder.scalar("SELECT count(*) FROM entries")
-        #expect(try Binaries.ledger(["checkpoint", "--db", ledger.dbPath, "--key-file", ledger.keyPath]).exitCode == 0)
+        #expect(try Binaries.ledger(["checkpoint"] + ledger.arguments).exitCode == 0)
         var st = stat()
         try #require(stat(ledger.dbPath + "-wal", &st) == 0 && st.st_size > 0, "the -wal file holds the checkpoint entry")
         let outer = TemporaryDirectory()
@@ -172,7 +172,7 @@ struct StoreHardeningTests {
         try #require(Self.canSwitchUsers, "chown to another user needs root (CI runs as root)")
         let ledger = try TestLedger()
         chown(ledger.keyPath, 65534, 65534)
-        let result = try Binaries.ledger(["verify", "--db", ledger.dbPath, "--key-file", ledger.keyPath])
+        let result = try Binaries.ledger(["verify"] + ledger.arguments)
         #expect(result.exitCode == 78, "\(result.allOutput)")
         #expect(result.stderr.contains("owned by uid 65534"))
     }
@@ -229,12 +229,12 @@ struct StoreHardeningTests {
         handle.seekToEndOfFile()
         handle.write(Data((Hex.encode(extra.bytes) + "\n").utf8))
         try handle.close()
-        let write = try Binaries.ledger(["checkpoint", "--db", ledger.dbPath, "--key-file", ledger.keyPath])
+        let write = try Binaries.ledger(["checkpoint"] + ledger.arguments)
         #expect(write.exitCode == 78, "\(write.allOutput)")
         #expect(write.stderr.contains("never announced"))
         #expect(try newestSeq(ledger) == head)
         // The original rows still verify with the edited file.
-        #expect(try Binaries.ledger(["verify", "--db", ledger.dbPath, "--key-file", ledger.keyPath]).exitCode == 0)
+        #expect(try Binaries.ledger(["verify"] + ledger.arguments).exitCode == 0)
     }
 
     @Test("rows signed by a key no key.rotated entry announced are reported as unannounced_key by verify")
@@ -267,7 +267,7 @@ struct StoreHardeningTests {
     @Test("a rotation announces the new key: after `keys rotate` writers sign with it and verify stays intact")
     func rotatedKeyIsAnnounced() throws {
         let ledger = try TestLedger()
-        let args = ["--db", ledger.dbPath, "--key-file", ledger.keyPath]
+        let args = ledger.arguments
         #expect(try Binaries.ledger(["keys", "rotate"] + args).exitCode == 0)
         #expect(try Binaries.ledger(["checkpoint"] + args).exitCode == 0)
         let verify = try Binaries.ledger(["verify"] + args)
@@ -277,7 +277,7 @@ struct StoreHardeningTests {
     @Test("`keys rotate` refuses a key file whose last key was never announced (exit 78); after removing it, rotation works")
     func rotateRefusesUnannouncedLastKey() throws {
         let ledger = try TestLedger()
-        let args = ["--db", ledger.dbPath, "--key-file", ledger.keyPath]
+        let args = ledger.arguments
         let original = try #require(FileManager.default.contents(atPath: ledger.keyPath))
         let extra = try SigningKey.generate()
         var edited = original
@@ -300,7 +300,7 @@ struct StoreHardeningTests {
         let ledger = try TestLedger()
         try ledger.appendSample(count: 9)
         try ledger.tamper("UPDATE entries SET reason = 'edited' WHERE seq = 3")
-        let write = try Binaries.ledger(["checkpoint", "--db", ledger.dbPath, "--key-file", ledger.keyPath])
+        let write = try Binaries.ledger(["checkpoint"] + ledger.arguments)
         #expect(write.exitCode == 6, "\(write.allOutput)")
         #expect(write.stderr.contains("seq 3"))
         #expect(try newestSeq(ledger) == 10)
@@ -309,7 +309,7 @@ struct StoreHardeningTests {
     @Test("entries written since this installation's last check are all verified before the next append")
     func entriesSinceTheMarkAreVerified() throws {
         let ledger = try TestLedger()
-        let args = ["--db", ledger.dbPath, "--key-file", ledger.keyPath]
+        let args = ledger.arguments
         #expect(try Binaries.ledger(["checkpoint"] + args).exitCode == 0)  // mark: seq 2
         try ledger.appendSample(count: 8)  // seq 3…10, written elsewhere
         try ledger.tamper("UPDATE entries SET actor = 'mallory' WHERE seq = 6")
@@ -321,7 +321,7 @@ struct StoreHardeningTests {
     @Test("a ledger rewritten below this installation's mark is refused even when re-chained with the key")
     func rewrittenBelowMarkIsRefused() throws {
         let ledger = try TestLedger()
-        let args = ["--db", ledger.dbPath, "--key-file", ledger.keyPath]
+        let args = ledger.arguments
         try ledger.appendSample(count: 4)
         #expect(try Binaries.ledger(["checkpoint"] + args).exitCode == 0)  // mark at seq 6
         // Cut to seq 3 and re-chain new rows with the key: a valid chain, but not the one verified.
@@ -335,7 +335,7 @@ struct StoreHardeningTests {
     @Test("verify --from beyond the head checks nothing and says so (exit 64), never INTACT")
     func verifyFromBeyondHead() throws {
         let ledger = try TestLedger()
-        let result = try Binaries.ledger(["verify", "--from", "500", "--db", ledger.dbPath, "--key-file", ledger.keyPath])
+        let result = try Binaries.ledger(["verify", "--from", "500"] + ledger.arguments)
         #expect(result.exitCode == 64, "\(result.allOutput)")
         #expect(!result.stdout.contains("INTACT"))
         #expect(result.stderr.contains("nothing to verify"))
@@ -424,7 +424,7 @@ struct StoreHardeningTests {
         completed.kind = EntryKind.switchCompleted
         completed.outcome = .succeeded
         _ = try store.append(completed, keyRing: ledger.keyRing, provenance: ledger.provenance)
-        let args = ["--db", ledger.dbPath, "--key-file", ledger.keyPath]
+        let args = ledger.arguments
 
         let verify = try Binaries.ledger(["verify", "--format", "json"] + args)
         #expect(verify.exitCode == 0)

@@ -23,6 +23,9 @@ public final class TestLedger: @unchecked Sendable {
         _ = try LedgerStore.create(path: dbPath, keyRing: keyRing, provenance: provenance)
     }
 
+    /// `--db PATH --key-file PATH` for running the `ledger` binary on this ledger.
+    public var arguments: [String] { ["--db", dbPath, "--key-file", keyPath] }
+
     /// Opens the ledger for writing.
     public func open() throws -> LedgerStore { try LedgerStore.open(path: dbPath, writable: true) }
 
