@@ -439,6 +439,20 @@ struct StoreHardeningTests {
         let asOf = try Binaries.ledger(["report", "--as-of", Timestamp.now(), "--format", "json"] + args)
         #expect(asOf.stdout.contains("conflicting_completions"), "\(asOf.allOutput)")
         #expect(asOf.stdout.contains("\"outcome\": \"failed\"") || asOf.stdout.contains("\"outcome\":\"failed\""))
+        let asOfConflicts = try JSONValue(parsing: asOf.stdout)["models"]?.arrayValue?.first?["conflicts"]?.arrayValue ?? []
+        #expect(asOfConflicts.count == 1)
+
+        // The human formats say so too, wherever the switch is listed.
+        let table = try Binaries.ledger(["report"] + args)
+        #expect(table.stdout.contains("Conflicting completions") && table.stdout.contains("CONFLICTING COMPLETIONS"), "\(table.stdout)")
+        let history = try Binaries.ledger(["history", "--model", "churn", "--format", "markdown"] + args)
+        #expect(history.stdout.contains("CONFLICTING COMPLETIONS"))
+        let asOfTable = try Binaries.ledger(["report", "--as-of", Timestamp.now()] + args)
+        #expect(asOfTable.stdout.contains("Conflicting completions") && asOfTable.stdout.contains("CONFLICTING COMPLETIONS"), "\(asOfTable.stdout)")
+        let asOfMarkdown = try Binaries.ledger(["report", "--as-of", Timestamp.now(), "--format", "markdown"] + args)
+        #expect(asOfMarkdown.stdout.contains("1 switch(es) with conflicting completions: uncertain"))
+        let csv = try Binaries.ledger(["report", "--format", "csv"] + args)
+        #expect(csv.stdout.split(separator: "\n").contains { $0.hasPrefix("conflict,") })
     }
 }
 

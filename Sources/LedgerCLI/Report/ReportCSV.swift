@@ -43,6 +43,7 @@ enum ReportCSV {
                 ])
             }
             for s in report.unresolved { row("unresolved", switchValues(s)) }
+            for s in report.conflicts { row("conflict", switchValues(s)) }
             for s in report.switches { row("switch", switchValues(s)) }
         }
         for event in report.keyRotations { row("key_rotation", eventValues(event)) }
@@ -65,7 +66,8 @@ enum ReportCSV {
     /// One row per model.
     static let asOfColumns = [
         "as_of", "model", "live_retrain_job_id", "request_seq", "requested_at", "actor", "reason", "completion_seq",
-        "completion_kind", "completed_at", "completed_by", "resolution_reason", "pending_request_seqs", "verification",
+        "completion_kind", "completed_at", "completed_by", "resolution_reason", "pending_request_seqs",
+        "conflicting_request_seqs", "verification",
     ]
 
     static func render(_ report: AsOfReport) -> String {
@@ -75,7 +77,8 @@ enum ReportCSV {
                 report.asOf, model.model, s?.retrainJobID ?? "", s.map { String($0.requestSeq) } ?? "", s?.requestedAt ?? "",
                 s?.actor ?? "", s?.reason ?? "", s?.completionSeq.map(String.init) ?? "", s?.completionKind ?? "",
                 s?.completedAt ?? "", s?.completedBy ?? "", s?.resolutionReason ?? "",
-                model.pending.map { String($0.requestSeq) }.joined(separator: " "), report.verification.status,
+                model.pending.map { String($0.requestSeq) }.joined(separator: " "),
+                model.conflicts.map { String($0.requestSeq) }.joined(separator: " "), report.verification.status,
             ]
         })
     }

@@ -52,6 +52,12 @@ extension ReportDocument {
                         [String($0.requestSeq), $0.requestedAt, cell($0.model), cell($0.retrainJobID), $0.actor, cell($0.reason)]
                     }, numeric: [0]),
                 emptyText: "No unresolved switches."))
+            if !report.conflicts.isEmpty {
+                sections.append(Section(
+                    id: "conflicts", title: "Conflicting completions",
+                    note: "Switches whose completions disagree (e.g. resolved as failed by an operator, then recorded as succeeded by the switch itself). The first completion gives the outcome counted above; investigate and record what really happened.",
+                    table: Self.switchTable(report.conflicts)))
+            }
             let shown = report.switches.count
             let total = report.totals.total
             sections.append(Section(
@@ -110,11 +116,15 @@ extension ReportDocument {
                 rows: report.models.map { model in
                     guard let s = model.live else {
                         return [model.model, "-", "-", "-", "-", "-", "-",
-                                "no succeeded switch recorded at or before this time" + (model.pending.isEmpty ? "" : "; \(model.pending.count) pending")]
+                                "no succeeded switch recorded at or before this time" + (model.pending.isEmpty ? "" : "; \(model.pending.count) pending")
+                                    + (model.conflicts.isEmpty ? "" : "; \(model.conflicts.count) switch(es) with conflicting completions: uncertain")]
                     }
                     var note = s.isResolvedByOperator ? "outcome recorded by \(s.completedBy ?? "?") with ledger resolve: \(cell(s.resolutionReason))" : ""
                     if !model.pending.isEmpty {
                         note += (note.isEmpty ? "" : "; ") + "\(model.pending.count) later switch(es) pending: uncertain"
+                    }
+                    if !model.conflicts.isEmpty {
+                        note += (note.isEmpty ? "" : "; ") + "\(model.conflicts.count) switch(es) with conflicting completions: uncertain"
                     }
                     return [model.model, cell(s.retrainJobID), s.actor, s.requestedAt, cell(s.completedAt), String(s.requestSeq),
                             cell(s.reason), cell(note)]
@@ -131,6 +141,13 @@ extension ReportDocument {
                         [String(s.requestSeq), s.requestedAt, cell(s.model), cell(s.retrainJobID), s.actor, cell(s.reason),
                          s.completedAt.map { "\(s.outcome.rawValue) at \($0)" } ?? "still unresolved"]
                     }, numeric: [0])))
+        }
+        let conflicts = report.models.flatMap(\.conflicts)
+        if !conflicts.isEmpty {
+            sections.append(Section(
+                id: "conflicts", title: "Conflicting completions",
+                note: "Switches whose completions disagree: the ledger contradicts itself about them, so what was live is uncertain until someone investigates.",
+                table: Self.switchTable(conflicts)))
         }
         sections.append(Self.verificationSection(report.snapshot, report.verification))
     }
@@ -187,6 +204,10 @@ extension ReportDocument {
     /// What happened to a switch, in a few words.
     static func detail(of s: SwitchRecord) -> String {
         var parts: [String] = []
+        if s.hasConflict {
+            // Shown first, in every view that lists the switch: the ledger contradicts itself here.
+            parts.append("CONFLICTING COMPLETIONS: " + s.conflictingCompletions.map(\.summary).joined(separator: "; "))
+        }
         if s.outcome == .unresolved {
             return "outcome unknown: record it with `ledger resolve \(s.requestSeq)`"
         }

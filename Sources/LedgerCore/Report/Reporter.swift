@@ -482,13 +482,21 @@ public struct Reporter {
                     let seq = statement.int64(at: 0)
                     let completion = statement.reportInteger(at: 6)
                     if let last = report.switches.last, last.requestSeq == seq {
+                        // A request with several completions (rare): remember them all, to show a conflict.
+                        var facts = last.conflictingCompletions.isEmpty ? Self.completionFacts(of: last) : last.conflictingCompletions
+                        facts += Self.completionFacts(of: Self.historyRecord(statement))
                         // The first completion of a request is its outcome.
                         if let completion, last.completionSeq.map({ completion < $0 }) ?? true {
                             report.switches[report.switches.count - 1] = Self.historyRecord(statement)
                         }
+                        report.switches[report.switches.count - 1].conflictingCompletions = facts
                         continue
                     }
                     report.switches.append(Self.historyRecord(statement))
+                }
+                for i in report.switches.indices where !report.switches[i].conflictingCompletions.isEmpty {
+                    let facts = report.switches[i].conflictingCompletions.sorted { $0.seq < $1.seq }
+                    report.switches[i].conflictingCompletions = Set(facts.map(\.outcome)).count > 1 ? facts : []
                 }
                 let now = try liveModel(model, at: "9999-12-31T23:59:59.999Z", bound: snapshot.headSeq, indexes: indexes)
                 report.liveRequestSeq = now.live?.requestSeq
@@ -497,6 +505,12 @@ public struct Reporter {
         } catch {
             throw LedgerError.wrap(error)
         }
+    }
+
+    /// The completion a record carries, as a fact (none while unresolved).
+    private static func completionFacts(of record: SwitchRecord) -> [SwitchRecord.CompletionFact] {
+        guard let seq = record.completionSeq else { return [] }
+        return [.init(seq: seq, kind: record.completionKind ?? "?", outcome: record.outcome.rawValue, actor: record.completedBy ?? "?")]
     }
 
     private static func historyRecord(_ s: SQLiteStatement) -> SwitchRecord {
