@@ -15,13 +15,13 @@ import Glibc
 ///   transactions of B through `LedgerStore.append(contentsOf:)`, printing one line per batch.
 ///
 ///     ledger-bench [--sizes 10000,100000,1000000] [--dir DIR] [--only verify|switch]
-///                  [--skip-verify-table] [--skip-switch-table] [--runs 30]
+///                  [--skip-verify-table] [--skip-switch-table] [--runs 30] [--verify-runs 5]
 ///     ledger-bench append --db PATH --key-file PATH --count N [--batch B]
 @main
 struct LedgerBench {
     static let usage = """
         usage: ledger-bench [--sizes 10000,100000,1000000] [--dir DIR] [--only verify|switch]
-                            [--skip-verify-table] [--skip-switch-table] [--runs 30]
+                            [--skip-verify-table] [--skip-switch-table] [--runs 30] [--verify-runs 5]
                ledger-bench append --db PATH --key-file PATH --count N [--batch B]
         """
 
@@ -49,6 +49,7 @@ struct LedgerBench {
         var keepDir: String?
         var runVerify = true, runSwitch = true
         var runs = 30
+        var verifyRuns = 5
         var args = arguments.makeIterator()
         func value(_ flag: String) throws -> String {
             guard let next = args.next() else { throw BenchFailure("\(flag) needs a value\n\(usage)", code: 64) }
@@ -63,6 +64,9 @@ struct LedgerBench {
             case "--runs":
                 guard let n = Int(try value(arg)), n >= 1, n <= 10_000 else { throw BenchFailure("--runs: 1...10000", code: 64) }
                 runs = n
+            case "--verify-runs":
+                guard let n = Int(try value(arg)), n >= 1, n <= 1_000 else { throw BenchFailure("--verify-runs: 1...1000", code: 64) }
+                verifyRuns = n
             case "--only":
                 switch try value(arg) {
                 case "verify": runSwitch = false
@@ -91,7 +95,7 @@ struct LedgerBench {
             + "\(String(format: "%.0f", Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824)) GiB")
         if runVerify {
             print("")
-            try verifyTable(sizes: sizes, dir: dir, ledgerBinary: ledgerBinary)
+            try verifyTable(sizes: sizes, dir: dir, ledgerBinary: ledgerBinary, verifyRuns: verifyRuns)
         }
         if runSwitch {
             print("")
@@ -101,9 +105,11 @@ struct LedgerBench {
 
     // MARK: The verify table (measured exactly as before)
 
-    static func verifyTable(sizes: [Int], dir: String, ledgerBinary: String) throws {
-        print(row(["entries", "generate s", "verify s", "verify rows/s", "verify peak RSS", "scan s", "HMAC s", "limit s", "verify/limit"]))
-        print(row(Array(repeating: "---", count: 9)))
+    static func verifyTable(sizes: [Int], dir: String, ledgerBinary: String, verifyRuns: Int) throws {
+        print("verify, scan and HMAC: median of \(verifyRuns) interleaved runs; the spread is min–max.")
+        print("")
+        print(row(["entries", "generate s", "verify s", "verify spread s", "verify rows/s", "verify peak RSS", "scan s", "HMAC s", "limit s", "verify/limit (spread)"]))
+        print(row(Array(repeating: "---", count: 10)))
         for size in sizes {
             let db = dir + "/bench-\(size).sqlite", keyPath = dir + "/bench-\(size).key"
             try? FileManager.default.removeItem(atPath: db)
@@ -122,28 +128,44 @@ struct LedgerBench {
             }
             // Warm the page cache the same way for every measurement.
             _ = try scan(db)
-            let (verifySeconds, peakKiB, status) = try runMeasured(ledgerBinary, ["verify", "--db", db, "--key-file", keyPath, "--format", "json"])
-            guard status == 0 else { throw BenchFailure("verify exited \(status) on \(db)", code: 1) }
-            let scanSeconds = try timed { _ = try scan(db) }
-            let hmacSeconds = try hmacOnly(db: db, key: ring.active, rows: size)
-            let limit = scanSeconds + hmacSeconds
+            // `runs` rounds of verify, scan and HMAC, interleaved so machine load hits all three alike:
+            // medians are quoted, with the spread of verify.
+            var verifies: [Double] = [], scans: [Double] = [], hmacs: [Double] = [], ratios: [Double] = []
+            var peakKiB = 0
+            for _ in 0..<verifyRuns {
+                let (seconds, peak, status) = try runMeasured(ledgerBinary, ["verify", "--db", db, "--key-file", keyPath, "--format", "json"])
+                guard status == 0 else { throw BenchFailure("verify exited \(status) on \(db)", code: 1) }
+                let scanSeconds = try timed { _ = try scan(db) }
+                let hmacSeconds = try hmacOnly(db: db, key: ring.active, rows: size)
+                verifies.append(seconds)
+                scans.append(scanSeconds)
+                hmacs.append(hmacSeconds)
+                ratios.append(seconds / (scanSeconds + hmacSeconds))
+                peakKiB = max(peakKiB, peak)
+            }
+            let verifySeconds = SwitchBench.median(verifies.sorted())
+            let scanSeconds = SwitchBench.median(scans.sorted()), hmacSeconds = SwitchBench.median(hmacs.sorted())
+            let ratio = SwitchBench.median(ratios.sorted())
             print(row([
                 size.formatted(), String(format: "%.2f", generate), String(format: "%.3f", verifySeconds),
+                String(format: "%.3f–%.3f", verifies.min() ?? 0, verifies.max() ?? 0),
                 Int(Double(size) / verifySeconds).formatted(), String(format: "%.1f MiB", Double(peakKiB) / 1024),
-                String(format: "%.3f", scanSeconds), String(format: "%.3f", hmacSeconds), String(format: "%.3f", limit),
-                String(format: "%.2f×", verifySeconds / limit),
+                String(format: "%.3f", scanSeconds), String(format: "%.3f", hmacSeconds), String(format: "%.3f", scanSeconds + hmacSeconds),
+                String(format: "%.2f× (%.2f–%.2f)", ratio, ratios.min() ?? 0, ratios.max() ?? 0),
             ]))
         }
         print("")
         print("limit = a bare scan of every column of every row (same SQLite) + HMAC-SHA256 of the same payloads (same OpenSSL).")
         if let largest = sizes.max() {
-            try reportTable(db: dir + "/bench-\(largest).sqlite", keyPath: dir + "/bench-\(largest).key", entries: largest, ledgerBinary: ledgerBinary)
+            try reportTable(
+                db: dir + "/bench-\(largest).sqlite", keyPath: dir + "/bench-\(largest).key", entries: largest, ledgerBinary: ledgerBinary,
+                runs: verifyRuns)
         }
     }
 
-    /// `ledger report --model` and `--as-of` on the largest ledger (whole process, best of 3, without
-    /// the verification pass, which the verify table already measures).
-    static func reportTable(db: String, keyPath: String, entries: Int, ledgerBinary: String) throws {
+    /// `ledger report --model` and `--as-of` on the largest ledger (whole process, median of `runs` with the
+    /// spread, without the verification pass, which the verify table already measures).
+    static func reportTable(db: String, keyPath: String, entries: Int, ledgerBinary: String, runs: Int) throws {
         let store = try LedgerStore.open(path: db, writable: false)
         let middle = try store.entry(seq: Int64(entries / 2))?.recordedAt ?? Timestamp.now()
         let commands: [(String, [String])] = [
@@ -152,17 +174,20 @@ struct LedgerBench {
             ("report --as-of <middle> --model churn --no-verify", ["report", "--as-of", middle, "--model", "churn", "--no-verify", "--format", "json"]),
         ]
         print("")
-        print(row(["command (\(entries.formatted()) entries)", "best of 3 s", "peak RSS"]))
-        print(row(["---", "---", "---"]))
+        print(row(["command (\(entries.formatted()) entries)", "median of \(runs) s", "spread s", "peak RSS"]))
+        print(row(["---", "---", "---", "---"]))
         for (label, arguments) in commands {
-            var best = Double.infinity, rss = 0
-            for _ in 0..<3 {
+            var samples: [Double] = [], rss = 0
+            for _ in 0..<runs {
                 let (seconds, peakKiB, status) = try runMeasured(ledgerBinary, arguments + ["--db", db, "--key-file", keyPath])
                 guard status == 0 else { throw BenchFailure("ledger \(label) exited \(status)", code: 1) }
-                best = min(best, seconds)
+                samples.append(seconds)
                 rss = max(rss, peakKiB)
             }
-            print(row(["`ledger \(label)`", String(format: "%.3f", best), String(format: "%.1f MiB", Double(rss) / 1024)]))
+            print(row([
+                "`ledger \(label)`", String(format: "%.3f", SwitchBench.median(samples.sorted())),
+                String(format: "%.3f–%.3f", samples.min() ?? 0, samples.max() ?? 0), String(format: "%.1f MiB", Double(rss) / 1024),
+            ]))
         }
     }
 
