@@ -25,6 +25,9 @@ extension Ledger.Checkpoint {
         @Option(name: .customLong("sign-key"), help: ArgumentHelp("Also sign with this Ed25519 private key (PEM, mode 0600).", valueName: "pem"))
         var signKey: String?
         @Option(name: .customLong("reason"), help: ArgumentHelp("Why (recorded in the entry).", valueName: "text")) var reason: String?
+        @Option(help: ArgumentHelp(
+            "Output format: text or json. With --out, json prints one object (seq, mac, path, local_copy, signed); without it the statement (JSON) is the output in both formats."))
+        var format: TextOrJSON = .text
         @OptionGroup var who: ActorOptions
         @OptionGroup var options: LedgerOptions
 
@@ -51,6 +54,13 @@ extension Ledger.Checkpoint {
                 try write(text, to: local)
                 if let out {
                     try write(text, to: out)
+                    if format == .json {
+                        Console.out(JSONValue.object([
+                            "ledger_id": .string(entry.ledgerID), "seq": .integer(entry.seq), "mac": .string(entry.mac),
+                            "path": .string(out), "local_copy": .string(local), "signed": .bool(signing != nil),
+                        ]).prettyPrinted())
+                        return
+                    }
                     Console.out("checkpoint of seq \(entry.seq) (mac \(entry.mac)) written to \(DisplayText.terminal(out))\(signing == nil ? "" : ", Ed25519-signed")")
                     Console.note("Keep it outside the database; check with: ledger verify --checkpoint \(out)")
                 } else {

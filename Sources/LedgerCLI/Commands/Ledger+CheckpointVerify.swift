@@ -39,6 +39,8 @@ extension Ledger.Checkpoint {
                 "The ledger's HMAC key file (default without --public-key: LEDGER_KEY_FILE or the default key file).",
                 valueName: "path"))
         var keyFile: String?
+        @Option(help: "Output format: text or json (one object: verdict, authentic, hmac, ed25519, failure and the checkpoint's ledger_id, seq, mac).")
+        var format: TextOrJSON = .text
 
         func run() async throws {
             try await runReportingErrors {
@@ -65,19 +67,40 @@ extension Ledger.Checkpoint {
                 var how = result.summary
                 if result.hmac == .valid { how = how.replacingOccurrences(of: "HMAC valid", with: "HMAC valid (key \(checkpoint.keyID))") }
                 let subject = "ledger \(checkpoint.ledgerID) seq \(checkpoint.seq) mac \(checkpoint.mac) at \(checkpoint.recordedAt)"
-                if let failure = result.failure {
-                    Console.out(Console.styled("NOT AUTHENTIC", .red) + ": \(how) — \(failure); for \(subject)")
-                    throw ExitCode(LedgerExitCode.tampered.rawValue)
-                }
                 let verdict: String
-                if result.isFullyChecked {
+                if result.failure != nil {
+                    verdict = "NOT AUTHENTIC"
+                } else if result.isFullyChecked {
                     verdict = "AUTHENTIC"
                 } else if result.ed25519 == .valid {
                     verdict = "SIGNATURE VALID"
                 } else {
                     verdict = "HMAC VALID"
                 }
-                Console.out(Console.styled(verdict, .green) + ": \(how), for \(subject)")
+                if format == .json {
+                    Console.out(JSONValue.object([
+                        "verdict": .string(verdict), "authentic": .bool(result.failure == nil),
+                        "hmac": Self.json(result.hmac), "ed25519": Self.json(result.ed25519),
+                        "failure": result.failure.map { .string($0) } ?? .null, "summary": .string(result.summary),
+                        "file": .string(file), "ledger_id": .string(checkpoint.ledgerID), "seq": .integer(checkpoint.seq),
+                        "mac": .string(checkpoint.mac), "recorded_at": .string(checkpoint.recordedAt), "key_id": .string(checkpoint.keyID),
+                    ]).prettyPrinted())
+                } else if let failure = result.failure {
+                    Console.out(Console.styled("NOT AUTHENTIC", .red) + ": \(how) — \(failure); for \(subject)")
+                } else {
+                    Console.out(Console.styled(verdict, .green) + ": \(how), for \(subject)")
+                }
+                if result.failure != nil { throw ExitCode(LedgerExitCode.tampered.rawValue) }
+            }
+        }
+
+        /// One signature check as JSON: `{"result": "valid"|"invalid"|"not_checked"|"absent", "reason": …}`.
+        static func json(_ check: CheckpointAuthenticity.Check) -> JSONValue {
+            switch check {
+            case .valid: .object(["result": .string("valid"), "reason": .null])
+            case .invalid(let why): .object(["result": .string("invalid"), "reason": .string(why)])
+            case .notChecked(let why): .object(["result": .string("not_checked"), "reason": .string(why)])
+            case .absent: .object(["result": .string("absent"), "reason": .null])
             }
         }
     }

@@ -24,6 +24,9 @@ extension Ledger {
 
                 Check a bundle with: ledger verify --bundle FILE --key-file KEY
 
+                --format json prints the summary as one object on standard output (the
+                bundle must then go to a file, not to --out -).
+
                 Exit status: 0 written, 2 the entries to export do not verify (nothing
                 written), 64 usage (or nothing matches), 74 the database or the output
                 cannot be read or written, 78 key-file problem (the header is signed with
@@ -41,11 +44,17 @@ extension Ledger {
         @Option(help: ArgumentHelp("Only entries about this model (and the entries between them, marked not matched).", valueName: "name"))
         var model: String?
         @Flag(help: "Replace the output file if it exists.") var force = false
+        @Option(help: ArgumentHelp(
+            "How to print the summary: text (on standard error) or json (one object on standard output; not with --out -)."))
+        var format: TextOrJSON = .text
         @OptionGroup var options: LedgerOptions
 
         func validate() throws {
             if out.isEmpty { throw ValidationError("--out must not be empty") }
             if let model { try validateName(model, flag: "--model") }
+            if format == .json, out == "-" {
+                throw ValidationError("--format json prints the summary on standard output, which --out - uses for the bundle: write the bundle to a file")
+            }
         }
 
         func run() async throws {
@@ -73,6 +82,20 @@ extension Ledger {
                     }
                 }
                 let h = summary.header
+                if format == .json {
+                    Console.out(JSONValue.object([
+                        "ledger_id": .string(h.ledgerID), "first_seq": .integer(h.firstSeq), "last_seq": .integer(h.lastSeq),
+                        "entries": .integer(h.entryCount), "matched": .integer(h.matchedCount), "head_seq": .integer(h.headSeq),
+                        "head_mac": .string(h.headMac), "key_ids": .array(h.keyIDs.map { .string($0) }),
+                        "exported_at": .string(h.exportedAt),
+                        "filter": .object([
+                            "model": h.filterModel.map { .string($0) } ?? .null, "since": h.filterSince.map { .string($0) } ?? .null,
+                            "until": h.filterUntil.map { .string($0) } ?? .null,
+                        ]),
+                        "path": .string(summary.path), "bytes": .integer(summary.bytes),
+                    ]).prettyPrinted())
+                    return
+                }
                 Console.note(
                     "exported seq \(h.firstSeq)…\(h.lastSeq) (\(h.entryCount.formatted()) entries, \(h.matchedCount.formatted()) matching \(selection.summary)) "
                         + "of ledger \(h.ledgerID) (head seq \(h.headSeq)) to \(summary.path == "-" ? "standard output" : summary.path), \(summary.bytes.formatted()) bytes")

@@ -17,10 +17,12 @@ extension Ledger {
                 ledger's head (see `ledger report --help`, --as-of).
 
                 The whole ledger is verified first unless --no-verify (a tampered ledger is
-                announced at the top). Formats: table, json, csv, markdown, html.
+                announced at the top; in JSON by a first member "banner", in CSV by a first
+                line "# LEDGER TAMPERED: …"). Formats: table, json, csv, markdown, html.
 
                 Exit status: 0 written, 2 written but the ledger is TAMPERED, 64 usage, 74
-                the database cannot be read.
+                the database cannot be read, 78 written (NOT VERIFIED) but the key file
+                holds none of the ledger's keys (the wrong key file).
 
                 Examples:
                   ledger history --model churn
@@ -41,23 +43,20 @@ extension Ledger {
         func run() async throws {
             try await runReportingErrors {
                 let store = try options.openForReading()
-                let verification = try ReportVerificationStep.run(options: options, store: store, skip: output.noVerify)
+                let (verification, wrongKeyFile) = try ReportVerificationStep.run(options: options, store: store, skip: output.noVerify)
                 let reporter = Reporter(store: store)
                 ReportVerificationStep.noteMissingIndexes(reporter)
                 var filter = ReportFilter()
                 (filter.since, filter.until) = try period.bounds()
                 let history = try reporter.history(model: model, filter: filter, verification: verification)
                 let text = ReportOutput.render(
-                    output.format, json: { history.jsonValue }, csv: { ReportCSV.render(history) },
+                    output.format, verification: verification, json: { history.jsonValue }, csv: { ReportCSV.render(history) },
                     document: { ReportDocument(history: history) })
                 try ReportOutput.write(text, to: output.out)
                 if history.switches.isEmpty {
                     Console.note("no switches of \(model) in the ledger\(filter.since != nil || filter.until != nil ? " in that period" : ""); `ledger report` lists the models.")
                 }
-                if verification.isTampered {
-                    Console.error("the ledger does not verify: the history was written, but it cannot be trusted. Run `ledger verify`.")
-                    throw ExitCode(LedgerExitCode.tampered.rawValue)
-                }
+                try ReportVerificationStep.finish(verification, wrongKeyFile: wrongKeyFile, what: "history")
             }
         }
     }

@@ -20,6 +20,8 @@ extension Ledger.Keys {
                 """)
 
         @Option(help: ArgumentHelp("Where to write the private key (ends in .pem).", valueName: "file")) var out: String
+        @Option(help: "Output format: text or json (one object: the two paths and the private key's mode; never the key).")
+        var format: TextOrJSON = .text
 
         func validate() throws {
             guard out.hasSuffix(".pem") else { throw ValidationError("--out must end in .pem (the public key goes to NAME.pub.pem)") }
@@ -45,8 +47,15 @@ extension Ledger.Keys {
                 } catch {
                     throw LedgerError.io(path: publicPath, reason: error.localizedDescription)
                 }
-                Console.out("private key: \(DisplayText.terminal(out)) (mode 0600)")
-                Console.out("public key:  \(DisplayText.terminal(publicPath))")
+                switch format {
+                case .json:
+                    Console.out(JSONValue.object([
+                        "private_key": .string(out), "private_key_mode": .string("0600"), "public_key": .string(publicPath),
+                    ]).prettyPrinted())
+                case .text:
+                    Console.out("private key: \(DisplayText.terminal(out)) (mode 0600)")
+                    Console.out("public key:  \(DisplayText.terminal(publicPath))")
+                }
             }
         }
     }

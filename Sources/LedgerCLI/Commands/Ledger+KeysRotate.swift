@@ -21,6 +21,8 @@ extension Ledger.Keys {
                 """)
 
         @Option(help: ArgumentHelp("Why (recorded in the entry).", valueName: "text")) var reason: String?
+        @Option(help: "Output format: text or json (one object: old_key_id, new_key_id, seq, key_file; never key material).")
+        var format: TextOrJSON = .text
         @OptionGroup var who: ActorOptions
         @OptionGroup var options: LedgerOptions
 
@@ -28,7 +30,15 @@ extension Ledger.Keys {
             try await runReportingErrors {
                 let (store, _) = try options.openForWriting()
                 let (old, new, entry) = try store.rotateKey(keyFilePath: options.keyFilePath, provenance: who.provenance, reason: reason)
-                Console.out("rotated: new active key \(new.id) (was \(old.id)); key.rotated recorded at seq \(entry.seq)")
+                switch format {
+                case .json:
+                    Console.out(JSONValue.object([
+                        "old_key_id": .string(old.id), "new_key_id": .string(new.id), "seq": .integer(entry.seq),
+                        "key_file": .string(options.keyFilePath), "ledger_id": .string(store.ledgerID),
+                    ]).prettyPrinted())
+                case .text:
+                    Console.out("rotated: new active key \(new.id) (was \(old.id)); key.rotated recorded at seq \(entry.seq)")
+                }
                 Console.note("Back up \(options.keyFilePath) again: it now holds \(new.id).")
             }
         }

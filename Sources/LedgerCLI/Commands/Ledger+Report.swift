@@ -36,8 +36,13 @@ extension Ledger {
                 json, csv, markdown, html (one self-contained file: inline CSS and SVG,
                 nothing fetched).
 
+                JSON and CSV open with the tamper banner too: a first member "banner"
+                (a string when the ledger is TAMPERED, else null) and a first line
+                "# LEDGER TAMPERED: …" (docs/reports.md).
+
                 Exit status: 0 report written, 2 written but the ledger is TAMPERED, 64
-                usage, 74 the database cannot be read.
+                usage, 74 the database cannot be read, 78 written (NOT VERIFIED) but the
+                key file holds none of the ledger's keys (the wrong key file).
 
                 Examples:
                   ledger report --since 2026-11-01 --until 2026-11-30
@@ -83,14 +88,14 @@ extension Ledger {
         func run() async throws {
             try await runReportingErrors {
                 let store = try options.openForReading()
-                let verification = try ReportVerificationStep.run(options: options, store: store, skip: output.noVerify)
+                let (verification, wrongKeyFile) = try ReportVerificationStep.run(options: options, store: store, skip: output.noVerify)
                 let reporter = Reporter(store: store)
                 ReportVerificationStep.noteMissingIndexes(reporter)
                 let text: String
                 if let asOf, let moment = ReportTime.instant(asOf) {
                     let answer = try reporter.asOf(moment, model: model, verification: verification)
                     text = ReportOutput.render(
-                        output.format, json: { answer.jsonValue }, csv: { ReportCSV.render(answer) },
+                        output.format, verification: verification, json: { answer.jsonValue }, csv: { ReportCSV.render(answer) },
                         document: { ReportDocument(asOf: answer) })
                 } else {
                     var filter = ReportFilter()
@@ -103,14 +108,11 @@ extension Ledger {
                         filter: filter, verification: verification,
                         options: Reporter.Options(switchLimit: limit, includeTimeline: output.format == .html))
                     text = ReportOutput.render(
-                        output.format, json: { report.jsonValue }, csv: { ReportCSV.render(report) },
+                        output.format, verification: verification, json: { report.jsonValue }, csv: { ReportCSV.render(report) },
                         document: { ReportDocument(report: report) })
                 }
                 try ReportOutput.write(text, to: output.out)
-                if verification.isTampered {
-                    Console.error("the ledger does not verify: the report was written, but its figures cannot be trusted. Run `ledger verify`.")
-                    throw ExitCode(LedgerExitCode.tampered.rawValue)
-                }
+                try ReportVerificationStep.finish(verification, wrongKeyFile: wrongKeyFile, what: "report")
             }
         }
     }

@@ -28,6 +28,8 @@ extension Ledger {
         @Argument(help: ArgumentHelp("The seq of the unresolved switch.requested.", valueName: "seq")) var seq: Int64
         @Option(help: "What happened: succeeded, rejected or failed.") var outcome: OutcomeArgument
         @Option(help: ArgumentHelp("How you found out, e.g. an incident reference.", valueName: "text")) var reason: String
+        @Option(help: "Output format: text or json (one object: request_seq, resolution_seq, outcome, model, retrain_job_id).")
+        var format: TextOrJSON = .text
         @OptionGroup var who: ActorOptions
         @OptionGroup var options: LedgerOptions
 
@@ -46,6 +48,17 @@ extension Ledger {
                     throw CLIError(message: error.localizedDescription, exitCode: error.isTemporary ? .tryLater : .usage)
                 }
                 let request = resolved.request
+                if format == .json {
+                    Console.out(JSONValue.object([
+                        "request_seq": .integer(request.seq),
+                        "resolution_seq": .integer(resolved.resolution.seq),
+                        "outcome": .string(outcome.value.rawValue),
+                        "model": request.model.map { .string($0) } ?? .null,
+                        "retrain_job_id": request.retrainJobID.map { .string($0) } ?? .null,
+                        "ledger_id": .string(store.ledgerID),
+                    ]).prettyPrinted())
+                    return
+                }
                 Console.out(
                     DisplayText.terminal(
                         "resolved switch seq \(request.seq) (\(request.model ?? "?") → \(request.retrainJobID ?? "?")) as \(outcome.value.rawValue); ledger seq \(resolved.resolution.seq)"))

@@ -19,8 +19,12 @@ extension Ledger {
                 seq with its mac: a ledger cut short, or cut and re-chained with the key, fails.
                 --from/--to verify a range (the link into the range is still checked).
 
+                A key file that holds none of the keys the entries name (another ledger's key
+                file) is reported as "wrong key file" with exit 78, not as tampering: no mac could
+                be checked. As soon as one entry's key is in the key file, findings are tampering.
+
                 Exit status: 0 intact, 2 tampering found, 74 the database cannot be read,
-                78 key-file problem.
+                78 key-file problem (missing, malformed, loosely permissioned, or the wrong one).
 
                 Examples:
                   ledger verify
@@ -88,6 +92,11 @@ extension Ledger {
                 verifier.progress = { n in Console.progress("verifying… \(n.formatted()) entries") }
                 let report = try verifier.verify(store)
                 Console.endProgress()
+                if report.isWrongKeyFile {
+                    throw WrongKeyFile.error(
+                        whose: "the ledger's keys", keyIDs: report.unknownKeyUsage.map(\.keyID),
+                        more: report.unknownKeyUsage.count >= VerificationReport.unknownKeyLimit, keyFile: ring.path)
+                }
                 switch format {
                 case .json:
                     var json = report.jsonValue.objectValue ?? [:]
@@ -132,5 +141,27 @@ extension Ledger {
                 Console.out("  … and \(report.findingCount - maxFindings) more (use --format json or --max-findings)")
             }
         }
+    }
+}
+
+/// The "wrong key file" diagnosis shared by `verify`, `verify --bundle`, `report` and `history`.
+enum WrongKeyFile {
+    /// At most this many key ids are named in the message.
+    static let shownKeys = 5
+
+    /// "wrong key file: none of WHOSE (k1, k2) is in KEYFILE. …": the message for a key file that
+    /// holds none of the keys that signed what was checked. Key ids come from the data (escaped
+    /// by `Console.error` when printed).
+    static func message(whose: String, keyIDs: [String], more: Bool, keyFile: String) -> String {
+        var names = keyIDs.prefix(shownKeys).joined(separator: ", ")
+        if keyIDs.count > shownKeys || more { names += ", …" }
+        return "wrong key file: none of \(whose) (\(names)) is in \(keyFile). "
+            + "Use the key file this ledger was written with (--key-file or LEDGER_KEY_FILE); "
+            + "if this is that key file, every entry's key_id was changed: treat the ledger as tampered."
+    }
+
+    /// The message as a configuration error (exit 78).
+    static func error(whose: String, keyIDs: [String], more: Bool, keyFile: String) -> CLIError {
+        CLIError(message: message(whose: whose, keyIDs: keyIDs, more: more, keyFile: keyFile), exitCode: .configError)
     }
 }

@@ -66,16 +66,41 @@ func cell(_ number: Int64?) -> String { number.map(String.init) ?? "-" }
 /// Where a rendered report goes: stdout, or a file written whole (temporary name, then renamed).
 enum ReportOutput {
     /// Renders one report in `format`: JSON and CSV straight from the data, the others from its document.
+    ///
+    /// JSON and CSV open with the tamper banner, as the human formats open with their alert: JSON's
+    /// first member is `"banner"` (``banner(for:)``, null unless the ledger was verified and found
+    /// tampered), written before the sorted members; CSV's first line is `# ` + the banner when
+    /// there is one (docs/reports.md).
     static func render(
-        _ format: ReportFormat, json: () -> JSONValue, csv: () -> String, document: () -> ReportDocument
+        _ format: ReportFormat, verification: ReportVerification, json: () -> JSONValue, csv: () -> String,
+        document: () -> ReportDocument
     ) -> String {
+        let banner = banner(for: verification)
         switch format {
-        case .json: return json().prettyPrinted() + "\n"
-        case .csv: return csv()
+        case .json: return withBannerFirst(json(), banner: banner) + "\n"
+        case .csv: return (banner.map { "# " + $0 + "\n" } ?? "") + csv()
         case .table: return TextReportRenderer.render(document())
         case .markdown: return MarkdownReportRenderer.render(document())
         case .html: return HTMLReportRenderer.render(document())
         }
+    }
+
+    /// The banner of a report on a tampered ledger (nil otherwise). No comma, quote or value read
+    /// from the ledger: it is one CSV field as it stands, and safe in a spreadsheet.
+    static func banner(for verification: ReportVerification) -> String? {
+        guard case .verified(let report) = verification, !report.isIntact else { return nil }
+        return "LEDGER TAMPERED: DO NOT TRUST THIS REPORT: verification found \(report.findingCount) finding(s); "
+            + "entries were altered or inserted or removed or reordered; run `ledger verify` and investigate"
+    }
+
+    /// `value` (an object) pretty-printed with a `"banner"` member written first: the pretty
+    /// printer sorts members (RFC 8785 order), which would put it among the others.
+    static func withBannerFirst(_ value: JSONValue, banner: String?) -> String {
+        let body = value.prettyPrinted()
+        let member = "  \"banner\": " + (banner.map { JSONValue.string($0) } ?? .null).prettyPrinted()
+        // Every report answer is a non-empty object; anything else is printed as it is.
+        guard body.hasPrefix("{\n") else { return body }
+        return "{\n" + member + ",\n" + body.dropFirst(2)
     }
 
     static func write(_ text: String, to path: String?) throws {

@@ -63,19 +63,42 @@ struct PeriodOptions: ParsableArguments {
 enum ReportVerificationStep {
     /// Verifies the whole ledger with the key file in force, unless `skip`. A missing, unreadable,
     /// malformed or loosely-permissioned key file is not an error here: the report says "not verified" and why.
-    static func run(options: LedgerOptions, store: LedgerStore, skip: Bool) throws -> ReportVerification {
-        if skip { return .notVerified(reason: "verification was skipped (--no-verify)") }
+    /// A valid key file that holds none of the ledger's keys (the wrong one) is not tampering either:
+    /// the report says "not verified" with the "wrong key file" diagnosis, which is also returned so
+    /// that the command exits 78 after writing the report.
+    static func run(options: LedgerOptions, store: LedgerStore, skip: Bool) throws
+        -> (verification: ReportVerification, wrongKeyFile: CLIError?)
+    {
+        if skip { return (.notVerified(reason: "verification was skipped (--no-verify)"), nil) }
         let ring: KeyRing
         do {
             ring = try options.loadKeys()
         } catch {
-            return .notVerified(reason: "the key file cannot be used: \(error.localizedDescription)")
+            return (.notVerified(reason: "the key file cannot be used: \(error.localizedDescription)"), nil)
         }
         var verifier = Verifier(keyRing: ring)
         verifier.progress = { n in Console.progress("verifying… \(n.formatted()) entries") }
         let report = try verifier.verify(store)
         Console.endProgress()
-        return .verified(report)
+        if report.isWrongKeyFile {
+            let error = WrongKeyFile.error(
+                whose: "the ledger's keys", keyIDs: report.unknownKeyUsage.map(\.keyID),
+                more: report.unknownKeyUsage.count >= VerificationReport.unknownKeyLimit, keyFile: ring.path)
+            return (.notVerified(reason: error.message), error)
+        }
+        return (.verified(report), nil)
+    }
+
+    /// After the answer was written: exit 2 for a tampered ledger, 78 for the wrong key file.
+    static func finish(_ verification: ReportVerification, wrongKeyFile: CLIError?, what: String) throws {
+        if let wrongKeyFile {
+            Console.error(wrongKeyFile.message + " The \(what) was written, marked NOT VERIFIED.")
+            throw ExitCode(LedgerExitCode.configError.rawValue)
+        }
+        if verification.isTampered {
+            Console.error("the ledger does not verify: the \(what) was written, but \(what == "report" ? "its figures" : "it") cannot be trusted. Run `ledger verify`.")
+            throw ExitCode(LedgerExitCode.tampered.rawValue)
+        }
     }
 
     /// A note on stderr when the ledger predates the report indexes.

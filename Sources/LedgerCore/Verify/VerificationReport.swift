@@ -49,8 +49,13 @@ public struct VerificationReport: Sendable {
     /// recorded_at of the first and last rows.
     public var firstRecordedAt: String?
     public var lastRecordedAt: String?
-    /// Rows signed by each key id, in the order keys were first seen.
+    /// Rows signed by each key id of the key file, in the order keys were first seen.
     public var keyUsage: [(keyID: String, rows: Int64)] = []
+    /// Rows signed by key ids that are not in the key file, in the order first seen (at most
+    /// ``unknownKeyLimit`` distinct ids are kept; their rows are all counted in `findingCount`).
+    public var unknownKeyUsage: [(keyID: String, rows: Int64)] = []
+    /// How many distinct unknown key ids ``unknownKeyUsage`` keeps.
+    public static let unknownKeyLimit = 100
     /// The findings, in seq order (at most `findingLimit` of them are kept).
     public var findings: [Finding] = []
     /// How many findings there were in all.
@@ -67,6 +72,12 @@ public struct VerificationReport: Sendable {
     /// True when nothing was found.
     public var isIntact: Bool { findingCount == 0 }
 
+    /// True when rows were scanned and not one of them is signed by a key in the key file: the key
+    /// file belongs to another ledger (or every row's `key_id` was rewritten). No mac could be
+    /// checked, so this is reported as a configuration problem ("wrong key file"), not as tampering.
+    /// False as soon as one row's key is in the key file (its findings are then real findings).
+    public var isWrongKeyFile: Bool { entries > 0 && keyUsage.isEmpty && !unknownKeyUsage.isEmpty }
+
     public init() {}
 
     /// The report as JSON (for `--format json`).
@@ -80,6 +91,8 @@ public struct VerificationReport: Sendable {
             }),
             "unresolved_switches": .array(unresolvedSwitches.map { .integer($0) }),
             "keys": .array(keyUsage.map { .object(["key_id": .string($0.keyID), "rows": .integer($0.rows)]) }),
+            "unknown_keys": .array(unknownKeyUsage.map { .object(["key_id": .string($0.keyID), "rows": .integer($0.rows)]) }),
+            "wrong_key_file": .bool(isWrongKeyFile),
             "checkpoints_matched": .integer(Int64(checkpointsMatched)),
             "warnings": .array(warnings.map { .string($0) }),
         ]

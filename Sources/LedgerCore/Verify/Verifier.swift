@@ -166,6 +166,7 @@ public struct Verifier {
             } else {
                 // No key to check the mac with: drop the payload from the batch.
                 batch.payloads.removeSubrange(payloadStart...)
+                state.countUnknownKeyRow()
                 add(seq, .unknownKeyID, "key_id \(state.currentKeyName) is not in the key file \(keyRing.path)")
             }
             // Lifecycle facts: unresolved switches and key rotations.
@@ -208,6 +209,7 @@ public struct Verifier {
             report.lastRecordedAt = try connection.scalar("SELECT recorded_at FROM entries WHERE seq = ?1", [.integer(state.previousSeq)]).text
         }
         report.keyUsage = state.keyOrder.map { (keyID: $0.id, rows: state.keyRows[$0.index]) }
+        report.unknownKeyUsage = state.unknownKeys
         report.unresolvedSwitches = state.unresolved.sorted()
         let triggers = try connection.scalar(
             "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('entries_no_update', 'entries_no_delete')"
@@ -249,8 +251,22 @@ private struct ChainState {
     /// signed by an announced key.
     var announced = Set<String>()
     var currentKeyAnnounced = false
+    /// Key ids not in the key file with their row counts, in the order first seen (bounded: a
+    /// tampered ledger may hold a different key_id on every row).
+    var unknownKeys: [(keyID: String, rows: Int64)] = []
+    var unknownKeyIndex: [String: Int] = [:]
 
     init(keyRing: KeyRing) { self.keyRing = keyRing }
+
+    /// Counts the current row, whose key is not in the key file.
+    mutating func countUnknownKeyRow() {
+        if let index = unknownKeyIndex[currentKeyName] {
+            unknownKeys[index].rows += 1
+        } else if unknownKeys.count < VerificationReport.unknownKeyLimit {
+            unknownKeyIndex[currentKeyName] = unknownKeys.count
+            unknownKeys.append((currentKeyName, 1))
+        }
+    }
 
     mutating func switchKey(to id: [UInt8]) {
         currentKeyID = id
