@@ -5,6 +5,6 @@ import LedgerCLI
 @main
 struct LedgerMain {
     static func main() async {
-        await Ledger.main()
+        await Ledger.mainEscapingErrors()
     }
 }

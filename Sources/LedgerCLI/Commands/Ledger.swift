@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LedgerCore
 
 /// The `ledger` command: an audited, tamper-evident record of every production model switch.
@@ -31,4 +32,31 @@ public struct Ledger: AsyncParsableCommand {
     )
 
     public init() {}
+}
+
+extension Ledger {
+    /// Runs the command line like `main()`, except that ArgumentParser's own error messages, which
+    /// quote what was typed ("The value '…' is invalid"), are shown with control, bidi and invisible
+    /// characters escaped (`DisplayText.terminal`), line by line. Help and version output are unchanged.
+    public static func mainEscapingErrors() async -> Never {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            exit()
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                let safe = message.split(separator: "\n", omittingEmptySubsequences: false)
+                    .map { DisplayText.terminal(String($0)) }.joined(separator: "\n")
+                FileHandle.standardError.write(Data((safe + "\n").utf8))
+            }
+            exit(withError: ExitCode(code.rawValue))
+        }
+    }
 }
