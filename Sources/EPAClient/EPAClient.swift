@@ -3,6 +3,7 @@ import Foundation
 import LedgerCore
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Client of the Easy Predictive Analytics retrain API (upload URL, upload, status, model switch).
 ///
@@ -28,6 +29,12 @@ public final class EPAClient: Sendable {
             timeout: HTTPClient.Configuration.Timeout(connect: Self.timeAmount(configuration.connectTimeout))
         )
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        if let caFile = configuration.caFile {
+            // The system roots stay trusted; the file's certificates are added. Verification is never relaxed.
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = [.certificates(try EPATLS.loadCAFile(caFile))]
+            httpConfiguration.tlsConfiguration = tls
+        }
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
 
@@ -386,6 +393,9 @@ public final class EPAClient: Sendable {
                 return .connectionFailed(reason: "the server closed the connection before a complete response")
             }
             return .connectionFailed(reason: String(describing: error))
+        }
+        if let reason = EPATLS.describeHandshakeFailure(error) {
+            return .connectionFailed(reason: reason)
         }
         if let error = error as? ChannelError, case .connectTimeout = error {
             return .timeout(seconds: connectTimeout)

@@ -28,6 +28,13 @@ public struct EPAConfiguration: Sendable, Equatable {
     public var uploadTimeout: Double
     /// Response-body bytes kept in each ``EPACall`` record (see ``defaultResponseBodyCap``).
     public var responseBodyCap: Int
+    /// A PEM file of extra CA certificates to trust for `https`, in addition to the system's roots
+    /// (for a private CA or a TLS-inspecting proxy). Certificate and host-name verification always stay on.
+    /// A missing or unparsable file makes ``EPAClient/init(configuration:)`` throw
+    /// ``EPAError/invalidConfiguration(reason:)``.
+    public var caFile: String?
+    /// The most bytes read from ``caFile`` (1 MiB); a larger file is refused.
+    public static let caFileLimit = 1 << 20
 
     /// Creates a configuration; values are checked by ``validate()`` (and by ``EPAClient/init(configuration:)``).
     public init(
@@ -35,13 +42,15 @@ public struct EPAConfiguration: Sendable, Equatable {
         connectTimeout: Double = EPAConfiguration.defaultConnectTimeout,
         requestTimeout: Double = EPAConfiguration.defaultRequestTimeout,
         uploadTimeout: Double = EPAConfiguration.defaultUploadTimeout,
-        responseBodyCap: Int = EPAConfiguration.defaultResponseBodyCap
+        responseBodyCap: Int = EPAConfiguration.defaultResponseBodyCap,
+        caFile: String? = nil
     ) {
         self.baseURL = baseURL
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.uploadTimeout = uploadTimeout
         self.responseBodyCap = responseBodyCap
+        self.caFile = caFile
     }
 
     /// Checks every value; returns the base URL without trailing slashes.

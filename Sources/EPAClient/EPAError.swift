@@ -35,9 +35,11 @@ public enum EPAError: Error, LocalizedError, Sendable, Equatable, Hashable {
 
     // MARK: Other answers from the service
 
-    /// A non-2xx, non-5xx answer that matches no documented error; fields are as received (nil when absent).
+    /// A non-2xx, non-5xx answer that matches no documented error (401 and 403 from a gateway included), or a
+    /// 2xx carrying an error body with the bad-request code 4001000204; fields are as received (nil when absent).
     case undocumented(httpStatus: Int, code: String?, error: String?, message: String?)
-    /// A 5xx answer that matches no documented error; fields are as received (nil when absent).
+    /// A 5xx answer that matches no documented error, a 408 or 429 (the request was not taken up), or a 2xx
+    /// that carries an error body without the documented bad-request code; fields are as received (nil when absent).
     case serverError(httpStatus: Int, code: String?, error: String?, message: String?)
     /// A 2xx answer whose body is not the documented JSON shape.
     case malformedResponse(reason: String)
@@ -177,8 +179,12 @@ public enum EPAError: Error, LocalizedError, Sendable, Equatable, Hashable {
             "This job may be deleted.: the retrain job may have been deleted — start a new retrain job with a fresh upload"
         case .configurationFileNotFound:
             "Not found configuration_file. (5001000201): the configuration file may have been deleted on the service side — contact the service's support"
+        case .undocumented(let status, let code, let name, let message) where status == 401 || status == 403:
+            "the service (or a gateway in front of it) refused the request with HTTP \(status)\(Self.detail(code: code, name: name, message: message)), which the manual does not document — check the API key and the base URL, and see the recorded response body"
         case .undocumented(let status, let code, let name, let message):
             "the service refused the request with HTTP \(status)\(Self.detail(code: code, name: name, message: message)), which the manual does not document — see the recorded response body"
+        case .serverError(let status, let code, let name, let message) where (200..<300).contains(status):
+            "the service answered HTTP \(status) with an error body\(Self.detail(code: code, name: name, message: message)) — the outcome of the request is unknown; check before repeating it"
         case .serverError(let status, let code, let name, let message):
             "the service failed with HTTP \(status)\(Self.detail(code: code, name: name, message: message)) — try again later; the outcome of the request is unknown"
         case .malformedResponse(let reason):

@@ -93,6 +93,36 @@ enum ResponseDecoding {
         }
     }
 
+    /// A 2xx whose body is not the documented success shape but an error body: never a success.
+    ///
+    /// A documented message is that documented error (the status is undocumented). Otherwise a JSON object
+    /// that carries a `code` or an `error` name is an error the manual does not document: a refusal
+    /// (``EPAError/undocumented(httpStatus:code:error:message:)``, `rejected`) when its code is the
+    /// documented bad-request code 4001000204, else a failure
+    /// (``EPAError/serverError(httpStatus:code:error:message:)``, `failed`). Anything else is `nil`: the
+    /// caller keeps its "malformed" verdict.
+    static func errorUnderSuccess(status: Int, body: [UInt8]) -> (CallOutcome, EPAError)? {
+        let parsed = ServiceErrorBody(parsing: body)
+        if let message = parsed.message, let documented = EPAError.documented(matchingMessage: message) {
+            return (documented.isServerSide ? .failed : .rejected, documented)
+        }
+        guard parsed.code != nil || parsed.error != nil,
+            case .object? = try? JSONValue(parsing: body)
+        else { return nil }
+        if parsed.code == EPAError.badRequestCode {
+            return (.rejected, .undocumented(httpStatus: status, code: parsed.code, error: parsed.error, message: parsed.message))
+        }
+        return (.failed, .serverError(httpStatus: status, code: parsed.code, error: parsed.error, message: parsed.message))
+    }
+
+    /// Whether a JSON object body has a non-null top-level `code`, `error` or `errors` member (any letter case).
+    static func carriesError(_ body: [UInt8]) -> Bool {
+        guard let object = (try? JSONValue(parsing: body))?.objectValue else { return false }
+        return object.contains { key, value in
+            value != .null && ["code", "error", "errors"].contains(key.lowercased())
+        }
+    }
+
     /// Judges an HTTP answer. `bodyComplete` is false when the body exceeded the parse limit.
     static func judge<R>(
         status: Int, body: [UInt8], bodyComplete: Bool, decode: ([UInt8]) -> Result<R, EPAError>
@@ -105,16 +135,23 @@ enum ResponseDecoding {
             }
             switch decode(body) {
             case .success(let response):
-                return (.succeeded, response, nil)
+                // Success fields next to an error (`code`, `error`, `errors`): not a success to record.
+                guard carriesError(body) else { return (.succeeded, response, nil) }
+                if let verdict = errorUnderSuccess(status: status, body: body) { return (verdict.0, nil, verdict.1) }
+                return (.failed, nil, .malformedResponse(reason: "the answer carries an error (code/error members) next to the success fields"))
             case .failure(let error):
-                // A 2xx carrying a documented error body is that error (the status is undocumented).
-                if case .malformedResponse = error, let message = ServiceErrorBody(parsing: body).message,
-                    let documented = EPAError.documented(matchingMessage: message)
-                {
-                    return (documented.isServerSide ? .failed : .rejected, nil, documented)
-                }
-                return (.failed, nil, error)
+                guard case .malformedResponse = error else { return (.failed, nil, error) }
+                guard let verdict = errorUnderSuccess(status: status, body: body) else { return (.failed, nil, error) }
+                return (verdict.0, nil, verdict.1)
             }
+        case 408, 429:
+            // "Too many requests" / "request timeout" (what a gateway says when it throttles or gives up):
+            // the service did not take the request up, so nothing it decided is known: a failure, not a refusal.
+            let error = EPAError.fromErrorResponse(httpStatus: status, body: body)
+            if case .undocumented(let status, let code, let name, let message) = error {
+                return (.failed, nil, .serverError(httpStatus: status, code: code, error: name, message: message))
+            }
+            return (error.isServerSide ? .failed : .rejected, nil, error)
         case 400..<500:
             return (.rejected, nil, EPAError.fromErrorResponse(httpStatus: status, body: body))
         default:

@@ -21,14 +21,16 @@ extension Reply {
             return Self.make(status: status, contentType: "application/json", bytes: body)
         case .text(let status, let contentType, let body):
             return Self.make(status: status, contentType: contentType, bytes: Array(body.utf8))
+        case .raw(let status, let contentType, let body):
+            return Self.make(status: status, contentType: contentType, bytes: body)
         case .drop:
             throw ConnectionDropped()
         }
     }
 
-    private static func make(status: Int, contentType: String, bytes: some Sequence<UInt8>) -> Response {
+    private static func make(status: Int, contentType: String?, bytes: some Sequence<UInt8>) -> Response {
         var headers = HTTPFields()
-        headers[.contentType] = contentType
+        if let contentType { headers[.contentType] = contentType }
         return Response(
             status: HTTPResponse.Status(code: status), headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

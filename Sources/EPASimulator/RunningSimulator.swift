@@ -4,21 +4,27 @@ import ServiceLifecycle
 public final class RunningSimulator: Sendable {
     /// The TCP port it listens on.
     public let port: Int
+    /// `http`, or `https` when started with a TLS certificate.
+    public let scheme: String
     private let urlHost: String
     private let state: SimulatorState
     private let group: ServiceGroup
     private let task: Task<Void, Never>
 
-    init(port: Int, urlHost: String, state: SimulatorState, group: ServiceGroup, task: Task<Void, Never>) {
+    init(
+        port: Int, scheme: String = "http", urlHost: String, state: SimulatorState, group: ServiceGroup,
+        task: Task<Void, Never>
+    ) {
         self.port = port
+        self.scheme = scheme
         self.urlHost = urlHost
         self.state = state
         self.group = group
         self.task = task
     }
 
-    /// The API base URL, e.g. `http://127.0.0.1:PORT/v1/external`.
-    public var baseURL: String { "http://\(urlHost):\(port)/v1/external" }
+    /// The API base URL, e.g. `http://127.0.0.1:PORT/v1/external` (`https://` with TLS).
+    public var baseURL: String { "\(scheme)://\(urlHost):\(port)/v1/external" }
 
     /// Every request received so far (except `/_simulator/...`), in completion order.
     public func requests() async -> [RecordedRequest] {

@@ -13,9 +13,11 @@ public enum Simulator {
     ///   - host: Loopback host to bind: 127.0.0.0/8, `::1` or `localhost`. Anything else is refused.
     ///   - port: TCP port; `0` picks a free one (read it back from ``RunningSimulator/port``).
     ///   - requestLogPath: When set, every request is appended to this file as one JSON line.
+    ///   - tls: When set, the listener speaks HTTPS with this certificate and key (URLs become `https://`).
     /// - Throws: ``SimulatorError``.
     public static func start(
-        fixture: SimulatorFixture, host: String = "127.0.0.1", port: Int = 0, requestLogPath: String? = nil
+        fixture: SimulatorFixture, host: String = "127.0.0.1", port: Int = 0, requestLogPath: String? = nil,
+        tls: SimulatorTLS? = nil
     ) async throws -> RunningSimulator {
         let loopback = try LoopbackHost(host)
         guard (0...65_535).contains(port) else { throw SimulatorError.invalidPort(port) }
@@ -24,13 +26,16 @@ public enum Simulator {
         let state = SimulatorState(fixture: fixture, log: log)
         let logger = makeLogger()
 
+        let scheme = tls == nil ? "http" : "https"
+        let server = try SimulatorTLS.serverBuilder(tls)
         let (started, continuation) = AsyncStream.makeStream(of: Result<Int, SimulatorError>.self)
         let app = Application(
             router: router(state: state),
+            server: server,
             configuration: ApplicationConfiguration(address: .hostname(loopback.bindAddress, port: port)),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
-                await state.setOrigin("http://\(loopback.urlHost):\(bound)")
+                await state.setOrigin("\(scheme)://\(loopback.urlHost):\(bound)")
                 continuation.yield(.success(bound))
             },
             logger: logger)
@@ -47,7 +52,8 @@ public enum Simulator {
         var iterator = started.makeAsyncIterator()
         switch await iterator.next() {
         case .success(let bound):
-            return RunningSimulator(port: bound, urlHost: loopback.urlHost, state: state, group: group, task: task)
+            return RunningSimulator(
+                port: bound, scheme: scheme, urlHost: loopback.urlHost, state: state, group: group, task: task)
         case .failure(let error):
             throw error
         case nil:

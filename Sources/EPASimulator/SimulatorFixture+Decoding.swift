@@ -64,6 +64,7 @@ extension SimulatorFixture.Job {
         case finishAfterSeconds = "finish_after_seconds"
         case endStatus = "end_status"
         case faults
+        case statusWords = "status_words"
     }
 
     /// Decodes a job, rejecting unknown fields.
@@ -78,7 +79,25 @@ extension SimulatorFixture.Job {
             finishAfterChecks: try c.decodeIfPresent(Int.self, forKey: .finishAfterChecks),
             finishAfterSeconds: try c.decodeIfPresent(Double.self, forKey: .finishAfterSeconds),
             endStatus: try c.value(.endStatus, default: .finished),
-            faults: try c.value(.faults, default: SimulatorFixture.Faults())
+            faults: try c.value(.faults, default: SimulatorFixture.Faults()),
+            statusWords: try c.value(.statusWords, default: SimulatorFixture.StatusWords())
+        )
+    }
+}
+
+extension SimulatorFixture.StatusWords {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case running, finished, failed
+    }
+
+    /// Decodes a word set, rejecting unknown fields (any string is a word).
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownFields(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            running: try c.decodeIfPresent(String.self, forKey: .running),
+            finished: try c.decodeIfPresent(String.self, forKey: .finished),
+            failed: try c.decodeIfPresent(String.self, forKey: .failed)
         )
     }
 }
@@ -109,6 +128,11 @@ extension SimulatorFixture.Fault {
         case wrongJobID = "wrong_job_id"
         case times
         case switchTakesEffect = "switch_takes_effect"
+        case httpStatus = "http_status"
+        case body
+        case contentType = "content_type"
+        case errorMessage = "error_message"
+        case omitOptionalFields = "omit_optional_fields"
     }
 
     /// Decodes a fault, rejecting unknown fields.
@@ -122,7 +146,12 @@ extension SimulatorFixture.Fault {
             dropConnection: try c.value(.dropConnection, default: false),
             wrongJobID: try c.value(.wrongJobID, default: false),
             times: try c.decodeIfPresent(Int.self, forKey: .times),
-            switchTakesEffect: try c.value(.switchTakesEffect, default: false)
+            switchTakesEffect: try c.value(.switchTakesEffect, default: false),
+            httpStatus: try c.decodeIfPresent(Int.self, forKey: .httpStatus),
+            body: try c.decodeIfPresent(SimulatorFixture.GatewayBody.self, forKey: .body),
+            contentType: try c.decodeIfPresent(String.self, forKey: .contentType),
+            errorMessage: try c.decodeIfPresent(String.self, forKey: .errorMessage),
+            omitOptionalFields: try c.value(.omitOptionalFields, default: false)
         )
     }
 }
@@ -136,6 +165,7 @@ extension SimulatorFixture.UploadDefaults {
         case jobIDPrefix = "job_id_prefix"
         case jobDeleted = "job_deleted"
         case faults
+        case statusWords = "status_words"
     }
 
     /// Decodes upload defaults, rejecting unknown fields. When the object is present, a job finishes only
@@ -150,7 +180,8 @@ extension SimulatorFixture.UploadDefaults {
             message: try c.decodeIfPresent(String.self, forKey: .message),
             jobIDPrefix: try c.value(.jobIDPrefix, default: "upload-"),
             jobDeleted: try c.value(.jobDeleted, default: false),
-            faults: try c.value(.faults, default: SimulatorFixture.Faults())
+            faults: try c.value(.faults, default: SimulatorFixture.Faults()),
+            statusWords: try c.value(.statusWords, default: SimulatorFixture.StatusWords())
         )
     }
 }

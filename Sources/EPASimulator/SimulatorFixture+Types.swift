@@ -87,12 +87,14 @@ extension SimulatorFixture {
         public var endStatus: JobStatus
         /// Fault injection for this job's status and switch calls.
         public var faults: Faults
+        /// The words the status call reports for each state (any string; default: the state's own name).
+        public var statusWords: StatusWords
 
         /// Creates a job entry. A running job without `finishAfterChecks`/`finishAfterSeconds` never finishes.
         public init(
             id: String, status: JobStatus, deleted: Bool = false, message: String? = nil,
             finishAfterChecks: Int? = nil, finishAfterSeconds: Double? = nil,
-            endStatus: JobStatus = .finished, faults: Faults = Faults()
+            endStatus: JobStatus = .finished, faults: Faults = Faults(), statusWords: StatusWords = StatusWords()
         ) {
             self.id = id
             self.status = status
@@ -102,7 +104,50 @@ extension SimulatorFixture {
             self.finishAfterSeconds = finishAfterSeconds
             self.endStatus = endStatus
             self.faults = faults
+            self.statusWords = statusWords
         }
+    }
+
+    /// What the status call says for each state of a job. The state decides what the simulator does
+    /// (only a `finished` job can be switched to); the word is only what it reports, so tests can play
+    /// a service that says `Finished`, `completed` or `training`. Any string is accepted, hostile ones
+    /// included; an absent word is the state's own name.
+    public struct StatusWords: Codable, Sendable, Equatable {
+        /// Reported while the job is `running`.
+        public var running: String?
+        /// Reported once the job is `finished`.
+        public var finished: String?
+        /// Reported once the job is `failed`.
+        public var failed: String?
+
+        /// Creates a word set; `nil` keeps the state's own name.
+        public init(running: String? = nil, finished: String? = nil, failed: String? = nil) {
+            self.running = running
+            self.finished = finished
+            self.failed = failed
+        }
+
+        /// The word reported for `status`.
+        public func word(for status: JobStatus) -> String {
+            switch status {
+            case .running: running ?? status.rawValue
+            case .finished: finished ?? status.rawValue
+            case .failed: failed ?? status.rawValue
+            }
+        }
+    }
+
+    /// The body of a ``Fault/httpStatus`` answer: what a gateway in front of the service sends.
+    public enum GatewayBody: String, Codable, Sendable, CaseIterable {
+        /// An HTML error page naming the status (`<title>502 Bad Gateway</title>`), `text/html`.
+        case html
+        /// `{"message":"Forbidden"}`: the status's reason phrase (or ``Fault/errorMessage``), `application/json`.
+        case messageJSON = "message_json"
+        /// The service's error shape `{"code":4001000204,"error":"PREDA_EXTERNAL_BAD_REQUEST","message":…}`
+        /// (code 5001000201 for a 5xx status), `application/json`; the message is ``Fault/errorMessage``.
+        case errorJSON = "error_json"
+        /// No body at all, and no content type unless ``Fault/contentType`` names one.
+        case empty
     }
 
     /// Faults for the two per-job endpoints.
@@ -119,8 +164,8 @@ extension SimulatorFixture {
         }
     }
 
-    /// One fault. At most one of `http500`, `nonJSON200`, `dropConnection`, `wrongJobID` may be set;
-    /// `delayMS` combines with any of them.
+    /// One fault. At most one of `http500`, `nonJSON200`, `dropConnection`, `wrongJobID`, `httpStatus` may be
+    /// set; `delayMS` combines with any of them.
     public struct Fault: Codable, Sendable, Equatable {
         /// Hold the answer back this many milliseconds.
         public var delayMS: Int
@@ -137,11 +182,25 @@ extension SimulatorFixture {
         /// For `update_model` with `http500`/`nonJSON200`/`dropConnection`: the switch still takes
         /// effect server-side (the answer is lost, not the work). Ignored elsewhere.
         public var switchTakesEffect: Bool
+        /// Answer this HTTP status (200–599) with ``body`` instead of the normal answer: what a gateway in
+        /// front of the real service sends (401, 403, 429, 502, 504, or a 200 carrying an error body).
+        public var httpStatus: Int?
+        /// The body of an ``httpStatus`` answer; `nil` means ``GatewayBody/html``.
+        public var body: GatewayBody?
+        /// The `content-type` of an ``httpStatus`` answer instead of the body's own (e.g. `application/json`
+        /// on an HTML page): printable ASCII.
+        public var contentType: String?
+        /// The message in a `message_json` or `error_json` body.
+        public var errorMessage: String?
+        /// `status` only: answer without the optional fields `model_id`, `message` and `download_url`.
+        public var omitOptionalFields: Bool
 
         /// Creates a fault.
         public init(
             delayMS: Int = 0, http500: Bool = false, nonJSON200: Bool = false, dropConnection: Bool = false,
-            wrongJobID: Bool = false, times: Int? = nil, switchTakesEffect: Bool = false
+            wrongJobID: Bool = false, times: Int? = nil, switchTakesEffect: Bool = false, httpStatus: Int? = nil,
+            body: GatewayBody? = nil, contentType: String? = nil, errorMessage: String? = nil,
+            omitOptionalFields: Bool = false
         ) {
             self.delayMS = delayMS
             self.http500 = http500
@@ -150,6 +209,11 @@ extension SimulatorFixture {
             self.wrongJobID = wrongJobID
             self.times = times
             self.switchTakesEffect = switchTakesEffect
+            self.httpStatus = httpStatus
+            self.body = body
+            self.contentType = contentType
+            self.errorMessage = errorMessage
+            self.omitOptionalFields = omitOptionalFields
         }
     }
 
@@ -169,12 +233,14 @@ extension SimulatorFixture {
         public var jobDeleted: Bool
         /// Faults applied to every uploaded job.
         public var faults: Faults
+        /// The words the status call reports for uploaded jobs (see ``StatusWords``).
+        public var statusWords: StatusWords
 
         /// Creates upload defaults. The default finishes uploaded jobs after 2 status checks.
         public init(
             finishAfterChecks: Int? = 2, finishAfterSeconds: Double? = nil, endStatus: JobStatus = .finished,
             message: String? = nil, jobIDPrefix: String = "upload-", jobDeleted: Bool = false,
-            faults: Faults = Faults()
+            faults: Faults = Faults(), statusWords: StatusWords = StatusWords()
         ) {
             self.finishAfterChecks = finishAfterChecks
             self.finishAfterSeconds = finishAfterSeconds
@@ -183,6 +249,7 @@ extension SimulatorFixture {
             self.jobIDPrefix = jobIDPrefix
             self.jobDeleted = jobDeleted
             self.faults = faults
+            self.statusWords = statusWords
         }
     }
 }
@@ -198,5 +265,12 @@ extension KeyState {
     /// Decodes a key state, naming the allowed values when the value is unknown.
     public init(from decoder: any Decoder) throws {
         self = try decoder.decodeEnumeration(KeyState.self)
+    }
+}
+
+extension SimulatorFixture.GatewayBody {
+    /// Decodes a gateway body kind, naming the allowed values when the value is unknown.
+    public init(from decoder: any Decoder) throws {
+        self = try decoder.decodeEnumeration(SimulatorFixture.GatewayBody.self)
     }
 }

@@ -68,10 +68,28 @@ extension SimulatorFixture {
             if let times = fault.times {
                 try require(times >= 0, "\(faultAt).times: must be >= 0")
             }
-            let answers = [fault.http500, fault.nonJSON200, fault.dropConnection, fault.wrongJobID].filter { $0 }
+            let answers = [
+                fault.http500, fault.nonJSON200, fault.dropConnection, fault.wrongJobID, fault.httpStatus != nil,
+            ].filter { $0 }
             try require(
                 answers.count <= 1,
-                "\(faultAt): at most one of http_500, non_json_200, drop_connection, wrong_job_id may be true")
+                "\(faultAt): at most one of http_500, non_json_200, drop_connection, wrong_job_id, http_status may be set")
+            if let status = fault.httpStatus {
+                try require((200...599).contains(status), "\(faultAt).http_status: must be 200-599, not \(status)")
+            } else {
+                try require(fault.body == nil, "\(faultAt).body: only applies with http_status")
+                try require(fault.contentType == nil, "\(faultAt).content_type: only applies with http_status")
+                try require(fault.errorMessage == nil, "\(faultAt).error_message: only applies with http_status")
+            }
+            if let contentType = fault.contentType {
+                try require(
+                    !contentType.isEmpty && contentType.utf8.count <= 200
+                        && contentType.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) },
+                    "\(faultAt).content_type: must be 1-200 printable ASCII characters")
+            }
+            if fault.omitOptionalFields {
+                try require(name == "status", "\(faultAt).omit_optional_fields: only applies to status faults")
+            }
         }
     }
 

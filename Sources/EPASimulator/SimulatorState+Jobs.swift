@@ -17,11 +17,12 @@ extension SimulatorState {
         let fault = takeFault(job.faults.status, uses: &job.statusFaultUses)
         jobs[jobID] = job
 
+        let bare = fault?.omitOptionalFields == true
         let body = StatusBody(
-            status: job.status.rawValue,
-            modelID: models[model]?.fixture.modelID,
-            message: job.message,
-            downloadURL: downloadURL(for: job),
+            status: job.statusWords.word(for: job.status),
+            modelID: bare ? nil : models[model]?.fixture.modelID,
+            message: bare ? nil : job.message,
+            downloadURL: bare ? nil : downloadURL(for: job),
             metadata: JobMetadata(retrainJobID: fault?.wrongJobID == true ? Self.wrongID(jobID) : jobID))
         let success = Reply.encoded(body)
         guard let fault else { return Outcome(success) }
@@ -75,11 +76,15 @@ extension SimulatorState {
             body: "retrain_job_id,metric,value\n\(job.id),accuracy,0.9\n")
     }
 
-    /// The replacement answer for faults that replace the answer; `nil` for delay-only / wrong_job_id.
+    /// The replacement answer for faults that replace the answer; `nil` for delay-only / wrong_job_id /
+    /// omit_optional_fields.
     static func faultReply(_ fault: SimulatorFixture.Fault) -> Reply? {
         if fault.http500 { return .internalError(.internalServerError) }
         if fault.nonJSON200 { return .nonJSON }
         if fault.dropConnection { return .drop }
+        if let status = fault.httpStatus {
+            return .gateway(status: status, body: fault.body ?? .html, contentType: fault.contentType, message: fault.errorMessage)
+        }
         return nil
     }
 

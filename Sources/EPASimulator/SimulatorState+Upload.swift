@@ -37,7 +37,8 @@ extension SimulatorState {
         jobs[pending.jobID] = JobRecord(
             id: pending.jobID, model: pending.model, status: .running, deleted: false, message: defaults.message,
             finishAfterChecks: defaults.finishAfterChecks, finishAfterSeconds: defaults.finishAfterSeconds,
-            endStatus: defaults.endStatus, faults: defaults.faults, startedAt: clock.now, filename: pending.filename)
+            endStatus: defaults.endStatus, faults: defaults.faults, statusWords: defaults.statusWords,
+            startedAt: clock.now, filename: pending.filename)
         jobOrder.append(pending.jobID)
         return .text(status: 200, contentType: "text/plain; charset=utf-8", body: "")
     }

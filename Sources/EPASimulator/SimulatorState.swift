@@ -18,6 +18,7 @@ actor SimulatorState {
         var finishAfterSeconds: Double?
         var endStatus: JobStatus
         var faults: SimulatorFixture.Faults
+        var statusWords = SimulatorFixture.StatusWords()
         var startedAt: ContinuousClock.Instant
         var filename: String?
         var checks = 0
@@ -60,7 +61,7 @@ actor SimulatorState {
                 jobs[job.id] = JobRecord(
                     id: job.id, model: model.name, status: job.status, deleted: job.deleted, message: job.message,
                     finishAfterChecks: job.finishAfterChecks, finishAfterSeconds: job.finishAfterSeconds,
-                    endStatus: job.endStatus, faults: job.faults, startedAt: start)
+                    endStatus: job.endStatus, faults: job.faults, statusWords: job.statusWords, startedAt: start)
                 jobOrder.append(job.id)
             }
         }

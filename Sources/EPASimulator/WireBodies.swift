@@ -78,6 +78,8 @@ enum Reply: Sendable, Equatable {
     case json(status: Int, body: Data)
     /// A non-JSON body.
     case text(status: Int, contentType: String, body: String)
+    /// Any status with raw bytes and, when not nil, this content type (a gateway's answer).
+    case raw(status: Int, contentType: String?, body: Data)
     /// Close the connection without answering.
     case drop
 
@@ -99,6 +101,69 @@ enum Reply: Sendable, Equatable {
         encoded(
             ErrorBody(code: ErrorBody.internalCode, error: ErrorBody.internalError, message: message.rawValue),
             status: 500)
+    }
+
+    /// What a gateway in front of the service answers: `status` with a body of the kind asked for.
+    static func gateway(
+        status: Int, body: SimulatorFixture.GatewayBody, contentType: String?, message: String?
+    ) -> Reply {
+        let phrase = reasonPhrase(status)
+        let bytes: Data
+        let ownType: String?
+        switch body {
+        case .html:
+            bytes = Data("""
+                <html>\r
+                <head><title>\(status) \(phrase)</title></head>\r
+                <body>\r
+                <center><h1>\(status) \(phrase)</h1></center>\r
+                <hr><center>gateway</center>\r
+                </body>\r
+                </html>\r
+
+                """.utf8)
+            ownType = "text/html; charset=utf-8"
+        case .messageJSON:
+            bytes = encodedData(["message": message ?? phrase])
+            ownType = "application/json"
+        case .errorJSON:
+            let server = status >= 500
+            bytes = encodedData(
+                ErrorBody(
+                    code: server ? ErrorBody.internalCode : ErrorBody.badRequestCode,
+                    error: server ? ErrorBody.internalError : ErrorBody.badRequestError,
+                    message: message ?? "Request could not be processed."))
+            ownType = "application/json"
+        case .empty:
+            bytes = Data()
+            ownType = nil
+        }
+        return .raw(status: status, contentType: contentType ?? ownType, body: bytes)
+    }
+
+    /// The standard reason phrase of the statuses a gateway commonly sends (`Error` for others).
+    static func reasonPhrase(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 408: "Request Timeout"
+        case 413: "Payload Too Large"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        default: "Error"
+        }
+    }
+
+    private static func encodedData(_ value: some Encodable) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)) ?? Data("{}".utf8)
     }
 
     static let nonJSON = Reply.text(

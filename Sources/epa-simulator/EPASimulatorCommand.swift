@@ -16,14 +16,15 @@ struct EPASimulatorCommand: AsyncParsableCommand {
             Once listening it prints exactly two lines on stdout:
               PORT
               base_url http://127.0.0.1:PORT/v1/external
-            then runs until SIGTERM or SIGINT and exits 0.
+            then runs until SIGTERM or SIGINT and exits 0. With --tls-cert and --tls-key it serves \
+            HTTPS instead (base_url https://...); the certificate and key come from the caller.
 
             Every request (method, path, query, whether x-api-key was sent - never its value - status, \
             time) is kept in memory (GET /_simulator/requests) and, with --request-log, appended to a \
             file as one JSON line per request.
 
-            Exit codes: 0 after SIGTERM/SIGINT; 64 bad flags (including a non-loopback --host); \
-            78 unreadable or invalid fixture; 73 request log cannot be opened; 69 server cannot start \
+            Exit codes: 0 after SIGTERM/SIGINT; 64 bad flags (including a non-loopback --host, or only \
+            one of --tls-cert/--tls-key); 78 unreadable or invalid fixture, or unusable TLS certificate/key; 73 request log cannot be opened; 69 server cannot start \
             (e.g. port in use).
 
             Example:
@@ -47,7 +48,20 @@ struct EPASimulatorCommand: AsyncParsableCommand {
         help: ArgumentHelp("Append every request as a JSON line to this file.", valueName: "file"))
     var requestLog: String?
 
+    @Option(
+        name: .customLong("tls-cert"),
+        help: ArgumentHelp("Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.", valueName: "pem"))
+    var tlsCert: String?
+
+    @Option(
+        name: .customLong("tls-key"),
+        help: ArgumentHelp("PEM private key of --tls-cert (never printed).", valueName: "pem"))
+    var tlsKey: String?
+
     func validate() throws {
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together: pass both or neither")
+        }
         do {
             try Simulator.validateHost(host)
         } catch {
@@ -66,10 +80,20 @@ struct EPASimulatorCommand: AsyncParsableCommand {
             Console.error(error)
             throw ExitCode(78)
         }
+        var tls: SimulatorTLS?
+        if let tlsCert, let tlsKey {
+            do {
+                tls = try SimulatorTLS.load(certificatePath: tlsCert, keyPath: tlsKey)
+            } catch {
+                Console.error(error)
+                throw ExitCode(78)
+            }
+        }
         let signals = await TerminationSignals()
         let simulator: RunningSimulator
         do {
-            simulator = try await Simulator.start(fixture: loaded, host: host, port: port, requestLogPath: requestLog)
+            simulator = try await Simulator.start(
+                fixture: loaded, host: host, port: port, requestLogPath: requestLog, tls: tls)
         } catch let error as SimulatorError {
             Console.error(error)
             if case .requestLogUnwritable = error { throw ExitCode(73) }

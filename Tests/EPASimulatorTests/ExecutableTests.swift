@@ -1,11 +1,19 @@
 import Foundation
+import LedgerTestSupport
 import Testing
 
-/// Runs the built `epa-simulator` binary when it sits next to the test bundle
-/// (it does after `swift build --product epa-simulator` with the same scratch path).
-@Suite("epa-simulator executable", .enabled(if: SimulatorBinary.url != nil))
+/// Runs the built `epa-simulator` binary, which sits next to the test bundle after
+/// `swift build --build-tests`. Without it, each test fails under CI=true and is reported as
+/// skipped (cancelled, with a warning) elsewhere: `RequiredTool.requireExecutable`.
+@Suite("epa-simulator executable")
 struct ExecutableTests {
     static let binary = SimulatorBinary.url
+
+    /// The binary, or (RequiredTool's rule) a failure under CI / a loud skip elsewhere.
+    static func requireBinary() throws -> URL {
+        try RequiredTool.requireExecutable(binary?.path, named: "epa-simulator", for: "the epa-simulator executable tests")
+        return try #require(binary)
+    }
     static let demoFixture = FixtureTests.repoRoot.appendingPathComponent("demo/fixture.json").path
 
     struct Finished {
@@ -16,7 +24,7 @@ struct ExecutableTests {
 
     /// Runs the binary to completion on a private thread.
     static func run(_ arguments: [String]) async throws -> Finished {
-        let binary = try #require(Self.binary)
+        let binary = try Self.requireBinary()
         return try await withCheckedThrowingContinuation { continuation in
             Thread {
                 continuation.resume(
@@ -41,7 +49,7 @@ struct ExecutableTests {
     }
 
     @Test func printsPortThenBaseURLAndExitsZeroOnSIGTERM() async throws {
-        let binary = try #require(Self.binary)
+        let binary = try Self.requireBinary()
         let logPath = temporaryPath("exe.jsonl")
         defer { try? FileManager.default.removeItem(atPath: logPath) }
         let process = Process()

@@ -167,9 +167,9 @@ struct CoreCommandTests {
         }
     }
 
-    @Test("UPDATE or DELETE through the sqlite3 CLI fails with the trigger's message",
-          .enabled(if: SystemTool.exists("sqlite3")))
+    @Test("UPDATE or DELETE through the sqlite3 CLI fails with the trigger's message")
     func sqliteCLITriggers() throws {
+        try RequiredTool.require("sqlite3", for: "the append-only triggers seen from the sqlite3 CLI")
         let ledger = try TestLedger()
         let update = try SystemTool.run("sqlite3", [ledger.dbPath, "UPDATE entries SET actor = 'mallory' WHERE seq = 1;"])
         #expect(update.exitCode != 0)

@@ -100,9 +100,9 @@ struct ExportCommandTests {
         }
     }
 
-    @Test("an auditor checks one line with openssl alone, as docs/reports.md shows",
-          .enabled(if: SystemTool.exists("openssl") && SystemTool.exists("sed")))
+    @Test("an auditor checks one line with openssl alone, as docs/reports.md shows; python3's json re-encodes it byte for byte")
     func opensslCheck() throws {
+        try RequiredTool.require("openssl", "sed", for: "the auditor's openssl check of docs/reports.md")
         let ledger = try Self.ledger()
         let bundle = ledger.directory.file("b.jsonl")
         #expect(try Binaries.ledger(["export", "--out", bundle, "--model", "fraud", "--db", ledger.dbPath, "--key-file", ledger.keyPath]).exitCode == 0)
@@ -125,7 +125,7 @@ struct ExportCommandTests {
         #expect(outputs.first == stored.mac)
 
         // An independent re-encoding with python3's json module reproduces P byte for byte.
-        if SystemTool.exists("python3") {
+        if RequiredTool.available("python3", for: "re-encoding a bundle line with python3's json module") {
             let python = """
                 import json, sys
                 line = open(sys.argv[1], "rb").read().split(b"\\n")[2]

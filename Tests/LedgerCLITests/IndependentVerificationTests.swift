@@ -5,8 +5,8 @@ import Testing
 
 /// Checks rows written by the project with an implementation of the spec that shares no code
 /// with it: python3's json module builds the canonical bytes, `openssl dgst` computes the HMAC.
-@Suite("independent verification (python3 json + openssl dgst)",
-       .enabled(if: SystemTool.exists("openssl") && SystemTool.exists("python3") && SystemTool.exists("sqlite3")))
+/// Each test needs the tools (`RequiredTool.require`): under CI=true a missing one fails it.
+@Suite("independent verification (python3 json + openssl dgst)")
 struct IndependentVerificationTests {
     /// Reads row `seq` with the sqlite3 CLI as JSON, builds P per the spec in python3
     /// (drop mac and NULLs, sort keys, no whitespace, minimal escapes), and prints P's bytes.
@@ -22,6 +22,7 @@ struct IndependentVerificationTests {
 
     @Test("openssl dgst -mac HMAC over the canonical bytes reproduces each row's mac", arguments: [1, 2, 3, 4, 6, 11])
     func rowMatchesOpenSSL(seq: Int) throws {
+        try RequiredTool.require("python3", "openssl", "sqlite3", for: "the independent mac check (python3 json + openssl dgst)")
         let ledger = try TestLedger()
         try ledger.appendSample(count: 12)
         let scriptPath = ledger.directory.file("canonical.py")
@@ -50,6 +51,7 @@ struct IndependentVerificationTests {
 
     @Test("docs/verify-with-openssl.sh (sqlite3 + openssl only) accepts every row, and catches an edit")
     func shellVerifierAgrees() throws {
+        try RequiredTool.require("bash", "sqlite3", "openssl", for: "docs/verify-with-openssl.sh")
         let ledger = try TestLedger()
         try ledger.appendSample(count: 25)
         let good = try SystemTool.run("bash", [Self.shellVerifier, ledger.dbPath, ledger.keyPath])

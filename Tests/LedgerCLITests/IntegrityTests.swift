@@ -55,7 +55,7 @@ struct IntegrityTests {
         let ok = try Binaries.ledger(["checkpoint", "verify", cp, "--public-key", pub])
         #expect(ok.exitCode == 0 && ok.stdout.contains("Ed25519 signature valid"), "\(ok.allOutput)")
 
-        if SystemTool.exists("openssl") && SystemTool.exists("python3") {
+        if RequiredTool.available("openssl", "python3", for: "the openssl pkeyutl check of an Ed25519 checkpoint") {
             let script = """
                 import json, base64, sys
                 d = json.load(open(sys.argv[1]))

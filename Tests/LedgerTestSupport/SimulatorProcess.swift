@@ -10,11 +10,16 @@ public final class SimulatorProcess: @unchecked Sendable {
     private let process: Process
     private let directory: TemporaryDirectory
 
-    /// `http://127.0.0.1:PORT/v1/external`.
-    public var baseURL: String { "http://127.0.0.1:\(port)/v1/external" }
+    /// `http`, or `https` when started with a TLS certificate and key.
+    public let scheme: String
 
-    /// Starts the simulator with `fixture` (JSON text) and waits for its port.
-    public init(fixture: String) throws {
+    /// `http://127.0.0.1:PORT/v1/external` (`https://` with TLS).
+    public var baseURL: String { "\(scheme)://127.0.0.1:\(port)/v1/external" }
+
+    /// Starts the simulator with `fixture` (JSON text) and waits for its port; with `tlsCertificate`
+    /// and `tlsKey` (PEM paths) it serves HTTPS (`--tls-cert`, `--tls-key`).
+    public init(fixture: String, tlsCertificate: String? = nil, tlsKey: String? = nil) throws {
+        scheme = tlsCertificate == nil ? "http" : "https"
         directory = TemporaryDirectory(prefix: "model-ledger-sim")
         let fixturePath = directory.file("fixture.json")
         requestLogPath = directory.file("requests.jsonl")
@@ -22,6 +27,7 @@ public final class SimulatorProcess: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.path("epa-simulator"))
         process.arguments = ["--fixture", fixturePath, "--host", "127.0.0.1", "--port", "0", "--request-log", requestLogPath]
+            + (tlsCertificate.map { ["--tls-cert", $0] } ?? []) + (tlsKey.map { ["--tls-key", $0] } ?? [])
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")

@@ -14,10 +14,16 @@ extension Ledger.Retrain {
                 line on a terminal, and records a job.checked whenever the status changes and at
                 the end.
 
+                Status words are compared ignoring case and surrounding spaces: "finished" (and
+                any --finished-status / EPA_FINISHED_STATUSES word) ends the wait with success,
+                "failed" (and any --failed-status / EPA_FAILED_STATUSES word) ends it with exit 5,
+                "running" keeps waiting. Any other word is named on stderr, counts as not
+                finished, and keeps --wait polling until --wait-timeout.
+
                 Exit status: 0 checked (with --wait: the job finished), 3 rejected by the service,
-                4 service failed or unreachable, 5 (--wait) the job ended in another status or was
-                still running at --wait-timeout, 6 the ledger does not verify, 64 usage,
-                74 ledger error, 78 configuration or key error.
+                4 service failed or unreachable, 5 (--wait) the job failed or was still running
+                (or in an unknown status) at --wait-timeout, 6 the ledger does not verify,
+                64 usage, 74 ledger error, 78 configuration or key error.
 
                 Example:
                   ledger retrain status churn-2026-11-a --model churn --wait --wait-timeout 1800
@@ -25,12 +31,13 @@ extension Ledger.Retrain {
 
         @Argument(help: ArgumentHelp("The retrain job.", valueName: "retrain-job-id")) var retrainJobID: String
         @Option(help: ArgumentHelp("Your name for the model.", valueName: "name")) var model: String
-        @Flag(help: "Poll until the job is no longer running.") var wait = false
+        @Flag(help: "Poll until the job reports a finished or failed word (running and unknown words keep polling).") var wait = false
         @Option(help: ArgumentHelp("Seconds before the second check (with --wait).", valueName: "seconds")) var interval: Double = 2
         @Option(name: .customLong("wait-timeout"), help: ArgumentHelp("Give up waiting after this many seconds.", valueName: "seconds"))
         var waitTimeout: Double = 3600
         @OptionGroup var who: ActorOptions
         @OptionGroup var service: ServiceOptions
+        @OptionGroup var statusWords: JobStatusOptions
         @OptionGroup var options: LedgerOptions
         @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
 
@@ -53,40 +60,57 @@ extension Ledger.Retrain {
         }
 
         private func poll(client: EPAClient, apiKey: String, store: LedgerStore, ring: KeyRing) async throws -> LedgerExitCode {
+            let words = try statusWords.words()
             let started = Date()
             var delay = interval
             var checks = 0
             var lastRecorded: String?
+            var announced = Set<String>()
             while true {
                 checks += 1
                 let call = try await client.status(retrainJobID: retrainJobID, apiKey: apiKey)
                 let status = call.response?.status
-                let finalCheck = !wait || !call.succeeded || status != "running"
-                    || Date().timeIntervalSince(started) + delay > waitTimeout
+                let meaning = status.map(words.classify)
+                // Running and unknown words keep --wait polling (an unknown word is never taken for an end).
+                let stillGoing: Bool
+                switch meaning {
+                case .running?, .unknown?: stillGoing = call.succeeded
+                default: stillGoing = false
+                }
+                let timedOut = Date().timeIntervalSince(started) + delay > waitTimeout
+                let finalCheck = !wait || !stillGoing || timedOut
+                if case .unknown(let word)? = meaning, announced.insert(word).inserted {
+                    // Said once per word, on stderr whatever the output format.
+                    Console.note(
+                        "note: retrain job \(retrainJobID) reports status \(words.unknownWordHint(word))"
+                            + (wait && !finalCheck ? " Still waiting, until --wait-timeout." : ""))
+                }
                 if finalCheck || status != lastRecorded {
                     var draft = EntryDraft(kind: EntryKind.jobChecked)
                     draft.model = model
                     draft.retrainJobID = retrainJobID
                     draft.apiKeyID = EPAClient.apiKeyID(apiKey)
-                    draft.record(call)
-                    if let response = call.response {
-                        draft.modelID = response.modelID
-                        var details: [String: JSONValue] = ["status": .string(response.status), "checks": .integer(Int64(checks))]
-                        if let message = response.message { details["message"] = .string(message) }
-                        if let download = response.downloadURL { details["download_url_present"] = .bool(!download.isEmpty) }
-                        draft.details = details
-                    }
+                    var extra: [String: JSONValue] = ["checks": .integer(Int64(checks))]
+                    if let download = call.response?.downloadURL { extra["download_url_present"] = .bool(!download.isEmpty) }
+                    draft.recordStatusCheck(call, cap: client.configuration.responseBodyCap, extra: extra)
                     let entry = try store.append(draft, keyRing: ring, provenance: who.provenance)
                     lastRecorded = status
                     if finalCheck {
                         Console.endProgress()
                         report(call, seq: entry.seq, checks: checks, elapsed: Date().timeIntervalSince(started))
                         guard call.succeeded else { return LedgerExitCode(failed: call.outcome) }
-                        if wait && status != "finished" { return .preflightRefused }
+                        if wait && meaning != .finished {
+                            if stillGoing, let status {
+                                Console.note("retrain job \(retrainJobID) is still \(JobStatusWords.quoted(status)) when --wait-timeout ran out.")
+                            }
+                            return .preflightRefused
+                        }
                         return .ok
                     }
                 }
-                Console.progress("waiting for \(retrainJobID): \(status ?? "?") (check \(checks), \(Int(Date().timeIntervalSince(started))) s)")
+                let shown = status.map { JobStatusWords.quoted($0) } ?? "?"
+                let unknownNote = if case .unknown? = meaning { ", not a known status word; still waiting" } else { "" }
+                Console.progress("waiting for \(retrainJobID): \(shown)\(unknownNote) (check \(checks), \(Int(Date().timeIntervalSince(started))) s)")
                 try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
                 delay = min(delay * 1.5, 30)
             }

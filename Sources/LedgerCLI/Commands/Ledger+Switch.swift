@@ -13,8 +13,10 @@ extension Ledger {
                   1. checks the ledger: every entry written since this installation last
                      verified it (all of them the first time), the signing key, and the last
                      local checkpoint (a ledger that fails is never extended, exit 6);
-                  2. pre-flight: GET the job's status, recorded as job.checked; unless it is
-                     "finished", stops without calling the switch (exit 5);
+                  2. pre-flight: GET the job's status, recorded as job.checked; unless it is a
+                     finished word ("finished", any letter case, or one named with
+                     --finished-status / EPA_FINISHED_STATUSES), stops without calling the switch
+                     (exit 5); an unknown word counts as not finished and is named;
                   3. records switch.requested, durably, BEFORE the call is sent;
                   4. calls the switch API (never retried automatically);
                   5. records switch.completed with the outcome, HTTP status, response body,
@@ -40,6 +42,7 @@ extension Ledger {
         @OptionGroup var modelReason: ModelReasonOptions
         @OptionGroup var who: ActorOptions
         @OptionGroup var service: ServiceOptions
+        @OptionGroup var statusWords: JobStatusOptions
         @OptionGroup var options: LedgerOptions
 
         @Flag(name: .customLong("skip-preflight"), help: "Do not check the job's status first (the switch is still recorded).")
@@ -82,27 +85,34 @@ extension Ledger {
             }
 
             if !skipPreflight {
+                let words = try statusWords.words()
                 let status = try await client.status(retrainJobID: retrainJobID, apiKey: apiKey)
                 var checked = draft(EntryKind.jobChecked)
-                checked.record(status)
-                if let response = status.response {
-                    modelID = response.modelID
-                    checked.modelID = response.modelID
-                    var details: [String: JSONValue] = ["status": .string(response.status), "purpose": "preflight"]
-                    if let message = response.message { details["message"] = .string(message) }
-                    checked.details = details
-                }
+                checked.recordStatusCheck(status, cap: client.configuration.responseBodyCap, extra: ["purpose": "preflight"])
+                modelID = checked.modelID
                 let entry = try store.append(checked, keyRing: ring, provenance: provenance)
                 result.preflightSeq = entry.seq
-                result.preflightStatus = status.response?.status
+                result.preflightStatus = checked.details?["status"]?.stringValue
                 guard status.succeeded, let response = status.response else {
                     result.outcome = "not attempted"
                     result.problem = "pre-flight status check \(status.outcome.rawValue): \(status.error?.localizedDescription ?? "no usable answer")"
                     return LedgerExitCode(failed: status.outcome)
                 }
-                guard response.status == "finished" else {
+                let job = "retrain job \(retrainJobID) is \(JobStatusWords.quoted(response.status)), not \(words.finishedPhrase)"
+                switch words.classify(response.status) {
+                case .finished:
+                    break
+                case .running:
                     result.outcome = "not attempted"
-                    result.problem = "retrain job \(retrainJobID) is \"\(response.status)\", not \"finished\": nothing was switched. Wait with `ledger retrain status \(retrainJobID) --model \(modelReason.model) --wait`."
+                    result.problem = "\(job): nothing was switched. Wait with `ledger retrain status \(retrainJobID) --model \(modelReason.model) --wait`."
+                    return .preflightRefused
+                case .failed:
+                    result.outcome = "not attempted"
+                    result.problem = "\(job): the job failed, nothing was switched. Retrain with a fresh upload."
+                    return .preflightRefused
+                case .unknown(let word):
+                    result.outcome = "not attempted"
+                    result.problem = "\(job): nothing was switched. \(words.unknownWordHint(word))"
                     return .preflightRefused
                 }
             }

@@ -19,6 +19,50 @@ extension EntryDraft {
     }
 }
 
+extension EntryDraft {
+    /// Records a status check (a `job.checked` entry): the call's columns (``record(_:)``), the answer's
+    /// `model_id`, and in `details` what the answer said plus `extra`.
+    ///
+    /// The service's words are capped like the response body: `details.status` and `details.message` are
+    /// cut at `cap` UTF-8 bytes (at a character boundary; the client's `responseBodyCap`, 16 KiB by
+    /// default) and flagged `details.status_truncated` / `details.message_truncated` = `true`;
+    /// `details.response_body_truncated` = `true` when the body was cut. Without an answer (and no cut
+    /// body) `details` stays empty, as before.
+    mutating func recordStatusCheck(_ call: EPACall<StatusResponse>, cap: Int, extra: [String: JSONValue]) {
+        record(call)
+        guard call.response != nil || call.responseBodyTruncated else { return }
+        var details = extra
+        if call.responseBodyTruncated { details["response_body_truncated"] = true }
+        if let response = call.response {
+            modelID = response.modelID
+            Self.putCapped(response.status, as: "status", cap: cap, into: &details)
+            if let message = response.message { Self.putCapped(message, as: "message", cap: cap, into: &details) }
+        }
+        self.details = details
+    }
+
+    /// Stores `text` under `name`, cut at `cap` bytes, with `<name>_truncated: true` when it was cut.
+    private static func putCapped(_ text: String, as name: String, cap: Int, into details: inout [String: JSONValue]) {
+        let (kept, truncated) = capped(text, cap: cap)
+        details[name] = .string(kept)
+        if truncated { details["\(name)_truncated"] = true }
+    }
+
+    /// `text` cut to at most `cap` UTF-8 bytes at a Unicode scalar boundary, and whether it was cut.
+    static func capped(_ text: String, cap: Int) -> (text: String, truncated: Bool) {
+        guard text.utf8.count > cap else { return (text, false) }
+        var kept = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in text.unicodeScalars {
+            let size = UTF8.width(scalar)
+            if bytes + size > cap { break }
+            kept.append(scalar)
+            bytes += size
+        }
+        return (String(kept), true)
+    }
+}
+
 extension Outcome {
     /// The ledger's outcome for a client outcome.
     init(_ outcome: CallOutcome) {

@@ -19,6 +19,13 @@ struct ServiceOptions: ParsableArguments {
             valueName: "url"))
     var baseURL: String?
 
+    @Option(
+        name: .customLong("ca-file"),
+        help: ArgumentHelp(
+            "PEM file of extra CA certificates to trust for https, in addition to the system's (default: $EPA_CA_FILE). Verification is never turned off.",
+            valueName: "path"))
+    var caFile: String?
+
     @Option(help: ArgumentHelp("Seconds to wait for the whole response of each call.", valueName: "seconds"))
     var timeout: Double = EPAConfiguration.defaultRequestTimeout
 
@@ -47,13 +54,17 @@ struct ServiceOptions: ParsableArguments {
         }
         configuration.requestTimeout = timeout
         configuration.connectTimeout = connectTimeout
+        configuration.caFile = (caFile ?? ProcessInfo.processInfo.environment["EPA_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 })
+            .map(Paths.expand)
         return configuration
     }
 
-    /// A client for the configuration in force (a bad `EPA_BASE_URL` is a configuration error).
+    /// A client for the configuration in force (a bad `EPA_BASE_URL` or an unusable CA file is a configuration error).
     func makeClient() throws -> EPAClient {
         do {
             return try EPAClient(configuration: configuration)
+        } catch EPAError.invalidConfiguration(let reason) where reason.hasPrefix("CA file") {
+            throw CLIError(message: "\(caFile == nil ? "EPA_CA_FILE" : "--ca-file"): \(reason)", exitCode: .configError)
         } catch {
             throw CLIError(message: "EPA_BASE_URL: \(error.localizedDescription)", exitCode: .configError)
         }
