@@ -13,7 +13,7 @@ import Testing
 /// | s4    | fraud | bob         | fraud-job | rejected (Not found classifier.)             |
 /// | s5    | churn | alice       | job-ok-2  | succeeded                                    |
 /// | s6    | churn | bob         | job-delay | killed mid-call, then `ledger resolve` → succeeded (by carol) |
-/// | s7    | churn | ci-pipeline | job-delay | killed mid-call: unresolved                  |
+/// | s7    | churn | ci-pipeline | job-delay-2 | killed mid-call: unresolved                |
 final class ReportScenario: @unchecked Sendable {
     let bench: SwitchBench
     /// The switch.requested entry of each switch, by label.
@@ -30,13 +30,13 @@ final class ReportScenario: @unchecked Sendable {
             try self.bench.switchModel("fraud-job", model: "fraud", apiKey: SwitchFixture.fraudKey, extra: ["--skip-preflight", "--actor", "bob"])
         }
         try record("s5") { try self.bench.switchModel("job-ok-2", extra: ["--actor", "alice"]) }
-        try killedSwitch("s6", actor: "bob")
+        try killedSwitch("s6", job: "job-delay", actor: "bob")
         guard let s6 = requests["s6"] else { throw ScenarioFailure(step: "s6", output: "no request") }
         let resolve = try bench.run(["resolve", String(s6.seq), "--outcome", "succeeded",
                                      "--reason", "INC-7: console shows job-delay live", "--actor", "carol"])
         guard resolve.exitCode == 0 else { throw ScenarioFailure(step: "resolve", output: resolve.allOutput) }
         completions["s6"] = try bench.last(EntryKind.switchResolved)
-        try killedSwitch("s7", actor: "ci-pipeline")
+        try killedSwitch("s7", job: "job-delay-2", actor: "ci-pipeline")
         bench.simulator.stop()
     }
 
@@ -49,10 +49,14 @@ final class ReportScenario: @unchecked Sendable {
         completions[label] = try bench.last(EntryKind.switchCompleted)
     }
 
-    /// `ledger switch job-delay` killed with SIGKILL once its request is on disk: the switch stays unresolved.
-    private func killedSwitch(_ label: String, actor: String) throws {
-        let (process, _) = try bench.startSwitch("job-delay", reason: "CHG-\(label)", extra: ["--actor", actor])
-        usleep(300_000)
+    /// `ledger switch JOB` (a job whose answer the simulator delays 4 s) killed with SIGKILL once the
+    /// simulator has processed its PUT: the switch stays unresolved.
+    private func killedSwitch(_ label: String, job: String, actor: String) throws {
+        let (process, _) = try bench.startSwitch(job, reason: "CHG-\(label)", extra: ["--actor", actor], waitForPUT: true)
+        guard try bench.simulator.liveJob(model: "churn") == job else {
+            kill(process.processIdentifier, SIGKILL)
+            throw ScenarioFailure(step: label, output: "the PUT did not reach the simulator")
+        }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         requests[label] = try bench.last(EntryKind.switchRequested)

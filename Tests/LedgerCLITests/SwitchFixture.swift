@@ -26,6 +26,7 @@ enum SwitchFixture {
               {"id": "job-running", "status": "running"},
               {"id": "job-failed", "status": "failed"},
               {"id": "job-delay", "status": "finished", "faults": {"update_model": {"delay_ms": 4000}}},
+              {"id": "job-delay-2", "status": "finished", "faults": {"update_model": {"delay_ms": 4000}}},
               {"id": "job-500", "status": "finished", "faults": {"update_model": {"http_500": true}}},
               {"id": "job-nonjson", "status": "finished", "faults": {"update_model": {"non_json_200": true}}},
               {"id": "job-drop", "status": "finished", "faults": {"update_model": {"drop_connection": true}}},
@@ -72,8 +73,15 @@ final class SwitchBench: @unchecked Sendable {
 
     /// Starts `ledger switch JOB --model churn --reason R EXTRA…` in the background (output discarded)
     /// and returns once a new `switch.requested` is on disk (the PUT is then about to leave), with that
-    /// entry. The caller waits for or kills the process.
-    func startSwitch(_ job: String, reason: String, extra: [String] = []) throws -> (process: Process, request: LedgerEntry?) {
+    /// entry. With `waitForPUT`, returns only once the simulator has processed the PUT (churn's
+    /// `live_job` became JOB; a delayed job still holds its answer back): JOB must not be churn's
+    /// live job already. Waits on events, each bounded by 60 s; the caller waits for or kills the process.
+    func startSwitch(_ job: String, reason: String, extra: [String] = [], waitForPUT: Bool = false) throws
+        -> (process: Process, request: LedgerEntry?)
+    {
+        if waitForPUT, try simulator.liveJob(model: "churn") == job {
+            throw ScenarioFailure(step: "startSwitch \(job)", output: "waitForPUT needs a job that is not live yet")
+        }
         let before = try entries().filter { $0.kind == EntryKind.switchRequested }.count
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.path("ledger"))
@@ -85,12 +93,28 @@ final class SwitchBench: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        while try entries().filter({ $0.kind == EntryKind.switchRequested }).count == before, Date() < deadline {
-            usleep(20_000)
-        }
+        try Self.waitUntil(process) { try self.entries().filter { $0.kind == EntryKind.switchRequested }.count > before }
+        if waitForPUT { try Self.waitUntil(process) { try self.simulator.liveJob(model: "churn") == job } }
         let requests = try entries().filter { $0.kind == EntryKind.switchRequested }
         return (process, requests.count > before ? requests.last : nil)
+    }
+
+    /// Polls `condition` every 20 ms until it holds, `process` has exited, or 60 s have passed
+    /// (a generous bound on an event, not a timing assumption).
+    private static func waitUntil(_ process: Process, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(60)
+        while try !condition(), process.isRunning, Date() < deadline { usleep(20_000) }
+    }
+
+    /// Every PUT to `JOB/update_model` the simulator will ever see from commands that have already
+    /// exited: waits `settle` seconds (a request written just before a command exited is accepted
+    /// by then), then stops the simulator with SIGTERM — a graceful stop, which first answers and
+    /// logs every request still in flight, delayed ones included — and reads its request log.
+    /// The simulator is stopped afterwards.
+    func finalPUTs(to job: String, settle: TimeInterval = 1) throws -> [JSONValue] {
+        usleep(useconds_t(settle * 1_000_000))
+        simulator.stop()
+        return try simulator.requests(pathSuffix: "/retrain_jobs/\(job)/update_model", method: "PUT")
     }
 
     /// All entries, oldest first.
