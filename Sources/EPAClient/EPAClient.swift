@@ -253,13 +253,10 @@ public final class EPAClient: Sendable {
         if let apiKey, !apiKey.isEmpty { secrets.append(SecretRedaction.Secret(apiKey, marker: SecretRedaction.apiKeyMarker)) }
         if exchange.status != nil {
             let text = SecretRedaction.redact(received, secrets: secrets)
-            let cap = configuration.responseBodyCap
-            if text.utf8.count > cap || !exchange.bodyComplete {
-                record.responseBody = String(decoding: text.utf8.prefix(cap), as: UTF8.self)
-                record.responseBodyTruncated = true
-            } else {
-                record.responseBody = text
-            }
+            // Cut at a character boundary (ServiceText.capped), so the cap holds in bytes.
+            let (kept, cut) = ServiceText.capped(text, bytes: configuration.responseBodyCap)
+            record.responseBody = kept
+            record.responseBodyTruncated = cut || !exchange.bodyComplete
         }
         if let failure = exchange.failure {
             record.error = Self.redact(failure, secrets: secrets)

@@ -159,3 +159,22 @@ enum ResponseDecoding {
         }
     }
 }
+
+/// The one rule for keeping service text within a cap (the recorded response body, and the status
+/// message and word a `job.checked` entry stores).
+public enum ServiceText {
+    /// `text` cut to at most `cap` UTF-8 bytes at a Unicode scalar boundary (never a partial character,
+    /// never a U+FFFD made by the cut), and whether anything was cut.
+    public static func capped(_ text: String, bytes cap: Int) -> (text: String, truncated: Bool) {
+        guard text.utf8.count > cap else { return (text, false) }
+        var kept = String.UnicodeScalarView()
+        var size = 0
+        for scalar in text.unicodeScalars {
+            let width = UTF8.width(scalar)
+            if size + width > cap { break }
+            kept.append(scalar)
+            size += width
+        }
+        return (String(kept), true)
+    }
+}

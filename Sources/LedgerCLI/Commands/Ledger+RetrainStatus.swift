@@ -82,7 +82,7 @@ extension Ledger.Retrain {
                 if case .unknown(let word)? = meaning, announced.insert(word).inserted {
                     // Said once per word, on stderr whatever the output format.
                     Console.note(
-                        "note: retrain job \(retrainJobID) reports status \(words.unknownWordHint(word))"
+                        "note: retrain job \(retrainJobID): status \(words.unknownWordHint(word))"
                             + (wait && !finalCheck ? " Still waiting, until --wait-timeout." : ""))
                 }
                 if finalCheck || status != lastRecorded {

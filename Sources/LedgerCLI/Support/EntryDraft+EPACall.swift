@@ -43,24 +43,11 @@ extension EntryDraft {
 
     /// Stores `text` under `name`, cut at `cap` bytes, with `<name>_truncated: true` when it was cut.
     private static func putCapped(_ text: String, as name: String, cap: Int, into details: inout [String: JSONValue]) {
-        let (kept, truncated) = capped(text, cap: cap)
+        let (kept, truncated) = ServiceText.capped(text, bytes: cap)
         details[name] = .string(kept)
         if truncated { details["\(name)_truncated"] = true }
     }
 
-    /// `text` cut to at most `cap` UTF-8 bytes at a Unicode scalar boundary, and whether it was cut.
-    static func capped(_ text: String, cap: Int) -> (text: String, truncated: Bool) {
-        guard text.utf8.count > cap else { return (text, false) }
-        var kept = String.UnicodeScalarView()
-        var bytes = 0
-        for scalar in text.unicodeScalars {
-            let size = UTF8.width(scalar)
-            if bytes + size > cap { break }
-            kept.append(scalar)
-            bytes += size
-        }
-        return (String(kept), true)
-    }
 }
 
 extension Outcome {
