@@ -345,12 +345,12 @@ struct ReliabilityTests {
             #expect(!result.allOutput.contains("Fatal error") && !result.allOutput.contains("unexpected error"), "\(input.name)")
 
             if input.name.hasPrefix("wrong key") {
-                // Verify with the wrong key: findings and exit 2, not a crash.
+                // Verify with the wrong key: the config exit code naming the wrong key file, as `switch` (issue 10), not TAMPERED.
                 let verify = try Binaries.ledger(["verify"] + ledgerArgs)
                 outputs.append(("verify, \(input.name)", verify.allOutput))
-                #expect(verify.exitCode == 2, "\(verify.allOutput.prefix(2000))")
-                #expect(verify.stdout.contains("TAMPERED") && verify.stdout.contains("unknown_key_id"), "\(verify.stdout.prefix(2000))")
-                #expect(verify.stderr.isEmpty, "\(verify.stderr)")
+                #expect(verify.exitCode == 78, "\(verify.allOutput.prefix(2000))")
+                #expect(verify.stderr.hasPrefix("error: wrong key file: none of the ledger's keys"), "\(verify.stderr.prefix(2000))")
+                #expect(verify.stdout.isEmpty && !verify.allOutput.contains("TAMPERED"), "\(verify.allOutput.prefix(2000))")
             }
             #expect(try simulator.requests().count == sent, "\(input.name): the simulator received a request")
             #expect(Files.ledgerBytes(db) == before, "\(input.name): the ledger's bytes changed")
