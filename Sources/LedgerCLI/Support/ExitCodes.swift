@@ -40,7 +40,7 @@ public enum LedgerExitCode: Int32, CaseIterable, Sendable {
         case .tryLater: "resolve: the switch may still be in flight; try again after the time printed"
         case .software: "internal error (a bug)"
         case .ledgerError: "ledger database cannot be opened, read or written"
-        case .configError: "configuration or key error"
+        case .configError: "configuration or key error (including the wrong key file)"
         }
     }
 
