@@ -56,9 +56,9 @@ struct StatusTests {
     @Test func finishesAfterSeconds() async throws {
         try await withSimulator { simulator in
             #expect(try await simulator.status("a-timed").decode(StatusReply.self).status == "running")
-            // The job finishes 2 s after the simulator started (generous, so a loaded CI machine still sees "running" first).
-            try await Task.sleep(for: .milliseconds(2_500))
-            #expect(try await simulator.status("a-timed").decode(StatusReply.self).status == "finished")
+            // It finishes TestFixture.timedJobSeconds after the start: poll for the change instead of sleeping.
+            let finished = try await eventually { try await simulator.status("a-timed").decode(StatusReply.self).status == "finished" }
+            #expect(finished, "a-timed never finished")
         }
     }
 

@@ -59,9 +59,10 @@ struct SwitchTests {
     @Test func timedJobCanBeSwitchedWithoutStatusChecks() async throws {
         try await withSimulator { simulator in
             #expect(try await simulator.switchTo("a-timed").status == 400)
-            // The job finishes 2 s after the simulator started (generous, so a loaded CI machine still sees "running" first).
-            try await Task.sleep(for: .milliseconds(2_500))
-            #expect(try await simulator.switchTo("a-timed").status == 200)
+            // It finishes TestFixture.timedJobSeconds after the start, with no status check: poll the switch.
+            let switched = try await eventually { try await simulator.switchTo("a-timed").status == 200 }
+            #expect(switched, "a-timed never became switchable")
+            #expect(await simulator.liveJob(model: "alpha") == "a-timed")
         }
     }
 

@@ -5,6 +5,10 @@ typealias Fault = SimulatorFixture.Fault
 
 /// The fixture most tests run against. Each test starts its own simulator, so state never leaks.
 enum TestFixture {
+    /// When `a-timed` finishes, in seconds after the simulator started: long enough that a loaded
+    /// 2-core CI machine still sees it running first; tests then poll for the change, never sleep.
+    static let timedJobSeconds = 5.0
+
     static let activeKey = "key-alpha-0123456789"
     static let inactiveKey = "key-alpha-inactive"
     static let goneKey = "key-alpha-gone"
@@ -32,7 +36,7 @@ enum TestFixture {
                         .init(id: "a-done", status: .finished, message: "Retraining completed."),
                         .init(id: "a-run", status: .running),
                         .init(id: "a-slow", status: .running, finishAfterChecks: 2),
-                        .init(id: "a-timed", status: .running, finishAfterSeconds: 2.0),
+                        .init(id: "a-timed", status: .running, finishAfterSeconds: TestFixture.timedJobSeconds),
                         .init(id: "a-fail", status: .running, message: "bad data", finishAfterChecks: 0, endStatus: .failed),
                         .init(id: "a-deleted", status: .finished, deleted: true),
                         .init(id: "a-other", status: .finished),
@@ -103,4 +107,15 @@ extension RunningSimulator {
 /// A fresh temporary file path.
 func temporaryPath(_ name: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("epa-sim-\(UUID().uuidString)-\(name)").path
+}
+
+/// Polls `condition` every 100 ms until it holds (true) or `seconds` pass (false): waiting for an
+/// event, with a generous bound, instead of sleeping a fixed time.
+func eventually(within seconds: Double = 60, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return try await condition()
 }
