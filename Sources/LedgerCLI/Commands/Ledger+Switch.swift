@@ -13,10 +13,11 @@ extension Ledger {
                   1. checks the ledger: every entry written since this installation last
                      verified it (all of them the first time), the signing key, and the last
                      local checkpoint (a ledger that fails is never extended, exit 6);
-                  2. pre-flight: GET the job's status, recorded as job.checked; unless it is a
-                     finished word ("finished", any letter case, or one named with
-                     --finished-status / EPA_FINISHED_STATUSES), stops without calling the switch
-                     (exit 5); an unknown word counts as not finished and is named;
+                  2. pre-flight: GET the job's status, recorded as job.checked; unless it
+                     is a finished word ("finished" in any letter case, or a word named
+                     with --finished-status / EPA_FINISHED_STATUSES), stops without
+                     calling the switch (exit 5); an unknown word is named and counts
+                     as not finished;
                   3. records switch.requested, durably, BEFORE the call is sent;
                   4. calls the switch API (never retried automatically);
                   5. records switch.completed with the outcome, HTTP status, response body,
