@@ -70,7 +70,7 @@ struct StoreTests {
         #expect(report.warnings.contains { $0.contains("triggers") })
     }
 
-    @Test("verifying with the wrong key reports a mac mismatch on every entry, without crashing")
+    @Test("verifying with a key file that holds none of the ledger's keys reports unknown_key_id on every entry (no key to check a mac with), without crashing")
     func wrongKey() throws {
         let ledger = try TestLedger()
         try ledger.appendSample(count: 10)
