@@ -9,21 +9,23 @@ extension Ledger.Retrain {
         static let configuration = CommandConfiguration(
             abstract: "Check a retrain job's status (recorded as job.checked); --wait polls until it ends.",
             discussion: """
-                Records a job.checked entry with the status and model_id. With --wait, polls with
-                backoff (from --interval, ×1.5 per check, at most 30 s apart), shows a progress
-                line on a terminal, and records a job.checked whenever the status changes and at
-                the end.
+                Records a job.checked entry with the status and model_id. With --wait,
+                polls with backoff (from --interval, ×1.5 per check, at most 30 s
+                apart), shows a progress line on a terminal, and records a job.checked
+                whenever the status changes and at the end.
 
-                Status words are compared ignoring case and surrounding spaces: "finished" (and
-                any --finished-status / EPA_FINISHED_STATUSES word) ends the wait with success,
-                "failed" (and any --failed-status / EPA_FAILED_STATUSES word) ends it with exit 5,
-                "running" keeps waiting. Any other word is named on stderr, counts as not
-                finished, and keeps --wait polling until --wait-timeout.
+                Status words are compared ignoring case and surrounding spaces:
+                "finished" (and any --finished-status / EPA_FINISHED_STATUSES word)
+                ends the wait with success; "failed" (and any --failed-status /
+                EPA_FAILED_STATUSES word) ends it with exit 5; "running" keeps
+                waiting. Any other word is named on stderr, counts as not finished,
+                and keeps --wait polling until --wait-timeout.
 
-                Exit status: 0 checked (with --wait: the job finished), 3 rejected by the service,
-                4 service failed or unreachable, 5 (--wait) the job failed or was still running
-                (or in an unknown status) at --wait-timeout, 6 the ledger does not verify,
-                64 usage, 74 ledger error, 78 configuration or key error.
+                Exit status: 0 checked (with --wait: the job finished), 3 rejected by
+                the service, 4 service failed or unreachable, 5 (--wait) the job
+                failed, or was still running or in an unknown status at
+                --wait-timeout, 6 the ledger does not verify, 64 usage, 74 ledger
+                error, 78 configuration or key error.
 
                 Example:
                   ledger retrain status churn-2026-11-a --model churn --wait --wait-timeout 1800
