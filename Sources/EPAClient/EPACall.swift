@@ -4,10 +4,12 @@ import Foundation
 public enum CallOutcome: String, Sendable, Equatable, Hashable, Codable {
     /// The service answered with the documented success shape.
     case succeeded
-    /// The service answered with a refusal: a documented 400-class error or another 4xx.
+    /// The service answered with a refusal: a documented 400-class error (also inside a 2xx body) or
+    /// another 4xx, except 408 and 429, which are failures.
     case rejected
-    /// No usable answer: timeout, connection refused or dropped, 5xx, malformed 2xx body,
-    /// or a 2xx about a different retrain job. The request's effect is unknown.
+    /// No usable answer: timeout, connection refused or dropped, 5xx, 408/429, malformed 2xx body,
+    /// a 2xx carrying an undocumented error body, or a 2xx about a different retrain job. The
+    /// request's effect is unknown.
     case failed
 }
 
