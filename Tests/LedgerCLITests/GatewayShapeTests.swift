@@ -198,3 +198,32 @@ struct GatewayShapeTests {
         #expect(try bench.verifyExitCode() == 0)
     }
 }
+
+/// The service's error message is capped like its response body.
+@Suite("Error message cap")
+struct ErrorMessageCapTests {
+    @Test("a 24 KB error message from the service is stored capped at 16 KiB and flagged error_message_truncated, with the body's flag kept")
+    func longErrorMessageIsCapped() throws {
+        let message = String(repeating: "Quota exceeded. ", count: 1_500)  // 24,000 bytes
+        let fixture = """
+            {
+              "api_keys": [{"key": "\(ShapeBench.key)", "model": "churn"}],
+              "models": [{"name": "churn", "model_id": 101, "jobs": [
+                {"id": "g-long", "status": "finished",
+                 "faults": {"update_model": {"http_status": 200, "body": "error_json", "error_message": "\(message)"}}}
+              ]}]
+            }
+            """
+        let bench = try ShapeBench(fixture: fixture)
+        let result = try bench.switchTo("g-long", extra: ["--skip-preflight"])
+        #expect(result.exitCode == 3, "\(result.allOutput)")
+        let completed = try #require(try bench.last(EntryKind.switchCompleted))
+        let stored = try #require(completed.errorMessage)
+        #expect(stored.utf8.count <= 16_384 && message.hasPrefix(stored) && stored.utf8.count > 16_000)
+        let details = try #require(completed.detailsObject)
+        #expect(details["error_message_truncated"] == .bool(true))
+        #expect(details["response_body_truncated"] == .bool(true))
+        #expect((completed.responseBody?.utf8.count ?? 0) <= 16_384)
+        #expect(try bench.verifyExitCode() == 0)
+    }
+}

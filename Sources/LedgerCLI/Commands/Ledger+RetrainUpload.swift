@@ -109,7 +109,7 @@ extension Ledger.Retrain {
                     problem = "the upload was not attempted: \(error.localizedDescription)"
                 }
             }
-            draft.details = details
+            draft.details = (draft.details ?? [:]).merging(details) { _, new in new }
             let entry = try store.append(draft, keyRing: ring, provenance: who.provenance)
             return (entry, outcome, problem, draft.retrainJobID)
         }

@@ -139,9 +139,6 @@ extension Ledger {
             var completed = draft(EntryKind.switchCompleted)
             completed.refSeq = request.seq
             completed.record(call)
-            if call.responseBodyTruncated {
-                completed.details = ["response_body_truncated": true]
-            }
             let completion: LedgerEntry
             do {
                 completion = try store.append(completed, keyRing: ring, provenance: provenance)

@@ -4,7 +4,11 @@ import LedgerCore
 
 extension EntryDraft {
     /// Copies what a service call returned into the columns that record it.
-    mutating func record<Response>(_ call: EPACall<Response>) {
+    ///
+    /// The error message, like the response body, is cut at `cap` UTF-8 bytes at a character boundary
+    /// (the client's cap, 16 KiB by default) and then flagged `details.error_message_truncated` = `true`;
+    /// `details.response_body_truncated` = `true` when the body was cut. Both are merged into `details`.
+    mutating func record<Response>(_ call: EPACall<Response>, cap: Int = EPAConfiguration.defaultResponseBodyCap) {
         requestMethod = call.method
         requestURL = call.url
         apiKeyID = call.apiKeyID ?? apiKeyID
@@ -12,9 +16,12 @@ extension EntryDraft {
         responseBody = call.responseBody
         durationMs = call.durationMs
         outcome = Outcome(call.outcome)
+        if call.responseBodyTruncated { details = (details ?? [:]).merging(["response_body_truncated": true]) { _, new in new } }
         if let error = call.error {
             errorCode = error.code
-            errorMessage = error.serviceMessage ?? error.localizedDescription
+            let (kept, truncated) = ServiceText.capped(error.serviceMessage ?? error.localizedDescription, bytes: cap)
+            errorMessage = kept
+            if truncated { details = (details ?? [:]).merging(["error_message_truncated": true]) { _, new in new } }
         }
     }
 }
@@ -29,10 +36,9 @@ extension EntryDraft {
     /// `details.response_body_truncated` = `true` when the body was cut. Without an answer (and no cut
     /// body) `details` stays empty, as before.
     mutating func recordStatusCheck(_ call: EPACall<StatusResponse>, cap: Int, extra: [String: JSONValue]) {
-        record(call)
-        guard call.response != nil || call.responseBodyTruncated else { return }
-        var details = extra
-        if call.responseBodyTruncated { details["response_body_truncated"] = true }
+        record(call, cap: cap)
+        guard call.response != nil || call.responseBodyTruncated || details != nil else { return }
+        var details = (self.details ?? [:]).merging(extra) { _, new in new }
         if let response = call.response {
             modelID = response.modelID
             Self.putCapped(response.status, as: "status", cap: cap, into: &details)
