@@ -35,7 +35,7 @@ bench: deps
 	$(SWIFT) build -c release
 	"$$($(SWIFT) build -c release --show-bin-path)/ledger-bench"
 
-## Regenerate the embedded copy of migrations/*.sql after editing them.
+## Regenerate the embedded copy of migrations/sqlite/*.sql after editing them.
 migrations:
 	./scripts/embed-migrations.sh
 

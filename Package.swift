@@ -72,12 +72,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The `ledger` subcommands.
+        // The audited workflows (switch, upload, status, resolve, checkpoint, rotate) as library
+        // services: every front end (the CLI today) calls these; none re-implements them.
+        .target(
+            name: "LedgerWorkflows",
+            dependencies: ["LedgerCore", "EPAClient"],
+            swiftSettings: strict
+        ),
+        // The `ledger` subcommands: parse flags, call one workflow, print.
         .target(
             name: "LedgerCLI",
             dependencies: [
                 "LedgerCore",
                 "EPAClient",
+                "LedgerWorkflows",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

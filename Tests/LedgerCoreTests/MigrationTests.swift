@@ -5,13 +5,13 @@ import Testing
 
 @Suite("Migrations")
 struct MigrationTests {
-    /// The repository's migrations/ directory, found from this source file.
+    /// The repository's migrations/sqlite/ directory, found from this source file.
     static var migrationsDirectory: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("migrations").path
+            .deletingLastPathComponent().appendingPathComponent("migrations/sqlite").path
     }
 
-    @Test("the embedded migrations are byte-identical to migrations/*.sql (run scripts/embed-migrations.sh after editing)")
+    @Test("the embedded migrations are byte-identical to migrations/sqlite/*.sql (run scripts/embed-migrations.sh after editing)")
     func embeddedMatchesFiles() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.migrationsDirectory)
             .filter { $0.hasSuffix(".sql") }.sorted()

@@ -1,4 +1,4 @@
-/// One numbered SQL file of `migrations/`, embedded in the binary.
+/// One numbered SQL file of `migrations/sqlite/`, embedded in the binary.
 public struct Migration: Sendable, Equatable {
     /// The number in the file name (`0001_…` is 1).
     public let version: Int
