@@ -2,7 +2,8 @@ import Foundation
 
 /// A ledger database: creating, opening, appending signed entries and reading them back.
 ///
-/// One instance wraps one SQLite connection; use it from one thread at a time.
+/// The ledger engine's front door: the append lifecycle (check, sign, insert, commit) over a
+/// storage adapter (`LedgerStorage`; SQLite by default). Use one instance from one thread at a time.
 /// Concurrent processes are safe: every append runs in `BEGIN IMMEDIATE`, so the
 /// chain stays linear.
 public final class LedgerStore {
@@ -14,7 +15,6 @@ public final class LedgerStore {
     public let storage: SQLiteLedgerStorage
     /// The underlying connection (for verification and reports, until they go through the storage port).
     public var connection: SQLiteConnection { storage.connection }
-    private var insertStatement: SQLiteStatement?
     /// Where this installation remembers how far it has verified this ledger (see `VerifiedMark`).
     /// When set, every append first verifies, with the one chain checker, every entry written
     /// since the mark (all of them the first time), inside the append's transaction; a ledger
@@ -27,9 +27,10 @@ public final class LedgerStore {
     /// 64 zeros: `prev_mac` of the first entry.
     public static let zeroMac = String(repeating: "0", count: 64)
 
-    private init(path: String, connection: SQLiteConnection, ledgerID: String) {
-        self.path = path
-        self.storage = SQLiteLedgerStorage(path: path, connection: connection)
+    /// A ledger over `storage` whose first entry carries `ledgerID`.
+    init(storage: SQLiteLedgerStorage, ledgerID: String) {
+        self.path = storage.location
+        self.storage = storage
         self.ledgerID = ledgerID
     }
 
@@ -67,11 +68,9 @@ public final class LedgerStore {
             close(fd)
             claimed = true
             let keyRing = try makeKeyRing()
-            let connection = try SQLiteConnection(path: path, mode: .create)
-            try connection.execute("PRAGMA journal_mode = WAL", context: "enabling WAL")
-            try Migrator.migrate(connection)
+            let storage = try SQLiteLedgerStorage.create(path: path)
             let ledgerID = UUID().uuidString.lowercased()
-            let store = LedgerStore(path: path, connection: connection, ledgerID: ledgerID)
+            let store = LedgerStore(storage: storage, ledgerID: ledgerID)
             var draft = EntryDraft(kind: EntryKind.ledgerCreated)
             var facts = details
             facts["format_version"] = .integer(formatVersion)
@@ -90,30 +89,11 @@ public final class LedgerStore {
     public static func open(path: String, writable: Bool) throws -> LedgerStore {
         do {
             guard FileManager.default.fileExists(atPath: path) else { throw LedgerError.noLedger(path: path) }
-            let connection: SQLiteConnection
-            do {
-                connection = try SQLiteConnection(path: path, mode: writable ? .readWrite : .readOnly)
-                _ = try connection.scalar("SELECT count(*) FROM sqlite_master")
-            } catch let error as SQLiteError where error.isNotADatabase {
-                throw LedgerError.notALedger(path: path, detail: "not a SQLite database, or a damaged one")
-            }
-            let hasEntries = try connection.scalar(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'entries'"
-            ).integer ?? 0
-            guard hasEntries > 0 else {
-                throw LedgerError.notALedger(path: path, detail: "it has no entries table")
-            }
-            if writable {
-                try Migrator.migrate(connection)
-            } else {
-                _ = try Migrator.pending(in: connection)
-            }
-            guard let ledgerID = try connection.scalar(
-                "SELECT ledger_id FROM entries ORDER BY seq LIMIT 1"
-            ).text else {
+            let storage = try SQLiteLedgerStorage.open(path: path, writable: writable)
+            guard let ledgerID = try storage.firstLedgerID() else {
                 throw LedgerError.notALedger(path: path, detail: "it holds no entries")
             }
-            return LedgerStore(path: path, connection: connection, ledgerID: ledgerID)
+            return LedgerStore(storage: storage, ledgerID: ledgerID)
         } catch {
             throw LedgerError.wrap(error)
         }
@@ -141,7 +121,7 @@ public final class LedgerStore {
         let original = drafts
         do {
             let key = signingKey ?? keyRing.active
-            let written = try connection.transaction(context: "appending to the ledger") {
+            let written = try storage.writeTransaction(context: "appending to the ledger") {
                 var tail = try checkBeforeAppend(keyRing: keyRing, signingKey: key)
                 // The caller's own rule (e.g. "this switch is still unresolved"), under the write lock;
                 // it may complete the drafts from what it read.
@@ -159,7 +139,7 @@ public final class LedgerStore {
                         draft: draft, seq: (tail?.seq ?? 0) + 1, ledgerID: ledgerID, recordedAt: Timestamp.now(),
                         provenance: provenance, keyID: key.id, prevMac: tail?.mac ?? LedgerStore.zeroMac)
                     entry.mac = try hmac.authenticateHex(SignedPayload.bytes(of: entry.columnValues))
-                    try insert(entry)
+                    try storage.insert(entry)
                     tail = (entry.seq, entry.mac)
                     written.append(entry)
                 }
@@ -201,14 +181,8 @@ public final class LedgerStore {
     }
 
     /// Rows signed by each key id: first and last seq and count, in order of first use.
-    public func keyUsage() throws -> [(keyID: String, firstSeq: Int64, lastSeq: Int64, rows: Int64)] {
-        do {
-            return try connection.rows(
-                "SELECT key_id, min(seq) AS first, max(seq) AS last, count(*) AS n FROM entries GROUP BY key_id ORDER BY first"
-            ).map { ($0["key_id"]?.text ?? "?", $0["first"]?.integer ?? 0, $0["last"]?.integer ?? 0, $0["n"]?.integer ?? 0) }
-        } catch {
-            throw LedgerError.wrap(error)
-        }
+    public func keyUsage() throws -> [KeyUsage] {
+        try reading { try storage.keyUsage() }
     }
 
     /// Checks, before anything is sent to the service, that this ledger may be written with
@@ -216,7 +190,7 @@ public final class LedgerStore {
     /// an announced signing key). Throws what `append` would.
     public func checkWritable(keyRing: KeyRing) throws {
         do {
-            let head = try connection.transaction(immediate: false, context: "checking the ledger") {
+            let head = try storage.readTransaction(context: "checking the ledger") {
                 try checkBeforeAppend(keyRing: keyRing, signingKey: keyRing.active, underWriteLock: false)
             }
             if let markPath = verifiedMarkPath, let head {
@@ -227,152 +201,46 @@ public final class LedgerStore {
         }
     }
 
-    private func insert(_ entry: LedgerEntry) throws {
-        if insertStatement == nil {
-            let names = LedgerEntry.columns.joined(separator: ", ")
-            let params = (1...LedgerEntry.columns.count).map { "?\($0)" }.joined(separator: ", ")
-            insertStatement = try connection.prepare("INSERT INTO entries (\(names)) VALUES (\(params))")
-        }
-        try insertStatement?.run(entry.columnValues.map(\.value), context: "appending to the ledger")
-    }
-
     // MARK: Reading
 
-    /// The entry with `seq`, if any.
-    public func entry(seq: Int64) throws -> LedgerEntry? {
+    /// Runs a storage read, wrapping its errors as `LedgerError`.
+    private func reading<T>(_ body: () throws -> T) throws -> T {
         do {
-            return try connection.rows("SELECT * FROM entries WHERE seq = ?1", [.integer(seq)]).first.map(LedgerEntry.init(row:))
+            return try body()
         } catch {
             throw LedgerError.wrap(error)
         }
+    }
+
+    /// The entry with `seq`, if any.
+    public func entry(seq: Int64) throws -> LedgerEntry? {
+        try reading { try storage.entry(seq: seq) }
     }
 
     /// The newest entry.
     public func head() throws -> LedgerEntry? {
-        do {
-            return try connection.rows("SELECT * FROM entries ORDER BY seq DESC LIMIT 1").first.map(LedgerEntry.init(row:))
-        } catch {
-            throw LedgerError.wrap(error)
-        }
+        try reading { try storage.head() }
     }
 
-    /// Calls `body` for each entry matching `filter`, in ascending seq order, streaming from the database.
+    /// Calls `body` for each entry matching `filter`, in ascending seq order, streaming from storage.
     public func forEachEntry(matching filter: EntryFilter, _ body: (LedgerEntry) throws -> Void) throws {
-        do {
-            var conditions: [String] = []
-            var arguments: [SQLValue] = []
-            func add(_ sql: String, _ value: SQLValue) {
-                arguments.append(value)
-                conditions.append(sql.replacingOccurrences(of: "?", with: "?\(arguments.count)"))
-            }
-            if let kind = filter.kind { add("kind = ?", .text(kind)) }
-            if let model = filter.model { add("model = ?", .text(model)) }
-            if let actor = filter.actor { add("actor = ?", .text(actor)) }
-            if let job = filter.retrainJobID { add("retrain_job_id = ?", .text(job)) }
-            if let outcome = filter.outcome { add("outcome = ?", .text(outcome)) }
-            if let since = filter.since { add("recorded_at >= ?", .text(since)) }
-            if let until = filter.until { add("recorded_at <= ?", .text(until)) }
-            if let from = filter.fromSeq { add("seq >= ?", .integer(from)) }
-            if let to = filter.toSeq { add("seq <= ?", .integer(to)) }
-            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            var sql = "SELECT * FROM entries \(whereClause) ORDER BY seq"
-            if let limit = filter.lastN {
-                // The newest N, returned oldest first.
-                sql = "SELECT * FROM (SELECT * FROM entries \(whereClause) ORDER BY seq DESC LIMIT \(max(0, limit))) ORDER BY seq"
-            }
-            let statement = try connection.prepare(sql)
-            try statement.bind(arguments)
-            while try statement.step() {
-                try body(try LedgerEntry(row: statement.row()))
-            }
-        } catch {
-            throw LedgerError.wrap(error)
-        }
+        try reading { try storage.forEachEntry(matching: filter, body) }
     }
 
     /// The `switch.completed` and `switch.resolved` entries that refer to request `seq`, oldest first.
     public func completions(of seq: Int64) throws -> [LedgerEntry] {
-        do {
-            return try connection.rows(
-                "SELECT * FROM entries WHERE ref_seq = ?1 AND kind IN (?2, ?3) ORDER BY seq",
-                [.integer(seq), .text(EntryKind.switchCompleted), .text(EntryKind.switchResolved)]
-            ).map(LedgerEntry.init(row:))
-        } catch {
-            throw LedgerError.wrap(error)
-        }
+        try reading { try storage.completions(of: seq) }
     }
 
     /// Requests whose completions disagree: a `switch.resolved` and another completion of the same
     /// request with a different outcome (e.g. an operator resolved a switch as failed, then its
     /// writer recorded that it succeeded). Reports, history and `verify` show these instead of picking one.
-    public func conflictingCompletions() throws -> [(request: Int64, completions: [(seq: Int64, kind: String, outcome: String)])] {
-        do {
-            // A writer records one completion per request, and `resolve` refuses a request that has
-            // one, so every disagreement involves a `switch.resolved` entry: start from those (few,
-            // found through the kind index) rather than from every completion.
-            let rows = try connection.rows(
-                """
-                SELECT ref_seq, seq, kind, outcome FROM entries
-                WHERE ref_seq IN (SELECT r.ref_seq FROM entries AS r
-                                  WHERE r.kind = ?2 AND r.ref_seq IS NOT NULL
-                                    AND EXISTS (SELECT 1 FROM entries AS c
-                                                WHERE c.ref_seq = r.ref_seq AND c.kind IN (?1, ?2) AND c.seq <> r.seq
-                                                  AND coalesce(c.outcome, '') <> coalesce(r.outcome, '')))
-                  AND kind IN (?1, ?2)
-                ORDER BY ref_seq, seq
-                """,
-                [.text(EntryKind.switchCompleted), .text(EntryKind.switchResolved)],
-                context: "looking for conflicting completions")
-            var result: [(request: Int64, completions: [(seq: Int64, kind: String, outcome: String)])] = []
-            for row in rows {
-                guard let request = row["ref_seq"]?.integer, let seq = row["seq"]?.integer else { continue }
-                let item = (seq: seq, kind: row["kind"]?.text ?? "?", outcome: row["outcome"]?.text ?? "none")
-                if result.last?.request == request {
-                    result[result.count - 1].completions.append(item)
-                } else {
-                    result.append((request, [item]))
-                }
-            }
-            return result
-        } catch {
-            throw LedgerError.wrap(error)
-        }
+    public func conflictingCompletions() throws -> [ConflictingCompletions] {
+        try reading { try storage.conflictingCompletions() }
     }
 
     /// `switch.requested` entries with no `switch.completed` or `switch.resolved` that refers to them.
     public func unresolvedSwitches() throws -> [LedgerEntry] {
-        do {
-            return try connection.rows(
-                """
-                SELECT * FROM entries r
-                WHERE r.kind = 'switch.requested'
-                  AND NOT EXISTS (SELECT 1 FROM entries c WHERE c.ref_seq = r.seq
-                                  AND c.kind IN ('switch.completed', 'switch.resolved'))
-                ORDER BY r.seq
-                """
-            ).map(LedgerEntry.init(row:))
-        } catch {
-            throw LedgerError.wrap(error)
-        }
+        try reading { try storage.unresolvedSwitches() }
     }
-}
-
-/// Which entries to list.
-public struct EntryFilter: Sendable, Equatable {
-    public var kind: String?
-    public var model: String?
-    public var actor: String?
-    public var retrainJobID: String?
-    public var outcome: String?
-    /// Inclusive lower bound on `recorded_at` (RFC 3339 text, compared as text: both sides are UTC with `Z`).
-    public var since: String?
-    /// Inclusive upper bound on `recorded_at`.
-    public var until: String?
-    public var fromSeq: Int64?
-    public var toSeq: Int64?
-    /// Only the newest N matching entries (still returned oldest first).
-    public var lastN: Int?
-
-    /// Everything.
-    public init() {}
 }
