@@ -38,17 +38,24 @@ let package = Package(
             name: "CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
-        // The ledger: format, canonical JSON, signing, keys, store, migrations, verification.
+        // What the ledger and the vendor client both need, without SQLite: JSON values, the strict
+        // parser and RFC 8785 encoding, hex, SHA-256 and random bytes.
+        .target(
+            name: "LedgerPrimitives",
+            dependencies: ["CLedgerCrypto"],
+            swiftSettings: strict
+        ),
+        // The ledger: format, signing, keys, store, migrations, verification (re-exports LedgerPrimitives).
         .target(
             name: "LedgerCore",
-            dependencies: ["CLedgerCrypto", "CSQLite"],
+            dependencies: ["LedgerPrimitives", "CLedgerCrypto", "CSQLite"],
             swiftSettings: strict
         ),
         // Client of the Easy Predictive Analytics retrain API.
         .target(
             name: "EPAClient",
             dependencies: [
-                "LedgerCore",
+                "LedgerPrimitives",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import LedgerCore
+import LedgerPrimitives
 import NIOCore
 import NIOHTTP1
 import NIOSSL

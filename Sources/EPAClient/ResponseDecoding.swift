@@ -1,4 +1,4 @@
-import LedgerCore
+import LedgerPrimitives
 
 /// Decoding of 2xx bodies and the judgement of an HTTP answer.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import LedgerCore
+import LedgerPrimitives
 
 /// The `code` / `error` / `message` found in an error response, read tolerantly.
 ///

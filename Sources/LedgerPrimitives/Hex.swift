@@ -15,7 +15,7 @@ public enum Hex {
 
     /// Writes the lowercase hex of 32 bytes at `src` into 64 bytes at `dst`.
     @inline(__always)
-    static func encode32(_ src: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<UInt8>) {
+    package static func encode32(_ src: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<UInt8>) {
         digits.withUnsafeBufferPointer { d in
             for i in 0..<32 {
                 let b = src[i]

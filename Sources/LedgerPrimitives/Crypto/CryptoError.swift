@@ -17,7 +17,8 @@ public enum CryptoError: Error, LocalizedError, Equatable {
         }
     }
 
-    static func lastOpenSSLError() -> String {
+    /// The newest OpenSSL error string (empty when there is none); never key material.
+    package static func lastOpenSSLError() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         buffer.withUnsafeMutableBufferPointer { mlc_last_error($0.baseAddress, $0.count) }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
