@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerCore
+import LedgerWorkflows
 
 extension Ledger.Checkpoint {
     /// `ledger checkpoint [create]`: records a checkpoint entry and writes the statement.
@@ -33,61 +34,11 @@ extension Ledger.Checkpoint {
 
         func run() async throws {
             try await runReportingErrors {
-                let (store, ring) = try options.openForWriting()
-                var signing: (privatePEM: String, publicPEM: String?)?
-                if let signKey {
-                    let pem = try readPrivateKey(signKey)
-                    let publicPath = Self.publicKeyPath(forPrivate: signKey)
-                    let publicPEM = FileManager.default.contents(atPath: publicPath).map { String(decoding: $0, as: UTF8.self) }
-                    signing = (pem, publicPEM)
-                }
-                let head = try store.head()
-                var draft = EntryDraft(kind: EntryKind.checkpoint)
-                draft.reason = reason
-                draft.details = ["entries_before": .integer(head?.seq ?? 0), "signed": .bool(signing != nil)]
-                let entry = try store.append(draft, keyRing: ring, provenance: who.provenance)
-                let checkpoint = try LedgerCore.Checkpoint(
-                    entry: entry, keyRing: ring, signingKeyPEM: signing?.privatePEM, publicKeyPEM: signing?.publicPEM)
-                let text = checkpoint.jsonValue.prettyPrinted() + "\n"
-                let local = options.localCheckpointPath(ledgerID: store.ledgerID)
-                try KeyFile.ensureParentDirectory(of: local, mode: 0o700)
-                try write(text, to: local)
-                if let out {
-                    try write(text, to: out)
-                    if format == .json {
-                        Console.out(JSONValue.object([
-                            "ledger_id": .string(entry.ledgerID), "seq": .integer(entry.seq), "mac": .string(entry.mac),
-                            "path": .string(out), "local_copy": .string(local), "signed": .bool(signing != nil),
-                        ]).prettyPrinted())
-                        return
-                    }
-                    Console.out("checkpoint of seq \(entry.seq) (mac \(entry.mac)) written to \(DisplayText.terminal(out))\(signing == nil ? "" : ", Ed25519-signed")")
-                    Console.note("Keep it outside the database; check with: ledger verify --checkpoint \(out)")
-                } else {
-                    FileHandle.standardOutput.write(Data(text.utf8))
-                }
+                let session = try options.openForWriting()
+                let created = try CheckpointService.create(
+                    session: session, reason: reason, provenance: who.provenance, signingKeyPath: signKey, out: out)
+                WriteOutput.print(created, format: format)
             }
-        }
-
-        private func write(_ text: String, to path: String) throws {
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-            } catch {
-                throw LedgerError.io(path: path, reason: "cannot write the checkpoint: \(error.localizedDescription)")
-            }
-        }
-
-        /// `key.pem` → `key.pub.pem` (as `ledger keys ed25519-generate` names them).
-        static func publicKeyPath(forPrivate path: String) -> String {
-            path.hasSuffix(".pem") ? String(path.dropLast(4)) + ".pub.pem" : path + ".pub"
         }
     }
-}
-
-/// Reads a private key file, refusing one that group or others may read.
-func readPrivateKey(_ path: String) throws -> String {
-    // The same rules as every secret file: owner, mode 0600, no swappable path.
-    var bytes = try SecretFile.read(path: path, what: "private key")
-    defer { Digest.wipe(&bytes) }
-    return String(decoding: bytes, as: UTF8.self)
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerCore
+import LedgerWorkflows
 
 extension Ledger.Checkpoint {
     /// `ledger checkpoint verify FILE`: checks a checkpoint's own authenticity.
@@ -44,63 +45,19 @@ extension Ledger.Checkpoint {
 
         func run() async throws {
             try await runReportingErrors {
-                let checkpoint = try LedgerCore.Checkpoint.load(path: file)
-                var publicPEM: String?
-                if let publicKey {
-                    guard let pem = FileManager.default.contents(atPath: publicKey) else {
-                        throw LedgerError.io(path: publicKey, reason: "cannot read the public key")
-                    }
-                    guard checkpoint.ed25519Signature != nil else {
-                        throw CLIError(message: "\(file) has no Ed25519 signature; check its HMAC with --key-file instead.", exitCode: .usage)
-                    }
-                    publicPEM = String(decoding: pem, as: UTF8.self)
-                }
                 // The HMAC needs the secret key: with --public-key it is checked only when a key file is named.
                 let explicitKeyFile = keyFile != nil || !(ProcessInfo.processInfo.environment["LEDGER_KEY_FILE"] ?? "").isEmpty
-                var ring: KeyRing?
-                if publicKey == nil || explicitKeyFile {
-                    var options = LedgerOptions()
-                    options.keyFile = keyFile
-                    ring = try options.loadKeys()
+                var options = LedgerOptions()
+                options.keyFile = keyFile
+                let verification: CheckpointVerification
+                do {
+                    verification = try CheckpointService.verify(
+                        file: file, publicKeyPath: publicKey, keyFilePath: publicKey == nil || explicitKeyFile ? options.keyFilePath : nil)
+                } catch CheckpointServiceError.noEd25519Signature {
+                    throw CLIError(message: "\(file) has no Ed25519 signature; check its HMAC with --key-file instead.", exitCode: .usage)
                 }
-                let result = try checkpoint.authenticity(keyRing: ring, publicKeyPEM: publicPEM)
-                var how = result.summary
-                if result.hmac == .valid { how = how.replacingOccurrences(of: "HMAC valid", with: "HMAC valid (key \(checkpoint.keyID))") }
-                let subject = "ledger \(checkpoint.ledgerID) seq \(checkpoint.seq) mac \(checkpoint.mac) at \(checkpoint.recordedAt)"
-                let verdict: String
-                if result.failure != nil {
-                    verdict = "NOT AUTHENTIC"
-                } else if result.isFullyChecked {
-                    verdict = "AUTHENTIC"
-                } else if result.ed25519 == .valid {
-                    verdict = "SIGNATURE VALID"
-                } else {
-                    verdict = "HMAC VALID"
-                }
-                if format == .json {
-                    Console.out(JSONValue.object([
-                        "verdict": .string(verdict), "authentic": .bool(result.failure == nil),
-                        "hmac": Self.json(result.hmac), "ed25519": Self.json(result.ed25519),
-                        "failure": result.failure.map { .string($0) } ?? .null, "summary": .string(result.summary),
-                        "file": .string(file), "ledger_id": .string(checkpoint.ledgerID), "seq": .integer(checkpoint.seq),
-                        "mac": .string(checkpoint.mac), "recorded_at": .string(checkpoint.recordedAt), "key_id": .string(checkpoint.keyID),
-                    ]).prettyPrinted())
-                } else if let failure = result.failure {
-                    Console.out(Console.styled("NOT AUTHENTIC", .red) + ": \(how) — \(failure); for \(subject)")
-                } else {
-                    Console.out(Console.styled(verdict, .green) + ": \(how), for \(subject)")
-                }
-                if result.failure != nil { throw ExitCode(LedgerExitCode.tampered.rawValue) }
-            }
-        }
-
-        /// One signature check as JSON: `{"result": "valid"|"invalid"|"not_checked"|"absent", "reason": …}`.
-        static func json(_ check: CheckpointAuthenticity.Check) -> JSONValue {
-            switch check {
-            case .valid: .object(["result": .string("valid"), "reason": .null])
-            case .invalid(let why): .object(["result": .string("invalid"), "reason": .string(why)])
-            case .notChecked(let why): .object(["result": .string("not_checked"), "reason": .string(why)])
-            case .absent: .object(["result": .string("absent"), "reason": .null])
+                WriteOutput.print(verification, file: file, format: format)
+                if verification.verdict == .notAuthentic { throw ExitCode(LedgerExitCode.tampered.rawValue) }
             }
         }
     }

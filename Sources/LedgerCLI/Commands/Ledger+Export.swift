@@ -63,42 +63,14 @@ extension Ledger {
                 let store = try options.openForReading()
                 let (since, until) = try period.bounds()
                 let selection = ExportSelection(model: model, since: since, until: until)
-                let path = out == "-" ? "-" : Paths.expand(out)
                 let summary: ExportSummary
                 do {
-                    summary = try BundleExporter(store: store, keyRing: ring).export(selection: selection, to: path, overwrite: force)
+                    summary = try BundleExporter(store: store, keyRing: ring)
+                        .export(selection: selection, to: out == "-" ? "-" : Paths.expand(out), overwrite: force)
                 } catch let error as ExportError {
-                    switch error {
-                    case .nothingMatches:
-                        throw CLIError(message: error.localizedDescription, exitCode: .usage)
-                    case .outputExists:
-                        throw CLIError(message: error.localizedDescription, exitCode: .usage)
-                    case .lineTooLong:
-                        throw CLIError(message: error.localizedDescription, exitCode: .ledgerError)
-                    case let .doesNotVerify(findings, _):
-                        Console.error(error.localizedDescription)
-                        for finding in findings { Console.note("  seq \(finding.seq)\t\(finding.kind.rawValue)\t\(finding.message)") }
-                        throw ExitCode(LedgerExitCode.tampered.rawValue)
-                    }
+                    throw ExportOutput.exitError(for: error)
                 }
-                let h = summary.header
-                if format == .json {
-                    Console.out(JSONValue.object([
-                        "ledger_id": .string(h.ledgerID), "first_seq": .integer(h.firstSeq), "last_seq": .integer(h.lastSeq),
-                        "entries": .integer(h.entryCount), "matched": .integer(h.matchedCount), "head_seq": .integer(h.headSeq),
-                        "head_mac": .string(h.headMac), "key_ids": .array(h.keyIDs.map { .string($0) }),
-                        "exported_at": .string(h.exportedAt),
-                        "filter": .object([
-                            "model": h.filterModel.map { .string($0) } ?? .null, "since": h.filterSince.map { .string($0) } ?? .null,
-                            "until": h.filterUntil.map { .string($0) } ?? .null,
-                        ]),
-                        "path": .string(summary.path), "bytes": .integer(summary.bytes),
-                    ]).prettyPrinted())
-                    return
-                }
-                Console.note(
-                    "exported seq \(h.firstSeq)…\(h.lastSeq) (\(h.entryCount.formatted()) entries, \(h.matchedCount.formatted()) matching \(selection.summary)) "
-                        + "of ledger \(h.ledgerID) (head seq \(h.headSeq)) to \(summary.path == "-" ? "standard output" : summary.path), \(summary.bytes.formatted()) bytes")
+                ExportOutput.print(summary, selection: selection, format: format)
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerCore
+import LedgerWorkflows
 
 extension Ledger.Keys {
     /// `ledger keys ed25519-generate`: a key pair for signed checkpoints.
@@ -29,24 +30,7 @@ extension Ledger.Keys {
 
         func run() async throws {
             try await runReportingErrors {
-                let publicPath = Ledger.Checkpoint.Create.publicKeyPath(forPrivate: out)
-                for path in [out, publicPath] where FileManager.default.fileExists(atPath: path) {
-                    throw LedgerError.io(path: path, reason: "already exists; refusing to overwrite it")
-                }
-                let pair = try Ed25519.generate()
-                try KeyFile.ensureParentDirectory(of: out, mode: 0o700)
-                let fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-                guard fd >= 0 else { throw LedgerError.io(path: out, reason: "cannot create: \(String(cString: strerror(errno)))") }
-                let bytes = Array(pair.privatePEM.utf8)
-                let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                fsync(fd)
-                close(fd)
-                guard written == bytes.count else { throw LedgerError.io(path: out, reason: "short write") }
-                do {
-                    try Data(pair.publicPEM.utf8).write(to: URL(fileURLWithPath: publicPath))
-                } catch {
-                    throw LedgerError.io(path: publicPath, reason: error.localizedDescription)
-                }
+                let publicPath = try CheckpointService.generateSigningKey(privateKeyPath: out)
                 switch format {
                 case .json:
                     Console.out(JSONValue.object([

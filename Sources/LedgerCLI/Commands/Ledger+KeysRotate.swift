@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerCore
+import LedgerWorkflows
 
 extension Ledger.Keys {
     /// `ledger keys rotate`: a new active key, announced by the old one.
@@ -28,18 +29,8 @@ extension Ledger.Keys {
 
         func run() async throws {
             try await runReportingErrors {
-                let (store, _) = try options.openForWriting()
-                let (old, new, entry) = try store.rotateKey(keyFilePath: options.keyFilePath, provenance: who.provenance, reason: reason)
-                switch format {
-                case .json:
-                    Console.out(JSONValue.object([
-                        "old_key_id": .string(old.id), "new_key_id": .string(new.id), "seq": .integer(entry.seq),
-                        "key_file": .string(options.keyFilePath), "ledger_id": .string(store.ledgerID),
-                    ]).prettyPrinted())
-                case .text:
-                    Console.out("rotated: new active key \(new.id) (was \(old.id)); key.rotated recorded at seq \(entry.seq)")
-                }
-                Console.note("Back up \(options.keyFilePath) again: it now holds \(new.id).")
+                let rotation = try RotateService(session: try options.openForWriting()).run(provenance: who.provenance, reason: reason)
+                WriteOutput.print(rotation, format: format)
             }
         }
     }

@@ -98,14 +98,8 @@ extension Ledger {
                         output.format, verification: verification, json: { answer.jsonValue }, csv: { ReportCSV.render(answer) },
                         document: { ReportDocument(asOf: answer) })
                 } else {
-                    var filter = ReportFilter()
-                    (filter.since, filter.until) = try period.bounds()
-                    filter.model = model
-                    filter.actor = actor
-                    filter.outcome = outcome?.value
-                    filter.kind = kind
                     let report = try reporter.report(
-                        filter: filter, verification: verification,
+                        filter: try reportFilter(), verification: verification,
                         options: Reporter.Options(switchLimit: limit, includeTimeline: output.format == .html))
                     text = ReportOutput.render(
                         output.format, verification: verification, json: { report.jsonValue }, csv: { ReportCSV.render(report) },
@@ -115,6 +109,19 @@ extension Ledger {
                 try ReportVerificationStep.finish(verification, wrongKeyFile: wrongKeyFile, what: "report")
             }
         }
+    }
+}
+
+extension Ledger.Report {
+    /// The filter the flags ask for.
+    func reportFilter() throws -> ReportFilter {
+        var filter = ReportFilter()
+        (filter.since, filter.until) = try period.bounds()
+        filter.model = model
+        filter.actor = actor
+        filter.outcome = outcome?.value
+        filter.kind = kind
+        return filter
     }
 }
 

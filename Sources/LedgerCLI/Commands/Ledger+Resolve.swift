@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerCore
+import LedgerWorkflows
 
 extension Ledger {
     /// `ledger resolve SEQ`: records what an operator found out about an unresolved switch.
@@ -39,29 +40,15 @@ extension Ledger {
 
         func run() async throws {
             try await runReportingErrors {
-                let (store, ring) = try options.openForWriting()
-                let resolved: (request: LedgerEntry, resolution: LedgerEntry)
+                let session = try options.openForWriting()
+                let result: ResolveResult
                 do {
-                    resolved = try SwitchResolution.resolve(
-                        store: store, keyRing: ring, provenance: who.provenance, requestSeq: seq, outcome: outcome.value, reason: reason)
+                    result = try ResolveService(session: session)
+                        .run(ResolveRequest(requestSeq: seq, outcome: outcome.value, reason: reason, provenance: who.provenance))
                 } catch let error as ResolutionError {
                     throw CLIError(message: error.localizedDescription, exitCode: error.isTemporary ? .tryLater : .usage)
                 }
-                let request = resolved.request
-                if format == .json {
-                    Console.out(JSONValue.object([
-                        "request_seq": .integer(request.seq),
-                        "resolution_seq": .integer(resolved.resolution.seq),
-                        "outcome": .string(outcome.value.rawValue),
-                        "model": request.model.map { .string($0) } ?? .null,
-                        "retrain_job_id": request.retrainJobID.map { .string($0) } ?? .null,
-                        "ledger_id": .string(store.ledgerID),
-                    ]).prettyPrinted())
-                    return
-                }
-                Console.out(
-                    DisplayText.terminal(
-                        "resolved switch seq \(request.seq) (\(request.model ?? "?") → \(request.retrainJobID ?? "?")) as \(outcome.value.rawValue); ledger seq \(resolved.resolution.seq)"))
+                WriteOutput.print(result, format: format)
             }
         }
     }

@@ -34,17 +34,7 @@ extension Ledger {
                 case .text:
                     let unresolved = try entry.kind == EntryKind.switchRequested
                         && store.unresolvedSwitches().contains { $0.seq == entry.seq }
-                    for (name, value) in entry.columnValues {
-                        let text: String
-                        switch value {
-                        case .null: text = "-"
-                        case .integer(let i): text = String(i)
-                        case .text(let s): text = DisplayText.terminal(s)  // stored exactly, shown escaped
-                        case .real, .blob: text = "?"
-                        }
-                        Console.out(name.padding(toLength: 16, withPad: " ", startingAt: 0) + text)
-                    }
-                    if unresolved { Console.out(Console.styled("status          unresolved — outcome unknown", .yellow)) }
+                    EntryOutput.printText(entry, unresolved: unresolved)
                 }
             }
         }

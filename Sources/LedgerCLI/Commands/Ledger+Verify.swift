@@ -77,20 +77,7 @@ extension Ledger {
                 }
                 let ring = try options.loadKeys()
                 let store = try options.openForReading()
-                var verifier = Verifier(keyRing: ring, findingLimit: max(1000, maxFindings))
-                if from != nil || to != nil { verifier.range = (from ?? 1)...(to ?? Int64.max) }
-                verifier.checkpoints = try checkpoints.map { ($0, try LedgerCore.Checkpoint.load(path: $0)) }
-                if let publicKey {
-                    guard !checkpoints.isEmpty else {
-                        throw CLIError(message: "--public-key checks checkpoint signatures: pass it with --checkpoint FILE.", exitCode: .usage)
-                    }
-                    guard let pem = FileManager.default.contents(atPath: publicKey) else {
-                        throw LedgerError.io(path: publicKey, reason: "cannot read the public key")
-                    }
-                    verifier.checkpointPublicKeyPEM = String(decoding: pem, as: UTF8.self)
-                }
-                verifier.progress = { n in Console.progress("verifying… \(n.formatted()) entries") }
-                let report = try verifier.verify(store)
+                let report = try makeVerifier(keyRing: ring).verify(store)
                 Console.endProgress()
                 if report.isWrongKeyFile {
                     throw WrongKeyFile.error(
@@ -106,39 +93,6 @@ extension Ledger {
                     printText(report, path: store.path)
                 }
                 if !report.isIntact { throw ExitCode(LedgerExitCode.tampered.rawValue) }
-            }
-        }
-
-        private func printText(_ report: VerificationReport, path: String) {
-            // Everything read from the database is shown escaped: a tampered row may hold anything.
-            let safe = DisplayText.terminal
-            Console.out("ledger      \(safe(report.ledgerID ?? "?"))  (\(safe(path)))")
-            if let head = report.headSeq {
-                Console.out("entries     \(report.entries.formatted()) (head seq \(head)), \(safe(report.firstRecordedAt ?? "?")) → \(safe(report.lastRecordedAt ?? "?"))")
-                Console.out("head mac    \(safe(report.headMac ?? "?"))")
-            }
-            Console.out("keys        " + (report.keyUsage.isEmpty ? "none" : report.keyUsage.map { "\(safe($0.keyID)) (\($0.rows.formatted()) entries)" }.joined(separator: ", ")))
-            if report.unresolvedSwitches.isEmpty {
-                Console.out("unresolved  none")
-            } else {
-                Console.out("unresolved  \(report.unresolvedSwitches.count) switch(es) with outcome unknown — unresolved: seq "
-                    + report.unresolvedSwitches.map(String.init).joined(separator: ", "))
-            }
-            if !checkpoints.isEmpty {
-                Console.out("checkpoints \(report.checkpointsMatched) of \(checkpoints.count) matched")
-            }
-            for warning in report.warnings { Console.out(Console.styled("warning     \(safe(warning))", .yellow)) }
-            Console.out("time        \(String(format: "%.2f", report.seconds)) s")
-            if report.isIntact {
-                Console.out(Console.styled("result      INTACT: every entry verifies", .green))
-                return
-            }
-            Console.out(Console.styled("result      TAMPERED: \(report.findingCount) finding(s)", .red))
-            for finding in report.findings.prefix(maxFindings) {
-                Console.out("  seq \(finding.seq)\t\(finding.kind.rawValue)\t\(safe(finding.message))")
-            }
-            if report.findingCount > maxFindings {
-                Console.out("  … and \(report.findingCount - maxFindings) more (use --format json or --max-findings)")
             }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EPAClient
 import Foundation
 import LedgerCore
 
@@ -85,4 +86,11 @@ struct CLIError: Error, LocalizedError {
     let message: String
     let exitCode: LedgerExitCode
     var errorDescription: String? { message }
+}
+
+extension LedgerExitCode {
+    /// The exit code for a call that did not succeed.
+    init(failed outcome: CallOutcome) {
+        self = outcome == .rejected ? .rejected : .serviceFailed
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerCore
+import LedgerWorkflows
 
 /// `--db` and `--key-file`, shared by every command. Flags override the environment
 /// (`LEDGER_DB`, `LEDGER_KEY_FILE`), which overrides the XDG defaults.
@@ -34,49 +35,34 @@ struct LedgerOptions: ParsableArguments {
         Paths.resolve(flag: keyFile, env: "LEDGER_KEY_FILE", xdg: "XDG_CONFIG_HOME", fallback: ".config", file: "ledger.key")
     }
 
+    /// The paths in force, for the library.
+    var location: LedgerLocation {
+        LedgerLocation(databasePath: databasePath, keyFilePath: keyFilePath)
+    }
+
     /// Opens the ledger for reading.
     func openForReading() throws -> LedgerStore {
-        try LedgerStore.open(path: databasePath, writable: false)
+        try location.openForReading()
     }
 
     /// Loads the key file.
     func loadKeys() throws -> KeyRing {
-        try KeyFile.load(path: keyFilePath)
+        try location.loadKeys()
     }
 
-    /// Where this installation keeps the last checkpoint it took of a ledger: beside the key
-    /// (which the platform owner protects), not beside the database.
+    /// Where this installation keeps the last checkpoint it took of a ledger (beside the key).
     func localCheckpointPath(ledgerID: String) -> String {
-        (keyFilePath as NSString).deletingLastPathComponent + "/checkpoints/\(ledgerID).json"
+        location.localCheckpointPath(ledgerID: ledgerID)
     }
 
     /// Where this installation remembers how far it has verified a ledger (beside the key).
     func verifiedMarkPath(ledgerID: String) -> String {
-        (keyFilePath as NSString).deletingLastPathComponent + "/verified/\(ledgerID).json"
+        location.verifiedMarkPath(ledgerID: ledgerID)
     }
 
-    /// Opens the ledger for writing, failing closed: the keys load; every entry written since
-    /// this installation last verified the ledger verifies (all of them the first time), the
-    /// newest one included; the signing key was announced in the ledger; and the ledger still
-    /// holds the last checkpoint this installation took (so a ledger cut short and re-chained is
-    /// never extended). Nothing has been sent anywhere when this throws.
-    func openForWriting() throws -> (LedgerStore, KeyRing) {
-        let ring = try loadKeys()
-        let store = try LedgerStore.open(path: databasePath, writable: true)
-        store.verifiedMarkPath = verifiedMarkPath(ledgerID: store.ledgerID)
-        // The last checkpoint first: a ledger cut short is reported as such (the most specific reason).
-        let local = localCheckpointPath(ledgerID: store.ledgerID)
-        if FileManager.default.fileExists(atPath: local) {
-            let checkpoint = try Checkpoint.load(path: local)
-            guard try checkpoint.isAuthentic(keyRing: ring) else {
-                throw LedgerError.checkpointMismatch(path: local, reason: "the checkpoint's hmac does not verify")
-            }
-            if let reason = try checkpoint.mismatch(in: store) {
-                throw LedgerError.checkpointMismatch(path: local, reason: reason)
-            }
-        }
-        try store.checkWritable(keyRing: ring)
-        return (store, ring)
+    /// Opens the ledger for writing, failing closed (``LedgerSession/openForWriting(_:)``).
+    func openForWriting() throws -> LedgerSession {
+        try LedgerSession.openForWriting(location)
     }
 }
 

@@ -8,7 +8,7 @@ extension EntryDraft {
     /// The error message, like the response body, is cut at `cap` UTF-8 bytes at a character boundary
     /// (the client's cap, 16 KiB by default) and then flagged `details.error_message_truncated` = `true`;
     /// `details.response_body_truncated` = `true` when the body was cut. Both are merged into `details`.
-    mutating func record<Response>(_ call: EPACall<Response>, cap: Int = EPAConfiguration.defaultResponseBodyCap) {
+    public mutating func record<Response>(_ call: EPACall<Response>, cap: Int = EPAConfiguration.defaultResponseBodyCap) {
         requestMethod = call.method
         requestURL = call.url
         apiKeyID = call.apiKeyID ?? apiKeyID
@@ -35,7 +35,7 @@ extension EntryDraft {
     /// default) and flagged `details.status_truncated` / `details.message_truncated` = `true`;
     /// `details.response_body_truncated` = `true` when the body was cut. Without an answer (and no cut
     /// body) `details` stays empty, as before.
-    mutating func recordStatusCheck(_ call: EPACall<StatusResponse>, cap: Int, extra: [String: JSONValue]) {
+    public mutating func recordStatusCheck(_ call: EPACall<StatusResponse>, cap: Int, extra: [String: JSONValue]) {
         record(call, cap: cap)
         guard call.response != nil || call.responseBodyTruncated || details != nil else { return }
         var details = (self.details ?? [:]).merging(extra) { _, new in new }
@@ -58,18 +58,11 @@ extension EntryDraft {
 
 extension Outcome {
     /// The ledger's outcome for a client outcome.
-    init(_ outcome: CallOutcome) {
+    public init(_ outcome: CallOutcome) {
         switch outcome {
         case .succeeded: self = .succeeded
         case .rejected: self = .rejected
         case .failed: self = .failed
         }
-    }
-}
-
-extension LedgerExitCode {
-    /// The exit code for a call that did not succeed.
-    init(failed outcome: CallOutcome) {
-        self = outcome == .rejected ? .rejected : .serviceFailed
     }
 }
