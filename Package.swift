@@ -110,12 +110,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Finding the built executables and starting the built `epa-simulator` on a loopback port:
+        // shared by the benchmark and the test support (Foundation only).
+        .target(name: "BinaryRunner", swiftSettings: strict),
         // Benchmarks (release build): `make bench`.
-        .executableTarget(name: "ledger-bench", dependencies: ["LedgerCore"], swiftSettings: strict),
+        .executableTarget(
+            name: "ledger-bench",
+            dependencies: [
+                "LedgerCore",
+                "BinaryRunner",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         // Shared by the test targets: temporary ledgers, keys, running the built binaries.
         .target(
             name: "LedgerTestSupport",
-            dependencies: ["LedgerCore"],
+            dependencies: ["LedgerCore", "BinaryRunner"],
             path: "Tests/LedgerTestSupport",
             swiftSettings: strict
         ),
@@ -140,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerCLITests",
-            dependencies: ["LedgerCore", "LedgerCLI", "LedgerTestSupport", "ledger", "epa-simulator"],
+            dependencies: ["LedgerCore", "LedgerCLI", "LedgerWorkflows", "EPAClient", "LedgerTestSupport", "ledger", "epa-simulator"],
             swiftSettings: strict
         ),
     ]

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 
 /// One 32-byte HMAC key and its public id. Its description never shows the key.
@@ -88,7 +83,9 @@ public enum KeyFile {
         if FileManager.default.fileExists(atPath: path) { throw LedgerError.keyFileExists(path: path) }
         try ensureParentDirectory(of: path, mode: 0o700)
         let key = try SigningKey.generate()
-        try writeNew(path: path, lines: [key])
+        var text = lines([key])
+        defer { Digest.wipe(&text) }
+        try SecretFile.create(path: path, contents: text, what: "key file")
         return try KeyRing(keys: [key], path: path)
     }
 
@@ -96,29 +93,15 @@ public enum KeyFile {
     public static func appendNewKey(path: String) throws -> (KeyRing, SigningKey) {
         let ring = try load(path: path)
         let key = try SigningKey.generate()
-        let tmp = path + ".rotating"
-        try? FileManager.default.removeItem(atPath: tmp)
-        try writeNew(path: tmp, lines: ring.keys + [key])
-        guard rename(tmp, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(tmp)
-            throw LedgerError.io(path: path, reason: "cannot replace the key file: \(reason)")
-        }
+        var text = lines(ring.keys + [key])
+        defer { Digest.wipe(&text) }
+        try SecretFile.replace(path: path, contents: text, what: "key file", temporarySuffix: ".rotating")
         return (try KeyRing(keys: ring.keys + [key], path: path), key)
     }
 
-    private static func writeNew(path: String, lines keys: [SigningKey]) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw LedgerError.io(path: path, reason: "cannot create the key file: \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var text = Array(keys.map { Hex.encode($0.bytes) + "\n" }.joined().utf8)
-        defer { Digest.wipe(&text) }
-        let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == text.count, fsync(fd) == 0, fchmod(fd, 0o600) == 0 else {
-            throw LedgerError.io(path: path, reason: "cannot write the key file: \(String(cString: strerror(errno)))")
-        }
+    /// The key-file text of `keys`: one 64-lowercase-hex line each (the caller wipes it).
+    private static func lines(_ keys: [SigningKey]) -> [UInt8] {
+        Array(keys.map { Hex.encode($0.bytes) + "\n" }.joined().utf8)
     }
 
     /// Creates the directory that will hold `path` (and its parents) when missing.

@@ -117,6 +117,60 @@ public enum SecretFile {
     }
 }
 
+extension SecretFile {
+    /// Creates the secret file `path` holding `contents`: exclusively (`O_CREAT | O_EXCL`, so an
+    /// existing file or a planted symbolic link is never followed or overwritten), mode 0600,
+    /// flushed to disk (`fsync`) before it returns. A file that could not be written in full is
+    /// removed again. Errors name the path and `what`, never the content; the caller wipes `contents`.
+    public static func create(path: String, contents: [UInt8], what: String = "key file") throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0o600)
+        guard fd >= 0 else {
+            throw LedgerError.io(path: path, reason: "cannot create the \(what): \(String(cString: strerror(errno)))")
+        }
+        var failure: Int32 = 0
+        var offset = 0
+        contents.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
+            while offset < buffer.count {
+                let n = systemWrite(fd, base + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += n
+            }
+        }
+        // fchmod: exactly 0600 whatever the umask left.
+        if failure == 0, fsync(fd) != 0 || fchmod(fd, 0o600) != 0 { failure = errno }
+        close(fd)
+        guard failure == 0 else {
+            unlink(path)
+            throw LedgerError.io(path: path, reason: "cannot write the \(what): \(String(cString: strerror(failure)))")
+        }
+    }
+
+    /// Replaces the secret file `path` with `contents` atomically: they are written in full to
+    /// `path` + `temporarySuffix` (as ``create(path:contents:what:)`` does, after removing a leftover
+    /// of an interrupted run), then renamed over `path`, so a reader sees the old file or the new
+    /// one, never a part.
+    public static func replace(path: String, contents: [UInt8], what: String = "key file", temporarySuffix: String) throws {
+        let temporary = path + temporarySuffix
+        try? FileManager.default.removeItem(atPath: temporary)
+        try create(path: temporary, contents: contents, what: what)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw LedgerError.io(path: path, reason: "cannot replace the \(what): \(reason)")
+        }
+    }
+}
+
+/// `write(2)`, named apart from the type's own members.
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, buffer, count)
+}
+
 /// `read(2)` (the name is taken by `SecretFile.read` inside the type).
 private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
     read(fd, buffer, count)

@@ -12,12 +12,8 @@ public struct SQLiteError: Error, LocalizedError, Equatable {
 
     public var errorDescription: String? { "\(context): \(message) (SQLite code \(code))" }
 
-    /// SQLITE_BUSY or SQLITE_LOCKED (primary codes 5 and 6).
-    public var isBusy: Bool { code & 0xff == 5 || code & 0xff == 6 }
     /// The file is not a SQLite database (SQLITE_NOTADB, 26) or is damaged (SQLITE_CORRUPT, 11).
     public var isNotADatabase: Bool { code & 0xff == 26 || code & 0xff == 11 }
-    /// A constraint or trigger aborted the statement (SQLITE_CONSTRAINT, 19).
-    public var isConstraint: Bool { code & 0xff == 19 }
 }
 
 /// A value in a SQLite column.
