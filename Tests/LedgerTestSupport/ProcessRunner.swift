@@ -1,3 +1,4 @@
+import BinaryRunner
 import Foundation
 
 /// What a finished process printed and how it exited.
@@ -11,17 +12,9 @@ public struct ProcessResult: Sendable {
 
 /// Finds and runs the package's built executables (`ledger`, `epa-simulator`).
 public enum Binaries {
-    /// The build products directory: `$LEDGER_BIN_DIR`, else the directory of the running test bundle.
-    public static var directory: String {
-        if let dir = ProcessInfo.processInfo.environment["LEDGER_BIN_DIR"], !dir.isEmpty { return dir }
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        // On Linux the test runner is `<products>/<package>PackageTests.xctest`; on macOS it is inside a bundle.
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("ledger").path), dir.path != "/" {
-            dir = dir.deletingLastPathComponent()
-        }
-        return dir.path
-    }
+    /// The build products directory: `$LEDGER_BIN_DIR`, else the directory of the running test bundle
+    /// (`BinaryRunner.BuiltProducts`, shared with `ledger-bench`).
+    public static var directory: String { BuiltProducts.directory }
 
     /// Absolute path of the executable `name`.
     public static func path(_ name: String) -> String { directory + "/" + name }

@@ -1,0 +1,95 @@
+import Foundation
+@_spi(Benchmark) import LedgerCore
+
+/// The verify table: `ledger verify` against the machine's limit for the same ledger (a bare scan of
+/// every column of every row plus HMAC-SHA256 of the same payloads), medians of interleaved runs;
+/// then report timings on the largest ledger.
+struct VerifyTable {
+    let ledgerBinary: String
+    let dir: String
+    /// Interleaved rounds of verify, scan and HMAC (and runs of each report command).
+    let runs: Int
+
+    func run(sizes: [Int]) throws {
+        print("verify, scan and HMAC: median of \(runs) interleaved runs; the spread is min–max.")
+        print("")
+        print(Stats.row(["entries", "generate s", "verify s", "verify spread s", "verify rows/s", "verify peak RSS", "scan s", "HMAC s", "limit s", "verify/limit (spread)"]))
+        print(Stats.row(Array(repeating: "---", count: 10)))
+        for size in sizes {
+            try measure(size: size)
+        }
+        print("")
+        print("limit = a bare scan of every column of every row (same SQLite) + HMAC-SHA256 of the same payloads (same OpenSSL).")
+        if let largest = sizes.max() {
+            try ReportTimings(ledgerBinary: ledgerBinary, runs: runs).run(
+                db: dir + "/bench-\(largest).sqlite", keyPath: dir + "/bench-\(largest).key", entries: largest)
+        }
+    }
+
+    /// One row: generates a ledger of `size` entries, then `runs` rounds of verify, scan and HMAC.
+    private func measure(size: Int) throws {
+        let db = dir + "/bench-\(size).sqlite", keyPath = dir + "/bench-\(size).key"
+        try? FileManager.default.removeItem(atPath: db)
+        try? FileManager.default.removeItem(atPath: keyPath)
+        let ring = try KeyFile.create(path: keyPath)
+        let provenance = Provenance(actor: "bench", osUser: "bench", host: "bench")
+        let generate = try Stats.timed {
+            let (store, _) = try LedgerStore.create(path: db, keyRing: ring, provenance: provenance)
+            var written = 1
+            while written < size {
+                let batch = (written..<min(size, written + 10_000)).map(SampleEntries.draft)
+                _ = try store.append(contentsOf: batch, keyRing: ring, provenance: provenance)
+                written += batch.count
+            }
+            try store.storage.checkpointWriteAheadLog()
+        }
+        // Warm the page cache the same way for every measurement.
+        _ = try SQLiteLedgerStorage.scanEveryColumn(ofLedgerAt: db)
+        // `runs` rounds of verify, scan and HMAC, interleaved so machine load hits all three alike:
+        // medians are quoted, with the spread of verify.
+        var verifies: [Double] = [], scans: [Double] = [], hmacs: [Double] = [], ratios: [Double] = []
+        var peakKiB = 0
+        for _ in 0..<runs {
+            let (seconds, peak, status) = try Spawn.measured(ledgerBinary, ["verify", "--db", db, "--key-file", keyPath, "--format", "json"])
+            guard status == 0 else { throw BenchFailure("verify exited \(status) on \(db)", code: 1) }
+            let scanSeconds = try Stats.timed { _ = try SQLiteLedgerStorage.scanEveryColumn(ofLedgerAt: db) }
+            let hmacSeconds = try Self.hmacOnly(db: db, key: ring.active, rows: size)
+            verifies.append(seconds)
+            scans.append(scanSeconds)
+            hmacs.append(hmacSeconds)
+            ratios.append(seconds / (scanSeconds + hmacSeconds))
+            peakKiB = max(peakKiB, peak)
+        }
+        let verifySeconds = Stats.median(verifies)
+        let scanSeconds = Stats.median(scans), hmacSeconds = Stats.median(hmacs)
+        let ratio = Stats.median(ratios)
+        print(Stats.row([
+            size.formatted(), String(format: "%.2f", generate), String(format: "%.3f", verifySeconds),
+            String(format: "%.3f–%.3f", verifies.min() ?? 0, verifies.max() ?? 0),
+            Int(Double(size) / verifySeconds).formatted(), String(format: "%.1f MiB", Double(peakKiB) / 1024),
+            String(format: "%.3f", scanSeconds), String(format: "%.3f", hmacSeconds), String(format: "%.3f", scanSeconds + hmacSeconds),
+            String(format: "%.2f× (%.2f–%.2f)", ratio, ratios.min() ?? 0, ratios.max() ?? 0),
+        ]))
+    }
+
+    /// Seconds of HMAC-SHA256 over the ledger's own payloads: the first 20,000 rows' payloads, cycled to `rows` MACs.
+    static func hmacOnly(db: String, key: SigningKey, rows: Int) throws -> Double {
+        let store = try LedgerStore.open(path: db, writable: false)
+        var payloads: [[UInt8]] = []
+        var filter = EntryFilter()
+        filter.toSeq = 20_000
+        try store.forEachEntry(matching: filter) { payloads.append(SignedPayload.bytes(of: $0.columnValues)) }
+        let hmac = try HMACSHA256(key: key.bytes)
+        var out = [UInt8](repeating: 0, count: 32)
+        return try Stats.timed {
+            for i in 0..<rows {
+                try payloads[i % payloads.count].withUnsafeBytes { message in
+                    try out.withUnsafeMutableBufferPointer { buffer in
+                        guard let base = buffer.baseAddress else { return }
+                        try hmac.authenticate(message, into: base)
+                    }
+                }
+            }
+        }
+    }
+}
