@@ -306,17 +306,17 @@ struct ReportCoreTests {
         func plan(_ sql: String, _ arguments: [SQLValue]) throws -> String {
             try connection.rows("EXPLAIN QUERY PLAN " + sql, arguments).compactMap { $0["detail"]?.text }.joined(separator: "\n")
         }
-        let indexes = Set(Reporter.reportIndexes)
+        let indexes = Set(SQLiteLedgerStorage.reportIndexes)
         var filter = ReportFilter()
         filter.model = "churn"
         filter.since = "2026-01-01T00:00:00.000Z"
-        let byModel = Reporter.switchQuery(columns: "r.seq, c.outcome", filter: filter, bound: 100, indexes: indexes)
+        let byModel = SQLiteLedgerStorage.switchQuery(columns: "r.seq, c.outcome", scope: SwitchScope(bound: 100, filter: filter), indexes: indexes)
         let modelPlan = try plan(byModel.sql, byModel.arguments)
         #expect(modelPlan.contains("COVERING INDEX entries_switch_requests_by_model"), "\(modelPlan)")
         #expect(modelPlan.contains("COVERING INDEX entries_switch_completions"), "\(modelPlan)")
         #expect(!modelPlan.contains("SCAN r") && !modelPlan.contains("SCAN c"), "\(modelPlan)")
         filter.model = nil
-        let byTime = Reporter.switchQuery(columns: "r.seq, c.outcome", filter: filter, bound: 100, indexes: indexes)
+        let byTime = SQLiteLedgerStorage.switchQuery(columns: "r.seq, c.outcome", scope: SwitchScope(bound: 100, filter: filter), indexes: indexes)
         let timePlan = try plan(byTime.sql, byTime.arguments)
         #expect(timePlan.contains("COVERING INDEX entries_switch_requests_by_time"), "\(timePlan)")
         #expect(try s.reporter().hasReportIndexes())

@@ -63,9 +63,23 @@ public enum Timestamp {
 
     /// Milliseconds since the epoch, or why the text is not a valid time.
     public static func check(_ text: String) -> Result<Int64, Problem> {
+        check(utf8: Array(text.utf8))
+    }
+
+    /// `parse` of UTF-8 bytes (e.g. a database column read in place), with the same rules, without
+    /// building a String first.
+    static func parse(utf8 bytes: UnsafeRawBufferPointer) -> Int64? {
+        switch check(utf8: bytes) {
+        case .success(let ms): ms
+        case .failure: nil
+        }
+    }
+
+    /// `check` of UTF-8 bytes: the one implementation of the rules.
+    static func check<Bytes: RandomAccessCollection>(utf8 s: Bytes) -> Result<Int64, Problem>
+    where Bytes.Element == UInt8, Bytes.Index == Int {
         func fail(_ reason: String) -> Result<Int64, Problem> { .failure(Problem(reason: reason)) }
         let shape = "it is not RFC 3339 (2026-11-29T14:05:00Z, 2026-11-29T15:05:00+01:00) or a date (2026-11-29)"
-        let s = Array(text.utf8)
         func num(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= s.count else { return nil }
             var v = 0

@@ -63,13 +63,6 @@ public struct ReportFilter: Sendable, Equatable {
     /// True when checkpoints are part of the report.
     public var includesCheckpoints: Bool { kind == nil || kind == EntryKind.checkpoint }
 
-    /// True when a time lies in the period (both sides in the ledger's normal form, so text order is time order).
-    public func contains(recordedAt: String) -> Bool {
-        if let since, recordedAt < since { return false }
-        if let until, recordedAt > until { return false }
-        return true
-    }
-
     /// The filters as JSON (absent filters as null).
     public var jsonValue: JSONValue {
         .object([

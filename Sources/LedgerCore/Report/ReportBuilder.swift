@@ -1,0 +1,163 @@
+/// `ledger report`: switch counts per model, per actor and per outcome, failures by reason, unresolved
+/// and conflicting switches, the newest switches, key rotations and checkpoints, from one snapshot.
+struct ReportBuilder {
+    let reader: any ReportReader
+    let loader: SwitchLoader
+    let options: Reporter.Options
+
+    /// The report of `filter` over the entries up to `snapshot.headSeq`.
+    func report(snapshot: LedgerSnapshot, verification: ReportVerification, filter: ReportFilter) throws -> LedgerReport {
+        var report = LedgerReport(snapshot: snapshot, verification: verification, filter: filter)
+        report.usedReportIndexes = reader.hasReportIndexes
+        if filter.includesSwitches {
+            try collectSwitches(into: &report, bound: snapshot.headSeq)
+        }
+        report.periodStart = filter.since ?? report.periodStart
+        report.periodEnd = filter.until ?? report.periodEnd
+        if filter.includesKeyRotations {
+            report.keyRotations = try events(kind: EntryKind.keyRotated, filter: filter, bound: snapshot.headSeq)
+        }
+        if filter.includesCheckpoints {
+            report.checkpoints = try events(kind: EntryKind.checkpoint, filter: filter, bound: snapshot.headSeq)
+        }
+        return report
+    }
+
+    private struct FailureKey: Hashable {
+        let outcome: SwitchOutcome
+        let code: String?
+        let message: String?
+    }
+
+    /// Counts per model or per actor, without hashing the name on every row: rows of one name come
+    /// in runs, and the reader hands out the same String for a repeated name, so the comparison
+    /// with the previous name is cheap.
+    private struct GroupTally {
+        var names: [String] = []
+        var counts: [OutcomeCounts] = []
+        var index: [String: Int] = [:]
+        var last = -1
+        var lastName = ""
+
+        mutating func add(_ name: String, _ outcome: SwitchOutcome) {
+            if last < 0 || name != lastName {
+                if let i = index[name] {
+                    last = i
+                } else {
+                    last = names.count
+                    index[name] = last
+                    names.append(name)
+                    counts.append(OutcomeCounts())
+                }
+                lastName = name
+            }
+            counts[last][outcome] += 1
+        }
+
+        var groups: [GroupCounts] {
+            zip(names, counts).map { GroupCounts(name: $0, counts: $1) }.sorted { $0.name < $1.name }
+        }
+    }
+
+    private func collectSwitches(into report: inout LedgerReport, bound: Int64) throws {
+        let filter = report.filter
+        var models = GroupTally(), actors = GroupTally()
+        var failures: [FailureKey: FailureGroup] = [:]
+        var failureModels: [FailureKey: Set<String>] = [:]
+        var unresolved: [Int64] = []
+        let limit = options.switchLimit
+        var newest: [(request: Int64, completion: Int64?)] = []
+        var firstSeq: Int64?, lastSeq: Int64?
+        var totals = OutcomeCounts()
+        var timeline: [TimelinePoint] = []
+
+        func count(_ row: SwitchRow) {
+            let completion = row.completion
+            if filter.kind == EntryKind.switchCompleted && (completion == nil || completion?.isResolution == true) { return }
+            if filter.kind == EntryKind.switchResolved && completion?.isResolution != true { return }
+            let outcome = completion?.outcome ?? .unresolved
+            if let wanted = filter.outcome, wanted != outcome { return }
+            let model = row.model ?? Reporter.noModel
+            totals[outcome] += 1
+            models.add(model, outcome)
+            actors.add(row.actor ?? "", outcome)
+            if firstSeq == nil { firstSeq = row.requestSeq }
+            lastSeq = row.requestSeq
+            switch outcome {
+            case .rejected, .failed:
+                let key = FailureKey(outcome: outcome, code: completion?.errorCode, message: completion?.errorMessage)
+                if var group = failures[key] {
+                    group.count += 1
+                    group.firstRequestSeq = min(group.firstRequestSeq, row.requestSeq)
+                    group.lastRequestSeq = max(group.lastRequestSeq, row.requestSeq)
+                    failures[key] = group
+                } else {
+                    failures[key] = FailureGroup(
+                        outcome: outcome, errorCode: key.code, errorMessage: key.message, count: 1, models: [],
+                        firstRequestSeq: row.requestSeq, lastRequestSeq: row.requestSeq, lastRequestedAt: "")
+                }
+                if failureModels[key]?.contains(model) != true { failureModels[key, default: []].insert(model) }
+            case .unresolved:
+                unresolved.append(row.requestSeq)
+            case .succeeded:
+                break
+            }
+            if limit > 0 && newest.count / 2 >= limit { newest.removeFirst(limit) }  // no `2 * limit`: it overflows
+            newest.append((row.requestSeq, completion?.seq))
+            if let ms = row.requestedAtMilliseconds {
+                timeline.append(TimelinePoint(model: model, epochMilliseconds: ms, outcome: outcome, requestSeq: row.requestSeq))
+            }
+        }
+
+        // The request being read: a request has one row, or one per completion should it ever have
+        // several; the first completion (lowest seq) is its outcome.
+        var current: SwitchRow?
+        try reader.forEachSwitchRow(in: SwitchScope(bound: bound, filter: filter), requestTimes: options.includeTimeline) { row in
+            if let request = current, request.requestSeq == row.requestSeq {
+                if let completion = row.completion, request.completion.map({ completion.seq < $0.seq }) ?? true {
+                    current?.completion = completion
+                }
+                return
+            }
+            if let request = current { count(request) }
+            current = row
+        }
+        if let request = current { count(request) }
+
+        report.totals = totals
+        report.timeline = timeline
+        report.byModel = models.groups
+        report.byActor = actors.groups
+        let times = try reader.recordedAt(seqs: failures.values.map(\.lastRequestSeq) + [firstSeq, lastSeq].compactMap { $0 })
+        report.failures = failures.map { key, group in
+            var group = group
+            group.models = (failureModels[key] ?? []).sorted()
+            group.lastRequestedAt = times[group.lastRequestSeq] ?? ""
+            return group
+        }.sorted {
+            ($0.count, $1.outcome.rawValue, $1.errorMessage ?? "", $1.errorCode ?? "")
+                > ($1.count, $0.outcome.rawValue, $0.errorMessage ?? "", $0.errorCode ?? "")
+        }
+        report.periodStart = firstSeq.map { times[$0] ?? "" }
+        report.periodEnd = lastSeq.map { times[$0] ?? "" }
+        let shown = limit == 0 ? newest[...] : newest.suffix(limit)
+        report.switches = try shown.map { try loader.loadSwitch(request: $0.request, completion: $0.completion) }
+        report.unresolved = try unresolved.map { try loader.loadSwitch(request: $0, completion: nil) }
+        report.conflicts = try loader.store.conflictingCompletions().compactMap { conflict -> SwitchRecord? in
+            let record = try loader.loadSwitch(request: conflict.request, completion: conflict.completions.first?.seq)
+            if let since = filter.since, record.requestedAt < since { return nil }
+            if let until = filter.until, record.requestedAt > until { return nil }
+            if let model = filter.model, record.model != model { return nil }
+            if let actor = filter.actor, record.actor != actor { return nil }
+            return record
+        }
+    }
+
+    private func events(kind: String, filter: ReportFilter, bound: Int64) throws -> [LedgerEvent] {
+        try reader.events(kind: kind, since: filter.since, until: filter.until, actor: filter.actor, bound: bound).map {
+            LedgerEvent(
+                seq: $0.seq, recordedAt: $0.recordedAt, kind: $0.kind, actor: $0.actor, reason: $0.reason,
+                details: $0.details, keyID: $0.keyID)
+        }
+    }
+}
