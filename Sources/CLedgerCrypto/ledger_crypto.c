@@ -189,4 +189,55 @@ done:
     return result;
 }
 
+int mlc_ed25519_raw_public(const char *pem, size_t pem_len, uint8_t out[32]) {
+    int result = -1;
+    size_t len = 32;
+    BIO *bio = BIO_new_mem_buf(pem, (int)pem_len);
+    if (bio == NULL) return -1;
+    EVP_PKEY *pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    if (pkey == NULL) {
+        (void)BIO_reset(bio);
+        pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    }
+    if (pkey != NULL && EVP_PKEY_get_id(pkey) == EVP_PKEY_ED25519 &&
+        EVP_PKEY_get_raw_public_key(pkey, out, &len) == 1 && len == 32) {
+        result = 1;
+    }
+    ERR_clear_error();
+    EVP_PKEY_free(pkey);
+    BIO_free(bio);
+    return result;
+}
+
+int mlc_ed25519_verify_raw(const uint8_t public_key[32], const uint8_t *data, size_t data_len, const uint8_t sig[64]) {
+    int result = -1;
+    EVP_MD_CTX *md = NULL;
+    EVP_PKEY *pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, public_key, 32);
+    if (pkey == NULL) goto done;
+    md = EVP_MD_CTX_new();
+    if (md == NULL || EVP_DigestVerifyInit(md, NULL, NULL, NULL, pkey) != 1) goto done;
+    result = EVP_DigestVerify(md, sig, 64, data, data_len) == 1 ? 1 : 0;
+done:
+    ERR_clear_error();
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(pkey);
+    return result;
+}
+
+int mlc_ed25519_sign_raw(const uint8_t seed[32], const uint8_t *data, size_t data_len, uint8_t sig[64]) {
+    int result = 0;
+    size_t sig_len = 64;
+    EVP_MD_CTX *md = NULL;
+    EVP_PKEY *pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+    if (pkey == NULL) goto done;
+    md = EVP_MD_CTX_new();
+    if (md == NULL || EVP_DigestSignInit(md, NULL, NULL, NULL, pkey) != 1) goto done;
+    result = EVP_DigestSign(md, sig, &sig_len, data, data_len) == 1 && sig_len == 64 ? 1 : 0;
+done:
+    ERR_clear_error();
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(pkey);
+    return result;
+}
+
 void mlc_free(void *ptr) { free(ptr); }

@@ -56,6 +56,16 @@ int mlc_ed25519_sign(const char *private_pem, size_t private_len,
 int mlc_ed25519_verify(const char *public_pem, size_t public_len,
                        const uint8_t *data, size_t data_len, const uint8_t sig[64]);
 
+/// The 32-byte raw Ed25519 public key of a PEM key: a private key (PKCS#8) or a public key
+/// (SubjectPublicKeyInfo). Returns 1 on success, -1 when the key cannot be read.
+int mlc_ed25519_raw_public(const char *pem, size_t pem_len, uint8_t out[32]);
+
+/// Verifies an Ed25519 signature with a 32-byte raw public key. 1 valid, 0 invalid, -1 unusable key.
+int mlc_ed25519_verify_raw(const uint8_t public_key[32], const uint8_t *data, size_t data_len, const uint8_t sig[64]);
+
+/// Signs with a 32-byte raw Ed25519 private key (the seed). Returns 1 on success.
+int mlc_ed25519_sign_raw(const uint8_t seed[32], const uint8_t *data, size_t data_len, uint8_t sig[64]);
+
 /// Releases a buffer returned by this module.
 void mlc_free(void *ptr);
 

@@ -205,9 +205,18 @@ public enum SignedPayload {
     /// Integers become JSON integers and text JSON strings; REAL and BLOB values are not allowed by the format
     /// and are encoded as `null` so that the payload can never match a genuine signature.
     public static func bytes(of columns: [(name: String, value: SQLValue)]) -> [UInt8] {
+        encode(columns, includingMac: false)
+    }
+
+    /// The leaf input of the public tree (transparency.md): the same canonical JSON with `mac` included.
+    public static func leafInput(of columns: [(name: String, value: SQLValue)]) -> [UInt8] {
+        encode(columns, includingMac: true)
+    }
+
+    private static func encode(_ columns: [(name: String, value: SQLValue)], includingMac: Bool) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "{")]
         var first = true
-        for (name, value) in columns.sorted(by: { CanonicalJSON.precedes($0.name, $1.name) }) where name != "mac" {
+        for (name, value) in columns.sorted(by: { CanonicalJSON.precedes($0.name, $1.name) }) where includingMac || name != "mac" {
             if case .null = value { continue }
             if !first { out.append(UInt8(ascii: ",")) }
             first = false

@@ -1,0 +1,64 @@
+import Foundation
+import LedgerCore
+import LedgerTestSupport
+import Testing
+
+/// The ledger's public tree: derived state kept by the SQLite adapter, proofs over it, and a
+/// verifier that trusts only the rows.
+@Suite("Public tree over a ledger")
+struct PublicTreeTests {
+    /// Leaf hashes of every entry, from the rows.
+    static func leafHashes(_ store: LedgerStore) throws -> [TreeHash] {
+        var hashes: [TreeHash] = []
+        try store.forEachEntry(matching: EntryFilter()) { hashes.append(MerkleHash.leaf(MerkleHash.leafInput(of: $0))) }
+        return hashes
+    }
+
+    @Test("the stored tree (across tile boundaries) gives the RFC 6962 root of the rows, and proofs that verify")
+    func storedTreeMatchesRows() throws {
+        let ledger = try TestLedger()
+        try ledger.appendSample(count: 700)  // 701 leaves: two full level-8 tiles and a partial one
+        let store = try ledger.open()
+        let tree = try store.publicTree(writable: true)
+        let leaves = try Self.leafHashes(store)
+        var reference = InMemoryMerkleNodes()
+        for leaf in leaves { reference.append(leafHash: leaf) }
+        #expect(tree.size == 701)
+        #expect(tree.rootHash == (try MerkleTree(nodes: reference, size: 701).root()))
+        #expect(tree.rootHash == (try store.recomputedTreeRoot(size: 701)))
+        for seq in [Int64(1), 2, 255, 256, 257, 512, 600, 701] {
+            let proof = try tree.inclusionProof(seq: seq)
+            #expect(MerkleProof.verifyInclusion(leafHash: leaves[Int(seq - 1)], leafIndex: seq - 1, treeSize: 701, proof: proof, root: tree.rootHash))
+        }
+    }
+
+    @Test("after more appends the stored tree catches up, and the new root is consistent with the old one")
+    func growsConsistently() throws {
+        let ledger = try TestLedger()
+        try ledger.appendSample(count: 300)
+        let old = try ledger.open().publicTree(writable: true)
+        try ledger.appendSample(count: 333)
+        let store = try ledger.open()
+        let new = try store.publicTree(writable: true)
+        #expect(new.size == 634)
+        #expect(new.rootHash == (try store.recomputedTreeRoot(size: 634)))
+        let proof = try new.consistencyProof(from: old.size)
+        #expect(MerkleProof.verifyConsistency(oldSize: old.size, newSize: new.size, oldRoot: old.rootHash, newRoot: new.rootHash, proof: proof))
+        // A tree of an older size, from the stored state, equals the one taken then.
+        #expect(try store.publicTree(size: old.size, writable: false).rootHash == old.rootHash)
+    }
+
+    @Test("altered stored tree state changes what it serves, but never the root recomputed from the rows")
+    func derivedStateIsNotTrusted() throws {
+        let ledger = try TestLedger()
+        try ledger.appendSample(count: 40)
+        let store = try ledger.open()
+        let honest = try store.publicTree(writable: true).rootHash
+        let connection = try SQLiteConnection(path: ledger.dbPath, mode: .readWrite)
+        try connection.execute("UPDATE tree_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 3")
+        #expect(try store.publicTree(writable: false).rootHash != honest)
+        #expect(try store.recomputedTreeRoot(size: 41) == honest)
+        try store.rebuildTree()
+        #expect(try store.publicTree(writable: false).rootHash == honest)
+    }
+}
