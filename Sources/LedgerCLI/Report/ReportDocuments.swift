@@ -247,7 +247,7 @@ extension ReportDocument {
                 "Verification found \(report.findingCount) finding(s) in ledger \(report.ledgerID ?? "?"): entries were altered, inserted, removed or reordered.",
                 "Every figure in this report comes from a ledger that no longer verifies. Run `ledger verify` for the full list and investigate before relying on it.",
             ]
-            lines += report.findings.prefix(10).map { "seq \($0.seq): \($0.kind.rawValue): \($0.message)" }
+            lines += report.findings.prefix(10).map { "seq \($0.seq.map(String.init) ?? "?"): \($0.kind.rawValue): \($0.message)" }
             if report.findingCount > 10 { lines.append("… and \(report.findingCount - 10) more") }
             return [Alert(level: .danger, title: "LEDGER TAMPERED: DO NOT TRUST THIS REPORT", lines: lines)]
         case .verified(let report):

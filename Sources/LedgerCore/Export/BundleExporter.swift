@@ -80,8 +80,9 @@ public struct ExportSummary: Sendable {
 ///
 /// The bundle holds the contiguous seq range from the first to the last entry matching the selection,
 /// every kind included, so that each entry's `prev_mac` can be checked against the line before it; lines
-/// that matched are marked `"matched":true`. Every exported entry is verified (mac, link, seq, ledger_id)
-/// while it is written, and nothing is left behind when one does not verify.
+/// that matched are marked `"matched":true`. Every exported entry is verified with the chain checker
+/// (seq, ledger_id, link, mac, retired and unannounced keys) while it is written, and nothing is left
+/// behind when one does not verify.
 public struct BundleExporter {
     public let store: LedgerStore
     /// Verifies the entries and signs the header (with the active key).
@@ -101,7 +102,7 @@ public struct BundleExporter {
             let scratch = (directory.isEmpty ? "." : directory) + "/.ledger-export-\(getpid())-\(UUID().uuidString.lowercased())"
             let bodyPath = scratch + ".body"
             defer { unlink(bodyPath) }
-            let header = try store.connection.transaction(immediate: false, context: "reading the ledger for an export") {
+            let header = try store.storage.readSnapshot(context: "reading the ledger for an export") {
                 try writeBody(selection: selection, to: bodyPath)
             }
             // Header first, then the entry lines.
@@ -134,77 +135,55 @@ public struct BundleExporter {
         }
     }
 
-    /// Writes the entry lines of the selection to `bodyPath`, verifying them, and returns the signed header.
+    /// Writes the entry lines of the selection to `bodyPath`, verifying them with the chain checker,
+    /// and returns the signed header.
     private func writeBody(selection: ExportSelection, to bodyPath: String) throws -> BundleHeader {
-        let connection = store.connection
-        let headRows = try connection.rows("SELECT seq, mac FROM entries ORDER BY seq DESC LIMIT 1", context: "reading the ledger's head")
-        guard let headSeq = headRows.first?["seq"]?.integer, let headMac = headRows.first?["mac"]?.text else {
+        let storage = store.storage
+        guard let (headSeq, headMac) = try storage.headSeqAndMac() else {
             throw LedgerError.notALedger(path: store.path, detail: "it holds no entries")
         }
         // The first and last matching seq.
-        var conditions = ["seq <= ?1"]
-        var arguments: [SQLValue] = [.integer(headSeq)]
-        func add(_ condition: String, _ value: SQLValue) {
-            arguments.append(value)
-            conditions.append(condition.replacingOccurrences(of: "?", with: "?\(arguments.count)"))
-        }
-        if let model = selection.model { add("model = ?", .text(model)) }
-        if let since = selection.since { add("recorded_at >= ?", .text(since)) }
-        if let until = selection.until { add("recorded_at <= ?", .text(until)) }
-        let bounds = try connection.rows(
-            "SELECT min(seq) AS first, max(seq) AS last FROM entries WHERE \(conditions.joined(separator: " AND "))", arguments,
-            context: "finding the entries to export")
-        guard let first = bounds.first?["first"]?.integer, let last = bounds.first?["last"]?.integer else {
+        guard let (first, last) = try storage.exportBounds(of: selection, upTo: headSeq) else {
             throw ExportError.nothingMatches(selection: selection.summary)
         }
 
-        var previousMac = LedgerStore.zeroMac
+        // The chain from the row before the range, with the keys announced and retired before it.
+        var checker: ChainChecker
         if first > 1 {
-            previousMac = try connection.scalar("SELECT mac FROM entries WHERE seq = ?1", [.integer(first - 1)]).text ?? ""
+            checker = ChainChecker(
+                keyRing: keyRing, start: .after(seq: first - 1, mac: try storage.mac(atSeq: first - 1) ?? "", ledgerID: store.ledgerID))
+            for row in try storage.keyEventRows(before: first) { checker.followKeys(of: row) }
+        } else {
+            checker = ChainChecker(keyRing: keyRing, start: .genesis(ledgerID: store.ledgerID))
         }
+        var macs = InlineMacCheck(keyRing: keyRing)
         var findings: [Finding] = []
         var findingCount = 0
         func add(_ seq: Int64, _ kind: FindingKind, _ message: String) {
             findingCount += 1
             if findings.count < 20 { findings.append(Finding(seq: seq, kind: kind, message: message)) }
         }
-        var signers: [String: HMACSHA256] = [:]
         var keyIDs = Set<String>()
         var matched: Int64 = 0
         let matchedDigest = try MatchedDigest()
-        var expectedSeq = first
         let body = try BundleFileWriter(creating: bodyPath)
-        let statement = try connection.prepare("SELECT * FROM entries WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq", context: "exporting")
-        try statement.bind([.integer(first), .integer(last)])
-        while try statement.step(context: "exporting") {
-            let row = statement.row()
-            guard let seq = row["seq"]?.integer else { throw LedgerError.malformedEntry(seq: nil, reason: "seq is not an integer") }
-            let mac = row["mac"]?.text ?? ""
-            let keyID = row["key_id"]?.text ?? ""
-            if seq != expectedSeq { add(seq, .gap, "seq \(seq) follows seq \(expectedSeq - 1)") }
-            if row["ledger_id"]?.text != store.ledgerID { add(seq, .foreignLedgerID, "ledger_id is not this ledger's") }
-            if row["prev_mac"]?.text != previousMac { add(seq, .brokenLink, "prev_mac does not match the mac of the entry before it") }
-            let payload = SignedPayload.bytes(of: row.map { (name: $0.key, value: $0.value) })
-            if signers[keyID] == nil, let key = keyRing.key(id: keyID) { signers[keyID] = try HMACSHA256(key: key.bytes) }
-            if let signer = signers[keyID] {
-                if try signer.authenticateHex(payload) != mac || !Hex.isLowercaseHex(mac, count: 64) {
-                    add(seq, .macMismatch, "mac does not recompute with key \(keyID): the entry was altered")
-                }
-            } else {
-                add(seq, .unknownKeyID, "key_id \(keyID) is not in the key file \(keyRing.path)")
-            }
-            keyIDs.insert(keyID)
-            let isMatch = selection.matches(model: row["model"]?.text, recordedAt: row["recorded_at"]?.text ?? "")
+        try storage.forEachRow(in: first...last, context: "exporting") { row in
+            guard row.seqIsInteger else { throw LedgerError.malformedEntry(seq: nil, reason: "seq is not an integer") }
+            let seq = row.seq
+            try checker.check(row, mac: &macs) { add(seq, $0.kind, Self.message($0, seq: seq, first: first, keyFile: keyRing.path)) }
+            let mac = row.macValue ?? ""
+            keyIDs.insert(row.keyIDValue ?? "")
+            let isMatch = selection.matches(model: row.columns["model"]?.text, recordedAt: row.columns["recorded_at"]?.text ?? "")
             if isMatch { matched += 1 }
             try matchedDigest.add(seq: seq, matched: isMatch)
             if findingCount == 0 {
+                let payload = macs.lastPayload.flatMap { $0.seq == seq ? $0.bytes : nil } ?? row.signedPayload()
                 let line = EvidenceBundle.entryLine(payload: payload, mac: mac, matched: isMatch)
                 guard line.count <= EvidenceBundle.maxLineBytes else { throw ExportError.lineTooLong(seq: seq, bytes: line.count) }
                 try body.writeLine(line)
             }
-            previousMac = mac
-            expectedSeq = seq + 1
         }
+        let expectedSeq = checker.previousSeq.map { $0 < Int64.max ? $0 + 1 : $0 } ?? first
         if expectedSeq != last + 1 { add(last, .gap, "entries \(expectedSeq)…\(last) are missing") }
         guard findingCount == 0 else { throw ExportError.doesNotVerify(findings: findings, total: findingCount) }
         try body.sync()
@@ -215,5 +194,29 @@ public struct BundleExporter {
             filterUntil: selection.until, matchedDigest: try matchedDigest.finish(), headerKeyID: keyRing.active.id)
         try header.sign(with: keyRing.active)
         return header
+    }
+
+    /// A chain rule broken by exported row `seq`, in words.
+    static func message(_ violation: ChainViolation, seq: Int64, first: Int64, keyFile: String) -> String {
+        switch violation {
+        case let .gap(previous, _):
+            return "seq \(seq) follows seq \(previous ?? first - 1)"
+        case .seqNotInteger:
+            return "seq is not an integer"
+        case let .disallowedValue(column):
+            return "column \(column) holds a REAL or BLOB value, which the format does not allow"
+        case .foreignLedgerID:
+            return "ledger_id is not this ledger's"
+        case .brokenLink:
+            return "prev_mac does not match the mac of the entry before it"
+        case let .retiredKey(keyID, retiredAt):
+            return "signed with key \(keyID), which was retired at seq \(retiredAt)"
+        case let .unannouncedKey(keyID):
+            return "signed with key \(keyID), which is neither the genesis key nor announced by a key.rotated entry signed by its predecessor"
+        case let .unknownKeyID(keyID):
+            return "key_id \(keyID) is not in the key file \(keyFile)"
+        case let .macMismatch(keyID):
+            return "mac does not recompute with key \(keyID): the entry was altered"
+        }
     }
 }

@@ -38,11 +38,6 @@ final class BundleFileWriter {
 
     deinit { if ownsDescriptor { close(fd) } }
 
-    func write(_ bytes: [UInt8]) throws {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= Self.flushThreshold { try flush() }
-    }
-
     func writeLine(_ bytes: [UInt8]) throws {
         buffer.append(contentsOf: bytes)
         buffer.append(UInt8(ascii: "\n"))

@@ -1,60 +1,3 @@
-/// What kind of problem a bundle verification found.
-public enum BundleFindingKind: String, Sendable, CaseIterable {
-    /// Line 1 is missing or is not a version-1 bundle header.
-    case malformedHeader = "malformed_header"
-    /// The header's `header_mac` does not recompute: the header was edited.
-    case headerMacMismatch = "header_mac_mismatch"
-    /// The header's claims (range, counts, key ids, head) disagree with the lines.
-    case headerMismatch = "header_mismatch"
-    /// A line is not an entry line (`{"entry":{…},"mac":"…","matched":…}`).
-    case malformedLine = "malformed_line"
-    /// A line is not in RFC 8785 canonical form: it was re-encoded or edited.
-    case notCanonical = "not_canonical"
-    /// seq does not continue the previous line's (lines removed, inserted or reordered).
-    case gap
-    /// `prev_mac` is not the previous line's `mac` (lines removed, inserted or reordered).
-    case brokenLink = "broken_link"
-    /// `mac` does not recompute with the named key: the entry was altered.
-    case macMismatch = "mac_mismatch"
-    /// `ledger_id` differs from the bundle's.
-    case foreignLedgerID = "foreign_ledger_id"
-    /// A `key_id` (or `header_key_id`) names no key in the key file.
-    case unknownKeyID = "unknown_key_id"
-    /// An entry is signed by a key that an earlier `key.rotated` line retired.
-    case retiredKey = "retired_key"
-    /// The bundle holds no entry lines.
-    case empty
-    /// The lines' `matched` flags do not give the header's `matched_digest`: a flag was changed.
-    case matchedMismatch = "matched_mismatch"
-    /// A line is longer than `EvidenceBundle.maxLineBytes`: reading stopped there.
-    case lineTooLong = "line_too_long"
-}
-
-/// One problem found in a bundle.
-public struct BundleFinding: Sendable, Equatable {
-    /// 1-based line number (the header is line 1).
-    public let line: Int
-    /// The entry's seq when it could be read (or the seq expected on that line).
-    public let seq: Int64?
-    public let kind: BundleFindingKind
-    public let message: String
-
-    public init(line: Int, seq: Int64?, kind: BundleFindingKind, message: String) {
-        self.line = line
-        self.seq = seq
-        self.kind = kind
-        self.message = message
-    }
-
-    /// The finding as JSON.
-    public var jsonValue: JSONValue {
-        .object([
-            "line": .integer(Int64(line)), "seq": seq.map { .integer($0) } ?? .null, "kind": .string(kind.rawValue),
-            "message": .string(message),
-        ])
-    }
-}
-
 /// The result of verifying a bundle.
 public struct BundleVerificationReport: Sendable {
     /// The bundle file.
@@ -76,7 +19,7 @@ public struct BundleVerificationReport: Sendable {
     /// Entry lines per key id, in order of first use.
     public var keyUsage: [(keyID: String, rows: Int64)] = []
     /// Findings in line order (at most `findingLimit`), and how many there were.
-    public var findings: [BundleFinding] = []
+    public var findings: [Finding] = []
     public var findingCount = 0
     /// True when the header carries `matched_digest` (bundle version 2) and the flags give it: the
     /// `matched` flags are then as authentic as the header. False for version-1 bundles.
@@ -143,6 +86,7 @@ public struct BundleVerifier {
             state.report.lines = long.line
             state.add(long.line, nil, .lineTooLong,
                 "line \(long.line) is longer than \(long.limit) bytes, the most a bundle line may hold: reading stopped there, the rest of the bundle was not checked")
+            state.closeKeyUsage()
             return state.report
         }
         try state.finish()
@@ -157,6 +101,7 @@ public struct BundleVerifier {
                 state.report.lines = index + 1
                 state.add(index + 1, nil, .lineTooLong,
                     "line \(index + 1) is longer than \(EvidenceBundle.maxLineBytes) bytes, the most a bundle line may hold: reading stopped there, the rest of the bundle was not checked")
+                state.closeKeyUsage()
                 return state.report
             }
             try state.consume(line)
@@ -169,10 +114,9 @@ public struct BundleVerifier {
         let verifier: BundleVerifier
         var report: BundleVerificationReport
         var signers: [String: HMACSHA256?] = [:]
-        var keyIndex: [String: Int] = [:]
-        var retiredAt: [String: Int64] = [:]
-        var previousSeq: Int64?
-        var previousMac: String?
+        /// The chain rules, from the first entry line on.
+        var chain: ChainChecker?
+        var macs: InlineMacCheck
         var headerLineSeen = false
         /// The digest of the lines' seq and matched flags, compared with the header's `matched_digest`.
         let matchedDigest: MatchedDigest
@@ -183,13 +127,14 @@ public struct BundleVerifier {
         init(verifier: BundleVerifier, report: BundleVerificationReport) throws {
             self.verifier = verifier
             self.report = report
+            macs = InlineMacCheck(keyRing: verifier.keyRing)
             matchedDigest = try MatchedDigest()
         }
 
-        mutating func add(_ line: Int, _ seq: Int64?, _ kind: BundleFindingKind, _ message: String) {
+        mutating func add(_ line: Int, _ seq: Int64?, _ kind: FindingKind, _ message: String) {
             report.findingCount += 1
             if report.findings.count < verifier.findingLimit {
-                report.findings.append(BundleFinding(line: line, seq: seq, kind: kind, message: message))
+                report.findings.append(Finding(line: line, seq: seq, kind: kind, message: message))
             }
         }
 
@@ -198,6 +143,11 @@ public struct BundleVerifier {
             let signer = try verifier.keyRing.key(id: keyID).map { try HMACSHA256(key: $0.bytes) }
             signers[keyID] = signer
             return signer
+        }
+
+        /// Entry lines per key id, in order of first use.
+        mutating func closeKeyUsage() {
+            report.keyUsage = chain?.keyUsage.map { (keyID: $0.keyID, rows: $0.rows) } ?? []
         }
 
         mutating func consume(_ line: [UInt8]) throws {
@@ -211,7 +161,7 @@ public struct BundleVerifier {
                 add(number, nil, .malformedLine, "line \(number) is empty")
                 return
             }
-            let expected = previousSeq.map { $0 + 1 } ?? report.header?.firstSeq
+            let expected = chain.map { $0.previousSeq.flatMap { $0 < Int64.max ? $0 + 1 : nil } } ?? report.header?.firstSeq
             let parsed: JSONValue
             do {
                 parsed = try JSONValue(parsing: line)
@@ -228,7 +178,7 @@ public struct BundleVerifier {
                 return
             }
             guard case .integer(let seq)? = entry["seq"], let ledgerID = entry["ledger_id"]?.stringValue,
-                let keyID = entry["key_id"]?.stringValue, let prevMac = entry["prev_mac"]?.stringValue,
+                entry["key_id"]?.stringValue != nil, entry["prev_mac"]?.stringValue != nil,
                 entry["mac"] == nil,
                 entry.values.allSatisfy({ if case .integer = $0 { true } else if case .string = $0 { true } else { false } })
             else {
@@ -253,51 +203,50 @@ public struct BundleVerifier {
             if report.firstSeq == nil { report.firstSeq = seq }
             if report.ledgerID == nil { report.ledgerID = ledgerID }
 
-            // Order and links.
-            if let expected, seq != expected {
-                let what = seq == expected + 1 ? "entry \(expected) is missing"
-                    : seq > expected ? "entries \(expected)…\(seq - 1) are missing"
-                    : "seq runs backwards: lines were reordered or repeated"
-                add(number, seq, .gap, "seq \(seq) on line \(number), expected \(expected): \(what)")
+            // The chain rules: order, links, ledger_id, keys, the signature.
+            var checker = chain ?? ChainChecker(
+                keyRing: verifier.keyRing, start: .detached(expectedSeq: report.header?.firstSeq, ledgerID: report.ledgerID),
+                unknownKeyLimit: Int.max)
+            var violations: [ChainViolation] = []
+            try checker.check(BundleLineRow(entry: entry, mac: mac), mac: &macs) { violations.append($0) }
+            chain = checker
+            for violation in violations {
+                add(number, seq, violation.kind, Self.message(violation, seq: seq, line: number, keyFile: verifier.keyRing.path))
             }
-            if let previousMac {
-                if prevMac != previousMac {
-                    add(number, seq, .brokenLink, "seq \(seq): prev_mac does not match the mac of the line before it (line \(number - 1))")
-                }
-            } else if seq == 1, prevMac != LedgerStore.zeroMac {
-                add(number, seq, .brokenLink, "seq 1: prev_mac of the ledger's first entry is not 64 zeros")
-            }
-            if let bundleLedger = report.ledgerID, ledgerID != bundleLedger {
-                add(number, seq, .foreignLedgerID, "seq \(seq): ledger_id \(ledgerID) is not the bundle's (\(bundleLedger))")
-            }
-
-            // The signature.
-            if let signer = try signer(for: keyID) {
-                let payload = CanonicalJSON.encode(.object(entry))
-                if try signer.authenticateHex(payload) != mac {
-                    add(number, seq, .macMismatch, "seq \(seq): mac does not recompute with key \(keyID): the entry was altered")
-                } else if let retired = retiredAt[keyID], retired < seq {
-                    add(number, seq, .retiredKey, "seq \(seq): signed with key \(keyID), which was retired at seq \(retired)")
-                }
-            } else {
-                add(number, seq, .unknownKeyID, "seq \(seq): key_id \(keyID) is not in the key file \(verifier.keyRing.path)")
-            }
-            if let index = keyIndex[keyID] {
-                report.keyUsage[index].rows += 1
-            } else {
-                keyIndex[keyID] = report.keyUsage.count
-                report.keyUsage.append((keyID, 1))
-            }
-            if entry["kind"]?.stringValue == EntryKind.keyRotated, let details = entry["details"]?.stringValue,
-                let newKey = (try? JSONValue(parsing: details))?["new_key_id"]?.stringValue
-            {
-                retiredAt[keyID] = seq
-                retiredAt[newKey] = nil
-            }
-            previousSeq = seq
-            previousMac = mac
             report.lastSeq = seq
             report.lastMac = mac
+        }
+
+        /// A chain rule broken on bundle line `line`, in words.
+        static func message(_ violation: ChainViolation, seq: Int64, line: Int, keyFile: String) -> String {
+            switch violation {
+            case let .gap(previous, expected):
+                guard let expected else {
+                    return "seq \(seq) on line \(line) follows seq \(previous ?? seq): seq runs backwards: lines were reordered or repeated"
+                }
+                let what = expected < Int64.max && seq == expected + 1 ? "entry \(expected) is missing"
+                    : seq > expected ? "entries \(expected)…\(seq - 1) are missing"
+                    : "seq runs backwards: lines were reordered or repeated"
+                return "seq \(seq) on line \(line), expected \(expected): \(what)"
+            case .seqNotInteger:
+                return "seq \(seq): seq is not an integer"
+            case let .disallowedValue(column):
+                return "seq \(seq): \(column) holds a value the format does not allow"
+            case let .foreignLedgerID(found, expected):
+                return "seq \(seq): ledger_id \(found ?? "null") is not the bundle's (\(expected))"
+            case let .brokenLink(previous):
+                return previous == nil && seq == 1
+                    ? "seq 1: prev_mac of the ledger's first entry is not 64 zeros"
+                    : "seq \(seq): prev_mac does not match the mac of the line before it (line \(line - 1))"
+            case let .retiredKey(keyID, retiredAt):
+                return "seq \(seq): signed with key \(keyID), which was retired at seq \(retiredAt)"
+            case let .unannouncedKey(keyID):
+                return "seq \(seq): signed with key \(keyID), which is neither the key of the bundle's first line nor announced by a key.rotated line signed by its predecessor"
+            case let .unknownKeyID(keyID):
+                return "seq \(seq): key_id \(keyID) is not in the key file \(keyFile)"
+            case let .macMismatch(keyID):
+                return "seq \(seq): mac does not recompute with key \(keyID): the entry was altered"
+            }
         }
 
         mutating func readHeader(_ line: [UInt8]) throws {
@@ -324,6 +273,7 @@ public struct BundleVerifier {
         }
 
         mutating func finish() throws {
+            closeKeyUsage()
             if report.lines == 0 {
                 add(1, nil, .malformedHeader, "the bundle is empty")
                 return
@@ -379,4 +329,22 @@ public struct BundleVerifier {
             }
         }
     }
+}
+
+/// An entry line of a bundle as a chain row: P is the line's `entry` object, re-encoded canonically.
+struct BundleLineRow: TextChainRow {
+    let entry: [String: JSONValue]
+    let mac: String
+
+    var seq: Int64 { entry["seq"]?.integerValue ?? 0 }
+    var seqIsInteger: Bool { entry["seq"]?.integerValue != nil }
+    var disallowedValueColumn: String? { nil }
+    var ledgerIDValue: String? { entry["ledger_id"]?.stringValue }
+    var prevMacValue: String? { entry["prev_mac"]?.stringValue }
+    var keyIDValue: String? { entry["key_id"]?.stringValue }
+    var macValue: String? { mac }
+    var kindValue: String? { entry["kind"]?.stringValue }
+    var detailsValue: String? { entry["details"]?.stringValue }
+    var refSeq: Int64? { entry["ref_seq"]?.integerValue }
+    func signedPayload() -> [UInt8] { CanonicalJSON.encode(.object(entry)) }
 }

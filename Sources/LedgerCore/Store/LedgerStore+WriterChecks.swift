@@ -8,13 +8,13 @@ extension LedgerStore {
     func checkBeforeAppend(
         keyRing: KeyRing, signingKey: SigningKey, underWriteLock: Bool = true
     ) throws -> (seq: Int64, mac: String)? {
-        let tail = try checkedTail(keyRing: keyRing)
-        guard let tail else { return nil }  // a new ledger: its first key is the genesis key
+        guard let (tail, chain) = try checkedTail(keyRing: keyRing) else { return nil }  // a new ledger: its first key is the genesis key
         if let markPath = verifiedMarkPath {
             try verifySinceMark(markPath, keyRing: keyRing, head: tail, underWriteLock: underWriteLock)
         }
-        let announced = try KeyAnnouncements.announced(in: self)
-        guard announced.contains(signingKey.id) else {
+        // Which keys may sign after the tail: the chain checker's state once it has followed the
+        // key lifecycle up to and including the tail.
+        guard chain.isAnnounced(signingKey.id) else {
             throw LedgerError.unannouncedSigningKey(keyID: signingKey.id, keyFile: keyRing.path)
         }
         return tail
@@ -47,41 +47,61 @@ extension LedgerStore {
         verifier.range = start...head.seq
         let report = try verifier.verifyInCurrentTransaction(self)
         if let finding = report.findings.first {
-            throw LedgerError.entryDoesNotVerify(seq: finding.seq, reason: "\(finding.kind.rawValue): \(finding.message)")
+            throw LedgerError.entryDoesNotVerify(seq: finding.seq ?? start, reason: "\(finding.kind.rawValue): \(finding.message)")
         }
     }
 
-    /// The newest entry, after checking it is signed by a known key, its mac recomputes and it
-    /// links to its predecessor. Throws `tailDoesNotVerify` otherwise.
-    func checkedTail(keyRing: KeyRing) throws -> (seq: Int64, mac: String)? {
-        let rows = try connection.rows("SELECT * FROM entries ORDER BY seq DESC LIMIT 2", context: "reading the ledger's tail")
+    /// The newest entry, after checking it with the chain checker: it links to its predecessor, has
+    /// the ledger's ledger_id, is signed by a key of the key file that was announced and not retired
+    /// before it, and its mac recomputes. Throws `unknownSigningKey` or `tailDoesNotVerify` otherwise.
+    /// Returns the checker too, which knows the keys that may sign after the tail.
+    func checkedTail(keyRing: KeyRing) throws -> ((seq: Int64, mac: String), ChainChecker)? {
+        let rows = try storage.tailRows()
         guard let last = rows.first else { return nil }
-        guard let seq = last["seq"]?.integer, let mac = last["mac"]?.text, let keyID = last["key_id"]?.text else {
-            throw LedgerError.tailDoesNotVerify(seq: last["seq"]?.integer ?? 0, reason: "its seq, mac or key_id is malformed")
+        guard last.seqIsInteger, let mac = last.macValue, last.keyIDValue != nil else {
+            throw LedgerError.tailDoesNotVerify(seq: last.seq, reason: "its seq, mac or key_id is malformed")
         }
-        guard last["ledger_id"]?.text == ledgerID else {
+        let seq = last.seq
+        var checker: ChainChecker
+        if rows.count > 1 {
+            let before = rows[1]
+            checker = ChainChecker(
+                keyRing: keyRing, start: .after(seq: before.seqIsInteger ? before.seq : Int64.min, mac: before.macValue, ledgerID: ledgerID))
+            for row in try storage.keyEventRows(before: seq) { checker.followKeys(of: row) }
+        } else {
+            checker = ChainChecker(keyRing: keyRing, start: .genesis(ledgerID: ledgerID))
+        }
+        var violations: [ChainViolation] = []
+        var macs = InlineMacCheck(keyRing: keyRing)
+        try checker.check(last, mac: &macs) { violations.append($0) }
+        // The first problem, in the order writers have always reported them.
+        func first(_ matching: (ChainViolation) -> Bool) -> ChainViolation? { violations.first(where: matching) }
+        if first({ if case .foreignLedgerID = $0 { true } else { false } }) != nil {
             throw LedgerError.tailDoesNotVerify(seq: seq, reason: "its ledger_id differs from the ledger's")
         }
-        guard let key = keyRing.key(id: keyID) else {
+        if case .unknownKeyID(let keyID)? = first({ if case .unknownKeyID = $0 { true } else { false } }) {
             throw LedgerError.unknownSigningKey(keyID: keyID, keyFile: keyRing.path)
         }
-        let payload = SignedPayload.bytes(of: last.map { (name: $0.key, value: $0.value) })
-        guard try HMACSHA256(key: key.bytes).authenticateHex(payload) == mac else {
+        if case .macMismatch(let keyID)? = first({ if case .macMismatch = $0 { true } else { false } }) {
             throw LedgerError.tailDoesNotVerify(seq: seq, reason: "its mac does not recompute with key \(keyID)")
         }
-        let expectedPrev: String
-        if rows.count > 1 {
-            guard seq > Int64.min, rows[1]["seq"]?.integer == seq - 1, let prevMac = rows[1]["mac"]?.text else {
-                throw LedgerError.tailDoesNotVerify(seq: seq, reason: "the entry before it is missing")
-            }
-            expectedPrev = prevMac
-        } else {
-            guard seq == 1 else { throw LedgerError.tailDoesNotVerify(seq: seq, reason: "the entries before it are missing") }
-            expectedPrev = LedgerStore.zeroMac
+        if first({ if case .gap = $0 { true } else { false } }) != nil {
+            throw LedgerError.tailDoesNotVerify(
+                seq: seq, reason: rows.count > 1 ? "the entry before it is missing" : "the entries before it are missing")
         }
-        guard last["prev_mac"]?.text == expectedPrev else {
+        if first({ if case .brokenLink = $0 { true } else { false } }) != nil {
             throw LedgerError.tailDoesNotVerify(seq: seq, reason: "its prev_mac does not link to the entry before it")
         }
-        return (seq, mac)
+        if case .retiredKey(let keyID, let retiredAt)? = first({ if case .retiredKey = $0 { true } else { false } }) {
+            throw LedgerError.tailDoesNotVerify(seq: seq, reason: "it is signed with key \(keyID), which was retired at seq \(retiredAt)")
+        }
+        if case .unannouncedKey(let keyID)? = first({ if case .unannouncedKey = $0 { true } else { false } }) {
+            throw LedgerError.tailDoesNotVerify(
+                seq: seq, reason: "it is signed with key \(keyID), which is neither the genesis key nor announced by a key.rotated entry signed by its predecessor")
+        }
+        if let other = violations.first {
+            throw LedgerError.tailDoesNotVerify(seq: seq, reason: Verifier.message(other, seq: seq, keyFile: keyRing.path))
+        }
+        return ((seq, mac), checker)
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Recomputes MACs on a second thread while the scanning thread reads rows and checks seq,
-/// ledger_id and links: verification then runs at about the slower of "scan" and "HMAC"
-/// instead of their sum. Batches are bounded (a few in flight), so memory stays constant.
+/// Recomputes MACs on a second thread (for `PipelinedMacCheck`, the chain checker's mac check of
+/// the database scan) while the scanning thread reads rows and checks seq, ledger_id and links:
+/// verification then runs at about the slower of "scan" and "HMAC" instead of their sum. Batches are bounded (a few in flight), so memory stays constant.
 final class MacPipeline: @unchecked Sendable {
     /// Rows whose MACs the worker checks.
     struct Batch: Sendable {
@@ -124,8 +124,9 @@ final class MacPipeline: @unchecked Sendable {
                                     localFailure = error
                                     return
                                 }
-                                Hex.encode32(digestBase, into: hexBase)
-                                let same = batch.macLengthOK[i] && memcmp(hexBase, macBase + i * 64, 64) == 0
+                                // The mac rule of the chain checker (a mac of another length is flagged, padded to 64 bytes).
+                                let same = batch.macLengthOK[i]
+                                    && ChainChecker.macMatches(digest: digestBase, hex: hexBase, stored: macBase + i * 64, storedCount: 64)
                                 if !same {
                                     localCount += 1
                                     if localMismatches.count < limit { localMismatches.append((batch.seqs[i], batch.keys[i])) }

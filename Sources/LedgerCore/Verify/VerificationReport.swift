@@ -1,41 +1,107 @@
-/// What kind of problem a verifier found in a row.
-public enum FindingKind: String, Sendable, CaseIterable {
-    /// seq does not continue 1, 2, 3, … (rows removed, or numbering changed).
-    case gap
+/// What kind of problem verification found: in a ledger's rows (`ledger verify`), in an
+/// evidence bundle (`ledger verify --bundle`), or in the rows of an export. An open set of
+/// kinds; `rawValue` is what JSON output prints.
+public struct FindingKind: RawRepresentable, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public var description: String { rawValue }
+
+    // The chain rules (`ChainChecker`), for every source.
+
+    /// seq does not continue 1, 2, 3, … (rows removed, inserted or reordered, or numbering changed).
+    public static let gap = FindingKind(rawValue: "gap")
     /// `prev_mac` is not the previous row's `mac` (rows removed, inserted or reordered).
-    case brokenLink = "broken_link"
+    public static let brokenLink = FindingKind(rawValue: "broken_link")
     /// `mac` does not recompute with the named key (a column was changed).
-    case macMismatch = "mac_mismatch"
+    public static let macMismatch = FindingKind(rawValue: "mac_mismatch")
     /// `ledger_id` differs from the ledger's (a row spliced in from another ledger).
-    case foreignLedgerID = "foreign_ledger_id"
-    /// `key_id` names no key in the key file.
-    case unknownKeyID = "unknown_key_id"
+    public static let foreignLedgerID = FindingKind(rawValue: "foreign_ledger_id")
+    /// `key_id` (or a bundle's `header_key_id`) names no key in the key file.
+    public static let unknownKeyID = FindingKind(rawValue: "unknown_key_id")
     /// The row is signed by a key that had already been retired by a `key.rotated` entry.
-    case retiredKey = "retired_key"
+    public static let retiredKey = FindingKind(rawValue: "retired_key")
     /// The row is signed by a key that is neither the genesis key (the first entry's) nor
     /// announced by a `key.rotated` entry signed by its predecessor: a line added to the key file.
-    case unannouncedKey = "unannounced_key"
+    public static let unannouncedKey = FindingKind(rawValue: "unannounced_key")
     /// A value the format does not allow (a REAL or BLOB, a non-integer seq).
-    case malformedValue = "malformed_value"
+    public static let malformedValue = FindingKind(rawValue: "malformed_value")
+
+    // The database only.
+
     /// The ledger does not hold a checkpoint's (seq, mac): cut short or rewritten.
-    case checkpointMismatch = "checkpoint_mismatch"
+    public static let checkpointMismatch = FindingKind(rawValue: "checkpoint_mismatch")
+
+    // Evidence bundles only.
+
+    /// Line 1 is missing or is not a version-1 bundle header.
+    public static let malformedHeader = FindingKind(rawValue: "malformed_header")
+    /// The header's `header_mac` does not recompute: the header was edited.
+    public static let headerMacMismatch = FindingKind(rawValue: "header_mac_mismatch")
+    /// The header's claims (range, counts, key ids, head) disagree with the lines.
+    public static let headerMismatch = FindingKind(rawValue: "header_mismatch")
+    /// A line is not an entry line (`{"entry":{…},"mac":"…","matched":…}`).
+    public static let malformedLine = FindingKind(rawValue: "malformed_line")
+    /// A line is not in RFC 8785 canonical form: it was re-encoded or edited.
+    public static let notCanonical = FindingKind(rawValue: "not_canonical")
+    /// The bundle holds no entry lines.
+    public static let empty = FindingKind(rawValue: "empty")
+    /// The lines' `matched` flags do not give the header's `matched_digest`: a flag was changed.
+    public static let matchedMismatch = FindingKind(rawValue: "matched_mismatch")
+    /// A line is longer than `EvidenceBundle.maxLineBytes`: reading stopped there.
+    public static let lineTooLong = FindingKind(rawValue: "line_too_long")
+
+    /// Every kind this version reports.
+    public static let allCases: [FindingKind] = [
+        .gap, .brokenLink, .macMismatch, .foreignLedgerID, .unknownKeyID, .retiredKey, .unannouncedKey, .malformedValue,
+        .checkpointMismatch, .malformedHeader, .headerMacMismatch, .headerMismatch, .malformedLine, .notCanonical, .empty,
+        .matchedMismatch, .lineTooLong,
+    ]
 }
 
-/// One problem found by verification.
+/// One problem found by verification, in a ledger's rows or in an evidence bundle.
 public struct Finding: Sendable, Equatable {
-    /// The row concerned.
-    public let seq: Int64
+    /// The row concerned (for a bundle: the entry's seq when it could be read, or the seq
+    /// expected on that line; nil for the header).
+    public let seq: Int64?
+    /// The 1-based bundle line (the header is line 1); nil for a database row.
+    public let line: Int?
     /// What is wrong.
     public let kind: FindingKind
     /// A sentence for people.
     public let message: String
 
+    /// A finding in a ledger's row `seq`.
     public init(seq: Int64, kind: FindingKind, message: String) {
         self.seq = seq
+        self.line = nil
         self.kind = kind
         self.message = message
     }
+
+    /// A finding on bundle line `line`.
+    public init(line: Int, seq: Int64?, kind: FindingKind, message: String) {
+        self.seq = seq
+        self.line = line
+        self.kind = kind
+        self.message = message
+    }
+
+    /// The finding as JSON: `seq`, `kind`, `message`, and `line` first for a bundle finding.
+    public var jsonValue: JSONValue {
+        var object: [String: JSONValue] = [
+            "seq": seq.map { .integer($0) } ?? .null, "kind": .string(kind.rawValue), "message": .string(message),
+        ]
+        if let line { object["line"] = .integer(Int64(line)) }
+        return .object(object)
+    }
 }
+
+/// The finding type of bundle verification (one type for every source).
+public typealias BundleFinding = Finding
+/// The finding kinds of bundle verification (one type for every source).
+public typealias BundleFindingKind = FindingKind
 
 /// The result of verifying a ledger.
 public struct VerificationReport: Sendable {
@@ -86,9 +152,7 @@ public struct VerificationReport: Sendable {
             "intact": .bool(isIntact),
             "entries": .integer(entries),
             "finding_count": .integer(Int64(findingCount)),
-            "findings": .array(findings.map {
-                .object(["seq": .integer($0.seq), "kind": .string($0.kind.rawValue), "message": .string($0.message)])
-            }),
+            "findings": .array(findings.map(\.jsonValue)),
             "unresolved_switches": .array(unresolvedSwitches.map { .integer($0) }),
             "keys": .array(keyUsage.map { .object(["key_id": .string($0.keyID), "rows": .integer($0.rows)]) }),
             "unknown_keys": .array(unknownKeyUsage.map { .object(["key_id": .string($0.keyID), "rows": .integer($0.rows)]) }),

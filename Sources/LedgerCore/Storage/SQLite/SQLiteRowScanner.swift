@@ -2,9 +2,8 @@ import Foundation
 
 /// Reads `entries` in seq order and builds each row's signed payload P in a reused
 /// buffer, straight from SQLite's column memory (no per-row allocation on the hot path).
-struct RowScanner {
-    enum KindCode { case switchRequested, switchCompleted, switchResolved, keyRotated, other }
-
+/// The current row is a `ChainRow`: the chain checker compares its columns in place.
+struct SQLiteRowScanner: ChainRow {
     private let statement: SQLiteStatement
     /// Signed columns (all but `mac`), in RFC 8785 member order: their statement indexes, names,
     /// and `"name":` prefixes packed in one buffer (flat arrays: no reference counting per column per row).
@@ -17,9 +16,9 @@ struct RowScanner {
 
     private(set) var seq: Int64 = 0
     private(set) var seqIsInteger = true
-    private(set) var nonTextOrIntegerColumn: String?
+    private(set) var disallowedValueColumn: String?
 
-    init(connection: SQLiteConnection, range: ClosedRange<Int64>? = nil) throws {
+    init(connection: SQLiteConnection, range: ClosedRange<Int64>?) throws {
         if let range {
             statement = try connection.prepare("SELECT * FROM entries WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq", context: "scanning the ledger")
             try statement.bind([.integer(range.lowerBound), .integer(range.upperBound)])
@@ -63,7 +62,19 @@ struct RowScanner {
         guard try statement.step(context: "scanning the ledger") else { return false }
         seqIsInteger = statement.storageClass(at: seqIndex) == .integer
         seq = statement.int64(at: seqIndex)
-        nonTextOrIntegerColumn = nil
+        disallowedValueColumn = appendPayload(to: &out)
+        return true
+    }
+
+    /// The current row's signed payload P.
+    func signedPayload() -> [UInt8] {
+        var out: [UInt8] = []
+        _ = appendPayload(to: &out)
+        return out
+    }
+
+    /// Appends the current row's P to `out`; returns the name of a column holding a REAL or BLOB value, if any.
+    private func appendPayload(to out: inout [UInt8]) -> String? {
         out.append(UInt8(ascii: "{"))
         var badColumn = -1
         planIndexes.withUnsafeBufferPointer { indexes in
@@ -91,30 +102,23 @@ struct RowScanner {
             }
         }
         out.append(UInt8(ascii: "}"))
-        if badColumn >= 0 { nonTextOrIntegerColumn = planNames[badColumn] }
-        return true
+        return badColumn >= 0 ? planNames[badColumn] : nil
     }
 
-    /// Completes this row's place in `batch` (its payload is already there) and copies its mac
-    /// into `previousMac` for the next row's link check: one fetch of the mac column for both.
-    func commit(to batch: inout MacPipeline.Batch, keyIndex: Int32?, previousMac: inout [UInt8]) {
-        statement.withText(at: macIndex) { mac in
-            if let keyIndex {
-                batch.ends.append(batch.payloads.count)
-                batch.seqs.append(seq)
-                batch.keys.append(keyIndex)
-                if mac.count == 64 {
-                    batch.macs.append(contentsOf: mac)
-                    batch.macLengthOK.append(true)
-                } else {
-                    batch.macs.append(contentsOf: repeatElement(0, count: 64))
-                    batch.macLengthOK.append(false)
-                }
-            }
-            if previousMac.count != mac.count { previousMac = Array(mac) } else {
-                previousMac.withUnsafeMutableBytes { $0.copyMemory(from: mac) }
-            }
-        }
+    // MARK: ChainRow
+
+    func ledgerIDEquals(_ bytes: [UInt8]) -> Bool { textEquals(ledgerIDIndex, bytes) }
+    func prevMacEquals(_ bytes: [UInt8]) -> Bool { textEquals(prevMacIndex, bytes) }
+    func keyIDEquals(_ bytes: [UInt8]) -> Bool { textEquals(keyIDIndex, bytes) }
+    var ledgerIDBytes: [UInt8] { copyText(ledgerIDIndex) }
+    var ledgerIDText: String? { string(ledgerIDIndex) }
+    var keyIDBytes: [UInt8] { copyText(keyIDIndex) }
+    func withMac<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try statement.withText(at: macIndex, body)
+    }
+    var announcedKeyID: String? {
+        guard kindCode == .keyRotated, let details = string(detailsIndex) else { return nil }
+        return (try? JSONValue(parsing: details))?["new_key_id"]?.stringValue
     }
 
     /// True when column `index` is text equal to `bytes`.
@@ -143,7 +147,7 @@ struct RowScanner {
     var refSeq: Int64? { statement.storageClass(at: refSeqIndex) == .integer ? statement.int64(at: refSeqIndex) : nil }
 
     /// The row's kind, for the few kinds verification follows.
-    var kindCode: KindCode {
+    var kindCode: ChainKindCode {
         statement.withText(at: kindIndex) { text in
             // Only these lengths can match; most rows are told apart by their length and first bytes.
             guard text.count == 16 || text.count == 15 || text.count == 11, let base = text.baseAddress else { return .other }
