@@ -49,8 +49,8 @@ public struct SwitchResult: Sendable {
     public var model: String
     /// The retrain job (as requested).
     public var retrainJobID: String
-    /// How it ended.
-    public var end: SwitchEnd = .preflightDidNotSucceed(.failed)
+    /// How it ended (set by the service on every path).
+    public var end: SwitchEnd
     /// The pre-flight status call, when made.
     public var preflight: EPACall<StatusResponse>?
     /// The seq of the `job.checked` entry of the pre-flight.
@@ -108,7 +108,7 @@ public struct SwitchService {
 
     /// Runs the whole protocol for `request`.
     public func run(_ request: SwitchRequest) async throws -> SwitchResult {
-        var result = SwitchResult(model: request.model, retrainJobID: request.retrainJobID)
+        var result = SwitchResult(model: request.model, retrainJobID: request.retrainJobID, end: .switched)
         let apiKeyID = EPAClient.apiKeyID(apiKey)
         var modelID: Int64?
         func draft(_ kind: String) -> EntryDraft {
