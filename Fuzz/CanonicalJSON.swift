@@ -1,4 +1,4 @@
-// libFuzzer target: LedgerCore's JSON parser and RFC 8785 encoder (Sources/LedgerCore/Format).
+// libFuzzer target: the JSON parser and RFC 8785 encoder (Sources/LedgerPrimitives/JSON).
 //
 // For every input:
 //  1. Parse it. When it parses, the canonical bytes C must equal an independent, naive RFC 8785
@@ -9,7 +9,7 @@
 //     check encode → parse → encode the same way.
 // Built and run by scripts/fuzz.sh (`make fuzz`).
 import Foundation
-import LedgerCore
+import LedgerPrimitives
 
 
 private func fail(_ message: String, _ input: [UInt8]) -> Never {

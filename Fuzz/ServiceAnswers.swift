@@ -10,7 +10,7 @@
 //    4xx is rejected, 5xx and other statuses are failed; every error has a description.
 // Built and run by scripts/fuzz.sh (`make fuzz`).
 import Foundation
-import LedgerCore
+import LedgerPrimitives
 
 
 private func fail(_ message: String, _ input: [UInt8]) -> Never {

@@ -8,8 +8,8 @@
 #   build    only build
 #
 # The targets (Fuzz/<target>.swift) are built with swiftc directly, not SwiftPM: the harness plus exactly
-# the source files it needs (LedgerCore as one module; the EPAClient files that do not use AsyncHTTPClient;
-# the simulator's fixture files), with -sanitize=fuzzer,address, into .build-fuzz/ (not committed).
+# the source files it needs (LedgerPrimitives and LedgerCore as one module each; the EPAClient files that do
+# not use AsyncHTTPClient, on LedgerPrimitives only; the simulator's fixture files), with -sanitize=fuzzer,address, into .build-fuzz/ (not committed).
 # Each run starts from the committed seeds in Tests/FuzzCorpus/<target>/ and grows a scratch corpus in
 # .build-fuzz/corpus/<target>/, so new inputs are never committed by accident. A crash, timeout or
 # out-of-memory input is copied to Tests/FuzzCorpus/<target>/ as a regression input (commit it with
@@ -34,7 +34,7 @@ case "$mode" in fuzz | regress | build) ;; *) echo "usage: $0 [fuzz|regress|buil
 
 mkdir -p "$out/obj" "$out/modules" "$out/bin" "$out/include/CLedgerCrypto" "$out/logs"
 
-swift_flags=(-parse-as-library -O -swift-version 6 -sanitize="$sanitizers"
+swift_flags=(-parse-as-library -O -swift-version 6 -sanitize="$sanitizers" -package-name model_ledger
     -enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility
     -I "$out/modules" -I "$out/include/CLedgerCrypto" -I "$root/Sources/CSQLite")
 link_flags=(-lcrypto -lsqlite3)
@@ -59,6 +59,8 @@ compile() {
 }
 
 script=$root/scripts/fuzz.sh
+primitives_sources=()
+while IFS= read -r f; do primitives_sources+=("$f"); done < <(find "$root/Sources/LedgerPrimitives" -name '*.swift' | sort)
 ledger_sources=()
 while IFS= read -r f; do ledger_sources+=("$f"); done < <(find "$root/Sources/LedgerCore" -name '*.swift' | sort)
 client_sources=()
@@ -81,23 +83,30 @@ build_core() {
         compile "$clang" -c -O1 -g -fsanitize=fuzzer-no-link,address -I "$root/Sources/CLedgerCrypto/include" \
             "$root/Sources/CLedgerCrypto/ledger_crypto.c" -o "$out/obj/ledger_crypto.o"
     fi
-    if stale "$out/obj/LedgerCore.o" "${ledger_sources[@]}" "$script"; then
+    if stale "$out/obj/LedgerPrimitives.o" "${primitives_sources[@]}" "$script"; then
+        echo "fuzz: compiling LedgerPrimitives (${#primitives_sources[@]} files, whole module)" >&2
+        compile "$swiftc" "${swift_flags[@]}" -wmo -module-name LedgerPrimitives -emit-module \
+            -emit-module-path "$out/modules/LedgerPrimitives.swiftmodule" -c -o "$out/obj/LedgerPrimitives.o" "${primitives_sources[@]}"
+    fi
+    [ "${1:-core}" = primitives ] && return 0
+    if stale "$out/obj/LedgerCore.o" "${ledger_sources[@]}" "$out/obj/LedgerPrimitives.o" "$script"; then
         echo "fuzz: compiling LedgerCore (${#ledger_sources[@]} files, whole module)" >&2
         compile "$swiftc" "${swift_flags[@]}" -wmo -module-name LedgerCore -emit-module \
             -emit-module-path "$out/modules/LedgerCore.swiftmodule" -c -o "$out/obj/LedgerCore.o" "${ledger_sources[@]}"
     fi
 }
 
-# build_target NAME MODULE-NAME NEEDS-LEDGERCORE(0|1) SOURCES…
+# build_target NAME MODULE-NAME LINKS(none|primitives|core) SOURCES…
 build_target() {
-    local name=$1 module=$2 core=$3; shift 3
+    local name=$1 module=$2 links=$3; shift 3
     local harness=$root/Fuzz/$name.swift bin=$out/bin/$name
     local deps=("$harness" "$@" "$script")
     local objects=()
-    if [ "$core" = 1 ]; then
-        deps+=("$out/obj/LedgerCore.o" "$out/obj/ledger_crypto.o")
-        objects=("$out/obj/LedgerCore.o" "$out/obj/ledger_crypto.o")
-    fi
+    case "$links" in
+    primitives) objects=("$out/obj/LedgerPrimitives.o" "$out/obj/ledger_crypto.o") ;;
+    core) objects=("$out/obj/LedgerCore.o" "$out/obj/LedgerPrimitives.o" "$out/obj/ledger_crypto.o") ;;
+    esac
+    deps+=(${objects[@]+"${objects[@]}"})
     if stale "$bin" "${deps[@]}"; then
         echo "fuzz: linking $name" >&2
         compile "$swiftc" "${swift_flags[@]}" -wmo -module-name "$module" "$harness" "$@" ${objects[@]+"${objects[@]}"} \
@@ -106,15 +115,22 @@ build_target() {
 }
 
 build() {
-    local t needs_core=0
-    for t in "${targets[@]}"; do [ "$t" != SimulatorFixtures ] && needs_core=1; done
-    [ "$needs_core" = 1 ] && build_core
+    local t needs=none
     for t in "${targets[@]}"; do
         case "$t" in
-        CanonicalJSON | BundleLines | Checkpoint) build_target "$t" "Fuzz$t" 1 ;;
-        # Compiled into the EPAClient module so that the harness reaches the internal ResponseDecoding.
-        ServiceAnswers) build_target "$t" EPAClient 1 "${client_sources[@]}" ;;
-        SimulatorFixtures) build_target "$t" EPASimulator 0 "${fixture_sources[@]}" ;;
+        BundleLines | Checkpoint) needs=core ;;
+        CanonicalJSON | ServiceAnswers) [ "$needs" = none ] && needs=primitives ;;
+        esac
+    done
+    [ "$needs" != none ] && build_core "$needs"
+    for t in "${targets[@]}"; do
+        case "$t" in
+        BundleLines | Checkpoint) build_target "$t" "Fuzz$t" core ;;
+        CanonicalJSON) build_target "$t" "Fuzz$t" primitives ;;
+        # Compiled into the EPAClient module so that the harness reaches the internal ResponseDecoding;
+        # like EPAClient itself, it links LedgerPrimitives, not LedgerCore.
+        ServiceAnswers) build_target "$t" EPAClient primitives "${client_sources[@]}" ;;
+        SimulatorFixtures) build_target "$t" EPASimulator none "${fixture_sources[@]}" ;;
         *) echo "fuzz: unknown target $t (known: ${all_targets[*]})" >&2; exit 64 ;;
         esac
     done
