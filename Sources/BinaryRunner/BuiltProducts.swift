@@ -15,7 +15,4 @@ public enum BuiltProducts {
         }
         return dir.path
     }
-
-    /// Absolute path of the built executable `name`.
-    public static func path(_ name: String) -> String { directory + "/" + name }
 }
