@@ -7,6 +7,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/ts.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,6 +242,128 @@ done:
     EVP_MD_CTX_free(md);
     EVP_PKEY_free(pkey);
     return result;
+}
+
+int mlc_ts_request(const uint8_t digest[32], uint8_t **der, size_t *der_len) {
+    int ok = 0;
+    TS_REQ *req = TS_REQ_new();
+    TS_MSG_IMPRINT *imprint = TS_MSG_IMPRINT_new();
+    X509_ALGOR *algo = X509_ALGOR_new();
+    ASN1_INTEGER *nonce = NULL;
+    BIGNUM *bn = BN_new();
+    unsigned char *out = NULL;
+    if (req == NULL || imprint == NULL || algo == NULL || bn == NULL) goto done;
+    if (TS_REQ_set_version(req, 1) != 1) goto done;
+    if (X509_ALGOR_set0(algo, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL) != 1) goto done;
+    if (TS_MSG_IMPRINT_set_algo(imprint, algo) != 1) goto done;
+    if (TS_MSG_IMPRINT_set_msg(imprint, (unsigned char *)digest, 32) != 1) goto done;
+    if (TS_REQ_set_msg_imprint(req, imprint) != 1) goto done;
+    if (BN_rand(bn, 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1) goto done;
+    nonce = BN_to_ASN1_INTEGER(bn, NULL);
+    if (nonce == NULL || TS_REQ_set_nonce(req, nonce) != 1) goto done;
+    if (TS_REQ_set_cert_req(req, 1) != 1) goto done;
+    int len = i2d_TS_REQ(req, &out);
+    if (len <= 0) goto done;
+    *der = malloc((size_t)len);
+    if (*der == NULL) goto done;
+    memcpy(*der, out, (size_t)len);
+    *der_len = (size_t)len;
+    ok = 1;
+done:
+    OPENSSL_free(out);
+    ASN1_INTEGER_free(nonce);
+    BN_free(bn);
+    X509_ALGOR_free(algo);
+    TS_MSG_IMPRINT_free(imprint);
+    TS_REQ_free(req);
+    return ok;
+}
+
+static void mlc_copy_error(char *error, size_t error_len, const char *fallback) {
+    if (error == NULL || error_len == 0) return;
+    unsigned long code = ERR_peek_last_error();
+    if (code != 0) {
+        ERR_error_string_n(code, error, error_len);
+    } else {
+        snprintf(error, error_len, "%s", fallback);
+    }
+}
+
+int mlc_ts_verify(const uint8_t *response, size_t response_len, const uint8_t *request, size_t request_len,
+                  const uint8_t digest[32], const char *ca_file, char *gen_time, size_t gen_time_len,
+                  char *error, size_t error_len) {
+    int ok = 0;
+    TS_RESP *resp = NULL;
+    TS_REQ *req = NULL;
+    TS_VERIFY_CTX *ctx = NULL;
+    X509_STORE *store = NULL;
+    const unsigned char *p = response;
+    ERR_clear_error();
+    if (gen_time != NULL && gen_time_len > 0) gen_time[0] = 0;
+    resp = d2i_TS_RESP(NULL, &p, (long)response_len);
+    if (resp == NULL || p != response + response_len) {
+        mlc_copy_error(error, error_len, "not a DER TimeStampResp");
+        goto done;
+    }
+    TS_TST_INFO *info = TS_RESP_get_tst_info(resp);
+    if (info != NULL && gen_time != NULL && gen_time_len > 0) {
+        const ASN1_GENERALIZEDTIME *t = TS_TST_INFO_get_time(info);
+        if (t != NULL) {
+            int n = ASN1_STRING_length(t);
+            if (n > 0 && (size_t)n < gen_time_len) {
+                memcpy(gen_time, ASN1_STRING_get0_data(t), (size_t)n);
+                gen_time[n] = 0;
+            }
+        }
+    }
+    if (request_len > 0) {
+        const unsigned char *q = request;
+        req = d2i_TS_REQ(NULL, &q, (long)request_len);
+        if (req == NULL) {
+            mlc_copy_error(error, error_len, "not a DER TimeStampReq");
+            goto done;
+        }
+        ctx = TS_REQ_to_TS_VERIFY_CTX(req, NULL);
+        if (ctx == NULL) goto fail;
+        TS_VERIFY_CTX_add_flags(ctx, TS_VFY_SIGNATURE);
+    } else {
+        ctx = TS_VERIFY_CTX_new();
+        if (ctx == NULL) goto fail;
+        unsigned char *imprint = OPENSSL_malloc(32);
+        if (imprint == NULL) goto fail;
+        memcpy(imprint, digest, 32);
+        TS_VERIFY_CTX_set_imprint(ctx, imprint, 32);
+        TS_VERIFY_CTX_set_flags(ctx, TS_VFY_VERSION | TS_VFY_SIGNER | TS_VFY_IMPRINT | TS_VFY_SIGNATURE);
+    }
+    store = X509_STORE_new();
+    if (store == NULL || X509_STORE_load_file(store, ca_file) != 1) {
+        mlc_copy_error(error, error_len, "cannot read the TSA CA file");
+        goto done;
+    }
+    TS_VERIFY_CTX_set_store(ctx, store);
+    store = NULL;  /* owned by ctx */
+    if (request_len > 0) {
+        /* The request's imprint must be the digest asked about. */
+        TS_MSG_IMPRINT *mi = TS_REQ_get_msg_imprint(req);
+        ASN1_OCTET_STRING *msg = mi == NULL ? NULL : TS_MSG_IMPRINT_get_msg(mi);
+        if (msg == NULL || ASN1_STRING_length(msg) != 32 || memcmp(ASN1_STRING_get0_data(msg), digest, 32) != 0) {
+            mlc_copy_error(error, error_len, "the request is not about this digest");
+            goto done;
+        }
+    }
+    if (TS_RESP_verify_response(ctx, resp) == 1) {
+        ok = 1;
+        goto done;
+    }
+fail:
+    mlc_copy_error(error, error_len, "the time-stamp response does not verify");
+done:
+    ERR_clear_error();
+    X509_STORE_free(store);
+    TS_VERIFY_CTX_free(ctx);
+    TS_REQ_free(req);
+    TS_RESP_free(resp);
+    return ok;
 }
 
 void mlc_free(void *ptr) { free(ptr); }

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerTestSupport
 import Testing
 
 /// The public layer's primitives (transparency.md): RFC 6962 hashing, proofs checked with the
@@ -146,5 +147,34 @@ struct TransparencyTests {
     ])
     func malformedCheckpoints(body: String) {
         #expect(throws: SignedNoteError.self) { try TreeCheckpoint(parsing: body) }
+    }
+}
+
+/// RFC 3161 through OpenSSL's TS API, against a throwaway local TSA.
+@Suite("RFC 3161 time-stamps")
+struct TimeStampTests {
+    @Test("a response from the local TSA verifies against its CA and the note body; another body, CA or nonce does not")
+    func localTSA() throws {
+        try RequiredTool.require("openssl", for: "running a local RFC 3161 TSA")
+        let tsa = try LocalTSA()
+        let body = Array("model-ledger/test\n3\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n".utf8)
+        let query = try TimeStampToken.request(for: body)
+        let response = try tsa.reply(to: query)
+        let good = TimeStampToken.verify(response: response, over: body, request: query, caFile: tsa.caFile)
+        #expect(good.isValid, "\(good.failure ?? "")")
+        #expect(good.genTime.map { $0.count >= 20 && $0.hasSuffix("Z") && $0.contains("T") } == true)
+        #expect(TimeStampToken.verify(response: response, over: body, caFile: tsa.caFile).isValid)
+        #expect(!TimeStampToken.verify(response: response, over: body + [0x0A], caFile: tsa.caFile).isValid)
+        let stranger = try LocalTSA()
+        #expect(!TimeStampToken.verify(response: response, over: body, caFile: stranger.caFile).isValid)
+        let otherQuery = try TimeStampToken.request(for: body)  // a different nonce
+        #expect(!TimeStampToken.verify(response: response, over: body, request: otherQuery, caFile: tsa.caFile).isValid)
+        #expect(!TimeStampToken.verify(response: Array(response.dropLast()), over: body, caFile: tsa.caFile).isValid)
+        // `openssl ts -verify` agrees, from the files a user would keep.
+        let dir = TemporaryDirectory()
+        try Data(body).write(to: URL(fileURLWithPath: dir.file("note.body")))
+        try Data(response).write(to: URL(fileURLWithPath: dir.file("note.tsr")))
+        let openssl = try SystemTool.run("openssl", ["ts", "-verify", "-data", dir.file("note.body"), "-in", dir.file("note.tsr"), "-CAfile", tsa.caFile])
+        #expect(openssl.exitCode == 0, "\(openssl.stderr)")
     }
 }

@@ -66,6 +66,20 @@ int mlc_ed25519_verify_raw(const uint8_t public_key[32], const uint8_t *data, si
 /// Signs with a 32-byte raw Ed25519 private key (the seed). Returns 1 on success.
 int mlc_ed25519_sign_raw(const uint8_t seed[32], const uint8_t *data, size_t data_len, uint8_t sig[64]);
 
+/// RFC 3161: a DER TimeStampReq over a SHA-256 `digest`, with a random 64-bit nonce and certReq
+/// set. `*der` is allocated with malloc (release with mlc_free). Returns 1 on success.
+int mlc_ts_request(const uint8_t digest[32], uint8_t **der, size_t *der_len);
+
+/// RFC 3161: checks a DER TimeStampResp: status granted, the token's signature and its signer's
+/// chain up to the PEM certificates in `ca_file` (the TSA certificate must carry the critical
+/// timeStamping extended key usage), and that it covers `digest`. When `request` is given
+/// (`request_len` > 0), its nonce must be echoed too. Writes the token's genTime
+/// (`YYYYMMDDhhmmss[.fff]Z`) to `gen_time` and, on failure, OpenSSL's reason to `error`.
+/// Returns 1 when valid, 0 when not.
+int mlc_ts_verify(const uint8_t *response, size_t response_len, const uint8_t *request, size_t request_len,
+                  const uint8_t digest[32], const char *ca_file, char *gen_time, size_t gen_time_len,
+                  char *error, size_t error_len);
+
 /// Releases a buffer returned by this module.
 void mlc_free(void *ptr);
 
