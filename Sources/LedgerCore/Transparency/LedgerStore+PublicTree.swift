@@ -51,11 +51,29 @@ extension LedgerStore {
         }
     }
 
-    /// Recomputes the tree of entries 1…`size` from the rows, in memory (what a verifier trusts).
+    /// Recomputes the root of the tree of entries 1…`size` from the rows (what a verifier trusts):
+    /// one streaming pass, constant memory.
     public func recomputedTreeRoot(size: Int64) throws -> TreeHash {
+        try recomputedTreeRoots(sizes: [size])[size] ?? MerkleHash.emptyRoot
+    }
+
+    /// Recomputes the roots of the trees of each of `sizes` from the rows, in one streaming pass with
+    /// constant memory (only the tree's right edge is kept). A size beyond the head is left out of the
+    /// result (the caller reports that the ledger no longer holds it).
+    public func recomputedTreeRoots(sizes: Set<Int64>, progress: ((Int64) -> Void)? = nil) throws -> [Int64: TreeHash] {
         do {
             return try storage.readTransaction(context: "recomputing the tree") {
-                try MerkleTree(nodes: TiledNodes(source: try memoryTiles(through: size, progress: nil)), size: size).root()
+                var roots: [Int64: TreeHash] = [:]
+                if sizes.contains(0) { roots[0] = MerkleHash.emptyRoot }
+                guard let last = sizes.max(), last > 0 else { return roots }
+                var appender = TreeAppender()
+                try storage.forEachLeafInput(from: 1, through: last) { seq, input in
+                    guard seq == appender.size + 1 else { throw LedgerError.entryDoesNotVerify(seq: seq, reason: "seq does not follow \(appender.size): the tree cannot be built") }
+                    _ = appender.append(leafHash: MerkleHash.leaf(input))
+                    if sizes.contains(seq) { roots[seq] = appender.root }
+                    if seq % 100_000 == 0 { progress?(seq) }
+                }
+                return roots
             }
         } catch {
             throw LedgerError.wrap(error)
