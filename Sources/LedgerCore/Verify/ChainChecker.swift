@@ -121,9 +121,9 @@ struct ChainStart: Sendable {
 /// How a chain checker checks each row's mac: deferred to the second thread in batches
 /// (`PipelinedMacCheck`, the database scan) or at once (`InlineMacCheck`).
 protocol ChainMacCheck {
-    /// Checks, or schedules the check of, `row`'s mac with the key ring's key `ringIndex`.
-    /// False when the mac is known now not to recompute.
-    mutating func check<R: ChainRow>(_ row: R, ringIndex: Int) throws -> Bool
+    /// Checks, or schedules the check of, `row`'s mac (`stored`, its bytes) with the key ring's key
+    /// `ringIndex`. False when the mac is known now not to recompute.
+    mutating func check<R: ChainRow>(_ row: R, stored: UnsafeRawBufferPointer, ringIndex: Int) throws -> Bool
     /// `row`'s key is not in the key file: its mac cannot be checked.
     mutating func skip<R: ChainRow>(_ row: R)
 }
@@ -211,7 +211,8 @@ struct ChainChecker {
 
     /// Applies every rule to `row`, the next row of the run, reporting each rule it breaks
     /// through `violation`, in this order: seq, values, ledger_id, link, key (retired,
-    /// unannounced or unknown), mac. Deferred mac checks report later, through their pipeline.
+    /// unannounced or unknown), mac. Deferred mac checks report later, through their pipeline
+    /// (the verifier merges them in seq order, after the row's other findings: the same order).
     mutating func check<R: ChainRow, M: ChainMacCheck>(
         _ row: R, mac: inout M, _ violation: (ChainViolation) -> Void
     ) throws {
@@ -250,11 +251,12 @@ struct ChainChecker {
                 violation(.retiredKey(keyID: currentKeyName, retiredAt: retired))
             }
             if !currentAnnounced { violation(.unannouncedKey(keyID: currentKeyName)) }
-            if try !mac.check(row, ringIndex: currentRingIndex) { violation(.macMismatch(keyID: currentKeyName)) }
         } else {
             mac.skip(row)
             violation(.unknownKeyID(keyID: currentKeyName))
         }
+        let signer = currentKeyName
+        let ringIndex = currentRingIndex
         // Lifecycle facts: unresolved switches and key rotations.
         switch row.kindCode {
         case .switchRequested: if tracksUnresolved { unresolved.insert(seq) }
@@ -264,7 +266,9 @@ struct ChainChecker {
         case .other: break
         }
         previousSeq = seq
-        row.withMac { stored in
+        // The mac (one fetch of the column for the mac rule and the next row's link).
+        try row.withMac { stored in
+            if known, try !mac.check(row, stored: stored, ringIndex: ringIndex) { violation(.macMismatch(keyID: signer)) }
             if previousMac?.count == stored.count, stored.count > 0 {
                 previousMac?.withUnsafeMutableBytes { $0.copyMemory(from: stored) }
             } else {
@@ -339,7 +343,7 @@ struct InlineMacCheck: ChainMacCheck {
 
     init(keyRing: KeyRing) { keys = keyRing.keys }
 
-    mutating func check<R: ChainRow>(_ row: R, ringIndex: Int) throws -> Bool {
+    mutating func check<R: ChainRow>(_ row: R, stored: UnsafeRawBufferPointer, ringIndex: Int) throws -> Bool {
         let signer: HMACSHA256
         if let known = signers[ringIndex] {
             signer = known
@@ -353,10 +357,8 @@ struct InlineMacCheck: ChainMacCheck {
             try hex.withUnsafeMutableBufferPointer { h in
                 guard let digestBase = d.baseAddress, let hexBase = h.baseAddress else { return false }
                 try payload.withUnsafeBytes { try signer.authenticate($0, into: digestBase) }
-                return row.withMac { stored in
-                    guard let storedBase = stored.baseAddress else { return false }
-                    return ChainChecker.macMatches(digest: digestBase, hex: hexBase, stored: storedBase, storedCount: stored.count)
-                }
+                guard let storedBase = stored.baseAddress else { return false }
+                return ChainChecker.macMatches(digest: digestBase, hex: hexBase, stored: storedBase, storedCount: stored.count)
             }
         }
     }
@@ -378,18 +380,16 @@ struct PipelinedMacCheck: ChainMacCheck {
     /// Marks where the next row's payload starts in `batch.payloads`.
     mutating func beginRow() { rowStart = batch.payloads.count }
 
-    mutating func check<R: ChainRow>(_ row: R, ringIndex: Int) throws -> Bool {
+    mutating func check<R: ChainRow>(_ row: R, stored: UnsafeRawBufferPointer, ringIndex: Int) throws -> Bool {
         batch.ends.append(batch.payloads.count)
         batch.seqs.append(row.seq)
         batch.keys.append(Int32(ringIndex))
-        row.withMac { mac in
-            if mac.count == 64 {
-                batch.macs.append(contentsOf: mac)
-                batch.macLengthOK.append(true)
-            } else {
-                batch.macs.append(contentsOf: repeatElement(0, count: 64))
-                batch.macLengthOK.append(false)
-            }
+        if stored.count == 64 {
+            batch.macs.append(contentsOf: stored)
+            batch.macLengthOK.append(true)
+        } else {
+            batch.macs.append(contentsOf: repeatElement(0, count: 64))
+            batch.macLengthOK.append(false)
         }
         if batch.count >= MacPipeline.batchRows || batch.byteCount >= MacPipeline.batchBytes { flush() }
         return true
@@ -451,7 +451,7 @@ extension TextChainRow {
     }
 }
 
-/// A row read as a column dictionary (`SELECT *`): every column, later ones included, is signed.
+/// A row read as a column dictionary holding every column: all of them, later ones included, are signed.
 struct ColumnRow: TextChainRow {
     let columns: [String: SQLValue]
 
