@@ -69,10 +69,35 @@ public enum Timestamp {
     /// `parse` of UTF-8 bytes (e.g. a database column read in place), with the same rules, without
     /// building a String first.
     static func parse(utf8 bytes: UnsafeRawBufferPointer) -> Int64? {
-        switch check(utf8: bytes) {
-        case .success(let ms): ms
-        case .failure: nil
+        if let ms = normalForm(bytes) { return ms }
+        return try? check(utf8: bytes).get()
+    }
+
+    /// The ledger's normal form (`2026-11-29T03:20:55.123Z`, exactly 24 bytes) read directly, by the
+    /// rules of `check` (a real date, hours, minutes and seconds in range); nil for any other shape or
+    /// an invalid value, which `check` then decides. The fast path of reports' timelines.
+    @inline(__always)
+    private static func normalForm(_ s: UnsafeRawBufferPointer) -> Int64? {
+        guard s.count == 24, s[4] == 0x2D, s[7] == 0x2D, s[10] == 0x54, s[13] == 0x3A, s[16] == 0x3A, s[19] == 0x2E,
+            s[23] == 0x5A
+        else { return nil }
+        var valid = true
+        func number(_ from: Int, _ count: Int) -> Int {
+            var value = 0
+            for i in from..<from + count {
+                let digit = Int(s[i]) &- 48
+                if digit < 0 || digit > 9 { valid = false }
+                value = value &* 10 &+ digit
+            }
+            return value
         }
+        let year = number(0, 4), month = number(5, 2), day = number(8, 2)
+        let hour = number(11, 2), minute = number(14, 2), second = number(17, 2), millis = number(20, 3)
+        guard valid, year >= 1, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour < 24,
+            minute < 60, second < 60
+        else { return nil }
+        let days = Int64(daysFromCivil(year: year, month: month, day: day))
+        return (days * 86_400 + Int64(hour * 3600 + minute * 60 + second)) * 1000 + Int64(millis)
     }
 
     /// `check` of UTF-8 bytes: the one implementation of the rules.

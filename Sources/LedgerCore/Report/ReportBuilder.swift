@@ -29,6 +29,30 @@ struct ReportBuilder {
         let message: String?
     }
 
+    /// One failure group being counted, with its models.
+    private struct FailureTally {
+        var group: FailureGroup
+        var models: Set<String> = []
+        /// The model added last (rows of one model come in runs: no hashing for a repeat).
+        var lastModel: String?
+
+        init(_ key: FailureKey, requestSeq: Int64) {
+            group = FailureGroup(
+                outcome: key.outcome, errorCode: key.code, errorMessage: key.message, count: 0, models: [],
+                firstRequestSeq: requestSeq, lastRequestSeq: requestSeq, lastRequestedAt: "")
+        }
+
+        mutating func add(requestSeq: Int64, model: String) {
+            group.count += 1
+            group.firstRequestSeq = min(group.firstRequestSeq, requestSeq)
+            group.lastRequestSeq = max(group.lastRequestSeq, requestSeq)
+            if model != lastModel {
+                models.insert(model)
+                lastModel = model
+            }
+        }
+    }
+
     /// Counts per model or per actor, without hashing the name on every row: rows of one name come
     /// in runs, and the reader hands out the same String for a repeated name, so the comparison
     /// with the previous name is cheap.
@@ -59,19 +83,21 @@ struct ReportBuilder {
         }
     }
 
-    private func collectSwitches(into report: inout LedgerReport, bound: Int64) throws {
-        let filter = report.filter
+    /// The counts of `report`, fed one switch at a time.
+    private struct SwitchTally {
+        let filter: ReportFilter
+        /// List at most this many of the newest switches; 0 lists every one.
+        let limit: Int
+        var totals = OutcomeCounts()
         var models = GroupTally(), actors = GroupTally()
-        var failures: [FailureKey: FailureGroup] = [:]
-        var failureModels: [FailureKey: Set<String>] = [:]
+        var failures: [FailureKey: FailureTally] = [:]
         var unresolved: [Int64] = []
-        let limit = options.switchLimit
         var newest: [(request: Int64, completion: Int64?)] = []
         var firstSeq: Int64?, lastSeq: Int64?
-        var totals = OutcomeCounts()
         var timeline: [TimelinePoint] = []
 
-        func count(_ row: SwitchRow) {
+        /// Counts one switch (a request with its first completion, if any) when the filter keeps it.
+        mutating func add(_ row: SwitchRow) {
             let completion = row.completion
             if filter.kind == EntryKind.switchCompleted && (completion == nil || completion?.isResolution == true) { return }
             if filter.kind == EntryKind.switchResolved && completion?.isResolution != true { return }
@@ -86,17 +112,7 @@ struct ReportBuilder {
             switch outcome {
             case .rejected, .failed:
                 let key = FailureKey(outcome: outcome, code: completion?.errorCode, message: completion?.errorMessage)
-                if var group = failures[key] {
-                    group.count += 1
-                    group.firstRequestSeq = min(group.firstRequestSeq, row.requestSeq)
-                    group.lastRequestSeq = max(group.lastRequestSeq, row.requestSeq)
-                    failures[key] = group
-                } else {
-                    failures[key] = FailureGroup(
-                        outcome: outcome, errorCode: key.code, errorMessage: key.message, count: 1, models: [],
-                        firstRequestSeq: row.requestSeq, lastRequestSeq: row.requestSeq, lastRequestedAt: "")
-                }
-                if failureModels[key]?.contains(model) != true { failureModels[key, default: []].insert(model) }
+                failures[key, default: FailureTally(key, requestSeq: row.requestSeq)].add(requestSeq: row.requestSeq, model: model)
             case .unresolved:
                 unresolved.append(row.requestSeq)
             case .succeeded:
@@ -108,41 +124,48 @@ struct ReportBuilder {
                 timeline.append(TimelinePoint(model: model, epochMilliseconds: ms, outcome: outcome, requestSeq: row.requestSeq))
             }
         }
+    }
 
+    private func collectSwitches(into report: inout LedgerReport, bound: Int64) throws {
+        let filter = report.filter
+        var tally = SwitchTally(filter: filter, limit: options.switchLimit)
+        let rows = try reader.switchRows(in: SwitchScope(bound: bound, filter: filter), requestTimes: options.includeTimeline)
         // The request being read: a request has one row, or one per completion should it ever have
         // several; the first completion (lowest seq) is its outcome.
         var current: SwitchRow?
-        try reader.forEachSwitchRow(in: SwitchScope(bound: bound, filter: filter), requestTimes: options.includeTimeline) { row in
-            if let request = current, request.requestSeq == row.requestSeq {
-                if let completion = row.completion, request.completion.map({ completion.seq < $0.seq }) ?? true {
+        while let row = try rows.next() {
+            if current?.requestSeq == row.requestSeq {
+                if let completion = row.completion, current?.completion.map({ completion.seq < $0.seq }) ?? true {
                     current?.completion = completion
                 }
-                return
+                continue
             }
-            if let request = current { count(request) }
+            if let request = current.take() { tally.add(request) }
             current = row
         }
-        if let request = current { count(request) }
+        if let request = current.take() { tally.add(request) }
 
-        report.totals = totals
-        report.timeline = timeline
-        report.byModel = models.groups
-        report.byActor = actors.groups
-        let times = try reader.recordedAt(seqs: failures.values.map(\.lastRequestSeq) + [firstSeq, lastSeq].compactMap { $0 })
-        report.failures = failures.map { key, group in
-            var group = group
-            group.models = (failureModels[key] ?? []).sorted()
+        report.totals = tally.totals
+        report.timeline = tally.timeline
+        report.byModel = tally.models.groups
+        report.byActor = tally.actors.groups
+        let failures = tally.failures.values
+        let times = try reader.recordedAt(seqs: failures.map(\.group.lastRequestSeq) + [tally.firstSeq, tally.lastSeq].compactMap { $0 })
+        report.failures = failures.map { failure in
+            var group = failure.group
+            group.models = failure.models.sorted()
             group.lastRequestedAt = times[group.lastRequestSeq] ?? ""
             return group
         }.sorted {
             ($0.count, $1.outcome.rawValue, $1.errorMessage ?? "", $1.errorCode ?? "")
                 > ($1.count, $0.outcome.rawValue, $0.errorMessage ?? "", $0.errorCode ?? "")
         }
-        report.periodStart = firstSeq.map { times[$0] ?? "" }
-        report.periodEnd = lastSeq.map { times[$0] ?? "" }
-        let shown = limit == 0 ? newest[...] : newest.suffix(limit)
+        report.periodStart = tally.firstSeq.map { times[$0] ?? "" }
+        report.periodEnd = tally.lastSeq.map { times[$0] ?? "" }
+        let limit = options.switchLimit
+        let shown = limit == 0 ? tally.newest[...] : tally.newest.suffix(limit)
         report.switches = try shown.map { try loader.loadSwitch(request: $0.request, completion: $0.completion) }
-        report.unresolved = try unresolved.map { try loader.loadSwitch(request: $0, completion: nil) }
+        report.unresolved = try tally.unresolved.map { try loader.loadSwitch(request: $0, completion: nil) }
         report.conflicts = try loader.store.conflictingCompletions().compactMap { conflict -> SwitchRecord? in
             let record = try loader.loadSwitch(request: conflict.request, completion: conflict.completions.first?.seq)
             if let since = filter.since, record.requestedAt < since { return nil }

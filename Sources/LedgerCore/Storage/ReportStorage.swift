@@ -26,9 +26,12 @@ public protocol ReportReader: AnyObject {
     /// `switch.resolved`), in order of request time then seq: one row per request and completion, one
     /// row with no completion for a request that has none. With `requestTimes`, rows carry the
     /// request's time in milliseconds.
-    func forEachSwitchRow(in scope: SwitchScope, requestTimes: Bool, _ body: (SwitchRow) throws -> Void) throws
+    ///
+    /// A cursor rather than a callback: this is the one query that reads every switch in scope, and
+    /// the report's loop over it keeps its state in plain local variables.
+    func switchRows(in scope: SwitchScope, requestTimes: Bool) throws -> any SwitchRowCursor
 
-    /// The same rows as `forEachSwitchRow`, each as a switch with every request and completion fact.
+    /// The same rows as `switchRows`, each as a switch with every request and completion fact.
     func forEachSwitchRecord(in scope: SwitchScope, _ body: (SwitchRecord) throws -> Void) throws
 
     /// `recorded_at` of each entry in `seqs` (entries that do not exist are absent).
@@ -56,6 +59,12 @@ public protocol ReportReader: AnyObject {
 
     /// seq of the first completion of request `request` with seq ≤ `bound`, if any.
     func firstCompletion(of request: Int64, bound: Int64) throws -> Int64?
+}
+
+/// The rows of `ReportReader.switchRows`, read one at a time (valid within the reader's snapshot).
+public protocol SwitchRowCursor: AnyObject {
+    /// The next row, nil after the last.
+    func next() throws -> SwitchRow?
 }
 
 /// The newest entry a report covers.
@@ -97,7 +106,7 @@ public struct SwitchScope: Sendable, Equatable {
     }
 }
 
-/// One row of `ReportReader.forEachSwitchRow`: a request and one of its completions (or none).
+/// One row of `ReportReader.switchRows`: a request and one of its completions (or none).
 ///
 /// Texts that repeat from one row to the next (model, actor) may share their storage, so that
 /// comparing them with the previous row's is cheap.

@@ -108,14 +108,11 @@ final class SQLiteReportReader: ReportReader {
         return ReportHead(seq: seq, mac: row["mac"]?.text ?? "", recordedAt: row["recorded_at"]?.text ?? "")
     }
 
-    func forEachSwitchRow(in scope: SwitchScope, requestTimes: Bool, _ body: (SwitchRow) throws -> Void) throws {
+    func switchRows(in scope: SwitchScope, requestTimes: Bool) throws -> any SwitchRowCursor {
         let query = SQLiteLedgerStorage.switchQuery(columns: SQLiteLedgerStorage.switchRowColumns, scope: scope, indexes: indexes)
         let statement = try connection.prepare(query.sql, context: "querying switches")
         try statement.bind(query.arguments)
-        var decoder = SQLiteSwitchRowDecoder(requestTimes: requestTimes)
-        while try statement.step(context: "querying switches") {
-            try body(decoder.decode(statement))
-        }
+        return SQLiteSwitchRowCursor(statement: statement, decoder: SQLiteSwitchRowDecoder(requestTimes: requestTimes))
     }
 
     func forEachSwitchRecord(in scope: SwitchScope, _ body: (SwitchRecord) throws -> Void) throws {

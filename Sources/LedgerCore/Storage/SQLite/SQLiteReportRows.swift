@@ -47,6 +47,21 @@ extension SwitchOutcome {
     }
 }
 
+/// `SwitchRowCursor` over a prepared switch query.
+final class SQLiteSwitchRowCursor: SwitchRowCursor {
+    private let statement: SQLiteStatement
+    private var decoder: SQLiteSwitchRowDecoder
+
+    init(statement: SQLiteStatement, decoder: SQLiteSwitchRowDecoder) {
+        self.statement = statement
+        self.decoder = decoder
+    }
+
+    func next() throws -> SwitchRow? {
+        try statement.step(context: "querying switches") ? decoder.decode(statement) : nil
+    }
+}
+
 /// Decodes `SQLiteLedgerStorage.switchRowColumns` rows.
 struct SQLiteSwitchRowDecoder {
     private var models = SQLiteTextInterner()
