@@ -83,7 +83,7 @@ let package = Package(
         // services: every front end (the CLI today) calls these; none re-implements them.
         .target(
             name: "LedgerWorkflows",
-            dependencies: ["LedgerCore", "EPAClient"],
+            dependencies: ["LedgerCore", "EPAClient", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: strict
         ),
         // The `ledger` subcommands: parse flags, call one workflow, print.

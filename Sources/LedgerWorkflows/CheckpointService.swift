@@ -13,6 +13,64 @@ public struct CreatedCheckpoint: Sendable {
     public var out: String?
     /// Whether the statement carries an Ed25519 signature.
     public var signed: Bool
+    /// The C2SP signed note written beside the statement, if one was asked for.
+    public var note: WrittenNote?
+}
+
+/// What to write besides the statement: a C2SP signed checkpoint note (transparency.md).
+public struct NoteRequest: Sendable {
+    /// Where to write the note.
+    public var path: String
+    /// The note's origin, also the signing key's name (default `model-ledger/<ledger_id>`).
+    public var origin: String?
+    /// Ask this RFC 3161 Time-Stamping Authority for a token over the note's body (kept as `<path>.tsr`).
+    public var tsaURL: String?
+    /// Verify the TSA's answer at once against these PEM CA certificates.
+    public var tsaCAFile: String?
+    /// Seconds to wait for the TSA.
+    public var tsaTimeout: Double
+
+    public init(path: String, origin: String? = nil, tsaURL: String? = nil, tsaCAFile: String? = nil, tsaTimeout: Double = 30) {
+        self.path = path
+        self.origin = origin
+        self.tsaURL = tsaURL
+        self.tsaCAFile = tsaCAFile
+        self.tsaTimeout = tsaTimeout
+    }
+
+    /// ``validate(origin:)`` as an ArgumentParser validation error naming `flag`.
+    public static func validateOrUsage(origin: String, flag: String) throws {
+        guard NoteVerifierKey.isValidName(origin), origin.utf8.count <= 1024 else {
+            throw TransparencyError.usage("\(flag) is a key name: non-empty, at most 1024 bytes, no spaces, no '+', no control characters")
+        }
+    }
+
+    /// Refuses an origin that cannot be a note's first line and a key name (non-empty, no spaces,
+    /// no `+`, no control characters).
+    public static func validate(origin: String) throws {
+        guard NoteVerifierKey.isValidName(origin), origin.utf8.count <= 1024 else {
+            throw TransparencyError.usage("--origin is also the signing key's name: non-empty, at most 1024 bytes, no spaces, no '+', no control characters")
+        }
+    }
+}
+
+/// A signed checkpoint note just written.
+public struct WrittenNote: Sendable {
+    /// Where it was written.
+    public var path: String
+    /// Its body: origin, tree size (= the `checkpoint` entry's seq: the note covers that entry),
+    /// root hash, `ledger-head` and `time` extensions.
+    public var checkpoint: TreeCheckpoint
+    /// The whole note as written.
+    public var text: String
+    /// The C2SP vkey string that verifies it (key name = origin).
+    public var vkey: String
+    /// The RFC 3161 token, when a TSA was asked and answered.
+    public var timeStamp: TimeStampResult?
+    /// Where the token was written (`<path>.tsr`).
+    public var timeStampPath: String?
+    /// Why no token was obtained, when a TSA was asked and failed (the entry, statement and note are written).
+    public var timeStampFailure: TransparencyError?
 }
 
 /// What a checkpoint's own signatures prove, as one word.
@@ -54,6 +112,48 @@ public enum CheckpointService {
     public static func create(
         session: LedgerSession, reason: String?, provenance: Provenance, signingKeyPath: String?, out: String?
     ) throws -> CreatedCheckpoint {
+        try createStatement(session: session, reason: reason, provenance: provenance, signingKeyPath: signingKeyPath, out: out, note: nil, progress: nil)
+    }
+
+    /// ``create(session:reason:provenance:signingKeyPath:out:)``, and with `note` also a C2SP signed
+    /// checkpoint note (transparency.md) signed with the same Ed25519 key: tree size = the new
+    /// `checkpoint` entry's seq (the note covers that entry itself), root = the RFC 6962 root of
+    /// entries 1…seq, extensions `ledger-head <seq> <mac>` (that entry) and `time <recorded_at>`.
+    /// The tree's stored state is brought up to the head first (`progress`: leaves hashed). With
+    /// `note.tsaURL`, an RFC 3161 token over the note's body is asked for and written to
+    /// `<note>.tsr`; a TSA failure does not undo anything written (it is returned in
+    /// ``WrittenNote/timeStampFailure``). A note needs `signingKeyPath`.
+    public static func create(
+        session: LedgerSession, reason: String?, provenance: Provenance, signingKeyPath: String?, out: String?,
+        note: NoteRequest?, progress: ((Int64) -> Void)? = nil
+    ) async throws -> CreatedCheckpoint {
+        let created = try createStatement(
+            session: session, reason: reason, provenance: provenance, signingKeyPath: signingKeyPath, out: out, note: note, progress: progress)
+        guard let note, var written = created.note else { return created }
+        var result = created
+        let tokenPath = TimeStampService.tokenPath(forNote: note.path)
+        if let url = note.tsaURL {
+            do {
+                let stamp = try await TimeStampService.stamp(body: written.checkpoint.body, url: url, caFile: note.tsaCAFile, timeout: note.tsaTimeout)
+                try writeBytes(stamp.response, to: tokenPath)
+                written.timeStamp = stamp
+                written.timeStampPath = tokenPath
+            } catch let error as TransparencyError {
+                try? FileManager.default.removeItem(atPath: tokenPath)
+                written.timeStampFailure = error
+            }
+        } else if FileManager.default.fileExists(atPath: tokenPath) {
+            // A token beside an overwritten note covers the old note's body: never leave it there.
+            try? FileManager.default.removeItem(atPath: tokenPath)
+        }
+        result.note = written
+        return result
+    }
+
+    private static func createStatement(
+        session: LedgerSession, reason: String?, provenance: Provenance, signingKeyPath: String?, out: String?,
+        note: NoteRequest?, progress: ((Int64) -> Void)?
+    ) throws -> CreatedCheckpoint {
         var signing: (privatePEM: String, publicPEM: String?)?
         if let signingKeyPath {
             let pem = try readPrivateKey(signingKeyPath)
@@ -61,10 +161,20 @@ public enum CheckpointService {
                 .map { String(decoding: $0, as: UTF8.self) }
             signing = (pem, publicPEM)
         }
+        let origin = note.map { $0.origin ?? TreeCheckpoint.defaultOrigin(ledgerID: session.store.ledgerID) }
+        var noteKey: NoteVerifierKey?
+        if let note, let origin {
+            guard let signing else { throw TransparencyError.usage("--note needs --sign-key (the Ed25519 key that signs the note)") }
+            try NoteRequest.validate(origin: origin)
+            if let url = note.tsaURL { try TimeStampService.validate(url: url) }
+            noteKey = try NoteVerifierKey(name: origin, pem: signing.privatePEM)
+        }
         let head = try session.store.head()
         var draft = EntryDraft(kind: EntryKind.checkpoint)
         draft.reason = reason
-        draft.details = ["entries_before": .integer(head?.seq ?? 0), "signed": .bool(signing != nil)]
+        var details: [String: JSONValue] = ["entries_before": .integer(head?.seq ?? 0), "signed": .bool(signing != nil)]
+        if let origin { details["note_origin"] = .string(origin) }
+        draft.details = details
         let entry = try session.append(draft, provenance: provenance)
         let checkpoint = try Checkpoint(
             entry: entry, keyRing: session.keyRing, signingKeyPEM: signing?.privatePEM, publicKeyPEM: signing?.publicPEM)
@@ -73,21 +183,31 @@ public enum CheckpointService {
         try KeyFile.ensureParentDirectory(of: local, mode: 0o700)
         try write(text, to: local)
         if let out { try write(text, to: out) }
-        return CreatedCheckpoint(entry: entry, statement: text, localCopy: local, out: out, signed: signing != nil)
+        var created = CreatedCheckpoint(entry: entry, statement: text, localCopy: local, out: out, signed: signing != nil)
+        if let note, let origin, let noteKey, let signing {
+            // The note covers the checkpoint entry itself: the tree of entries 1…entry.seq.
+            let tree = try session.store.publicTree(size: entry.seq, writable: true, progress: progress)
+            let body = TreeCheckpoint(
+                origin: origin, size: entry.seq, rootHash: tree.rootHash,
+                extensions: ["ledger-head \(entry.seq) \(entry.mac)", "time \(entry.recordedAt)"])
+            let signed = try SignedNote.sign(text: body.body, keyName: origin, privateKeyPEM: signing.privatePEM)
+            try write(signed.serialized, to: note.path, what: "note")
+            created.note = WrittenNote(path: note.path, checkpoint: body, text: signed.serialized, vkey: noteKey.vkey)
+        }
+        return created
     }
 
     /// Checks the signatures of the checkpoint at `file`: the Ed25519 signature with the public key
-    /// at `publicKeyPath` (the file must then carry one), the HMAC with the key file at
+    /// at `publicKeyPath` (a PEM or a vkey string; the file must then carry one), the HMAC with the key file at
     /// `keyFilePath` (nil: not checked).
     public static func verify(file: String, publicKeyPath: String?, keyFilePath: String?) throws -> CheckpointVerification {
         let checkpoint = try Checkpoint.load(path: file)
         var publicPEM: String?
         if let publicKeyPath {
-            guard let pem = FileManager.default.contents(atPath: publicKeyPath) else {
-                throw LedgerError.io(path: publicKeyPath, reason: "cannot read the public key")
-            }
+            // A PEM (used verbatim) or a C2SP vkey string (turned into the same PEM).
+            let key = try PublicKeyFile.load(path: publicKeyPath)
             guard checkpoint.ed25519Signature != nil else { throw CheckpointServiceError.noEd25519Signature(file: file) }
-            publicPEM = String(decoding: pem, as: UTF8.self)
+            publicPEM = key.pem
         }
         let ring = try keyFilePath.map { try KeyFile.load(path: $0) }
         let result = try checkpoint.authenticity(keyRing: ring, publicKeyPEM: publicPEM)
@@ -142,11 +262,19 @@ public enum CheckpointService {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func write(_ text: String, to path: String) throws {
+    private static func write(_ text: String, to path: String, what: String = "checkpoint") throws {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw LedgerError.io(path: path, reason: "cannot write the checkpoint: \(error.localizedDescription)")
+            throw LedgerError.io(path: path, reason: "cannot write the \(what): \(error.localizedDescription)")
+        }
+    }
+
+    private static func writeBytes(_ bytes: [UInt8], to path: String) throws {
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw LedgerError.io(path: path, reason: "cannot write the time-stamp token: \(error.localizedDescription)")
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerCore
+import LedgerWorkflows
 
 extension Ledger {
     /// `ledger verify`: proves the ledger is intact.
@@ -19,6 +20,17 @@ extension Ledger {
                 seq with its mac: a ledger cut short, or cut and re-chained with the key, fails.
                 --from/--to verify a range (the link into the range is still checked).
 
+                --checkpoint also takes C2SP signed checkpoint notes (`ledger checkpoint --note`;
+                told apart from JSON statements by content), checked with --public-key (a vkey
+                string or a PEM): each note's signature; the ledger must still hold its ledger-head
+                seq and mac; and the RFC 6962 tree of the note's size is recomputed from the rows
+                (one streaming pass, constant memory; the stored tree state is not used) and must
+                have the note's root. A ledger cut or rewritten below a note's size fails, even when
+                re-chained with the HMAC key. Notes whose roots all match were recomputed from the
+                same rows, so each later tree extends each earlier one (consistency). With notes only
+                and no --key-file (nor LEDGER_KEY_FILE), no HMAC key is needed and none is checked:
+                an auditor's check; entries after the newest note are then covered by nothing.
+
                 A key file that holds none of the keys the entries name (another ledger's key
                 file) is reported as "wrong key file" with exit 78, not as tampering: no mac could
                 be checked. As soon as one entry's key is in the key file, findings are tampering.
@@ -30,6 +42,7 @@ extension Ledger {
                   ledger verify
                   ledger verify --db ./ledger.sqlite --key-file ./ledger.key --format json
                   ledger verify --checkpoint checkpoints/2026-11-29.json --from 100000
+                  ledger verify --db ./ledger.sqlite --public-key ledger.vkey --checkpoint 2026-10.note --checkpoint 2026-11.note
                 """)
 
         @OptionGroup var options: LedgerOptions
@@ -43,15 +56,15 @@ extension Ledger {
         @Option(
             name: .customLong("checkpoint"),
             help: ArgumentHelp(
-                "A checkpoint file the ledger must still match (repeatable): catches a ledger cut short or rewritten.",
+                "A checkpoint file (JSON statement or signed note) the ledger must still match (repeatable): catches a ledger cut short or rewritten.",
                 valueName: "file"))
         var checkpoints: [String] = []
 
         @Option(
             name: .customLong("public-key"),
             help: ArgumentHelp(
-                "Ed25519 public key (PEM) that checks the --checkpoint files' signatures (without it a signature is reported as not checked).",
-                valueName: "pem"))
+                "Ed25519 public key (a C2SP vkey string or a PEM) that checks the --checkpoint files' signatures (without it a statement's signature is reported as not checked; notes need it).",
+                valueName: "vkey|pem"))
         var publicKey: String?
 
         @Option(help: ArgumentHelp("Verify from this seq (the link to the entry before it is still checked).", valueName: "seq"))
@@ -70,15 +83,29 @@ extension Ledger {
         }
 
         func run() async throws {
-            try await runReportingErrors {
+            try await runReportingTransparencyErrors {
                 if let bundle {
                     try verifyBundle(at: bundle)
                     return
                 }
+                let plan = try checkpointPlan()
+                if plan.publicOnly {
+                    try verifyPublicOnly(plan)
+                    return
+                }
                 let ring = try options.loadKeys()
                 let store = try options.openForReading()
-                let report = try makeVerifier(keyRing: ring).verify(store)
+                var report = try makeVerifier(keyRing: ring, plan: plan).verify(store)
                 Console.endProgress()
+                var noteReport: LedgerNoteReport?
+                if let key = plan.key, !plan.notes.isEmpty {
+                    let notes = try NoteService.verifyLedger(store, notes: plan.notes, key: key, progress: treeProgress)
+                    Console.endProgress()
+                    let findings = TransparencyOutput.findings(notes)
+                    report.findingCount += findings.count
+                    report.findings += findings.prefix(max(0, max(1000, maxFindings) - report.findings.count))
+                    noteReport = notes
+                }
                 if report.isWrongKeyFile {
                     throw WrongKeyFile.error(
                         whose: "the ledger's keys", keyIDs: report.unknownKeyUsage.map(\.keyID),
@@ -88,9 +115,10 @@ extension Ledger {
                 case .json:
                     var json = report.jsonValue.objectValue ?? [:]
                     json["db"] = .string(store.path)
+                    if let noteReport { json["notes"] = .array(noteReport.notes.map(TransparencyOutput.json)) }
                     Console.out(JSONValue.object(json).prettyPrinted())
                 case .text:
-                    printText(report, path: store.path)
+                    printText(report, path: store.path, statements: plan.statements.count, notes: noteReport)
                 }
                 if !report.isIntact { throw ExitCode(LedgerExitCode.tampered.rawValue) }
             }

@@ -1,27 +1,76 @@
+import ArgumentParser
 import Foundation
 import LedgerCore
+import LedgerWorkflows
+
+/// The `--checkpoint` files of `ledger verify`, sorted by kind, and the public key.
+struct CheckpointPlan {
+    /// JSON statements (checked with the HMAC key, and their Ed25519 signature with the key).
+    var statements: [String] = []
+    /// C2SP signed notes (checked with the public key; the tree recomputed from the rows).
+    var notes: [String] = []
+    /// The `--public-key` file, when given.
+    var key: PublicKeyFile?
+    /// Notes only, and no key file named: the HMAC chain is not checked (no key needed).
+    var publicOnly = false
+}
 
 extension Ledger.Verify {
-    /// The chain checker for the flags: range, checkpoints (read here), their public key, progress on stderr.
-    func makeVerifier(keyRing ring: KeyRing) throws -> Verifier {
-        var verifier = Verifier(keyRing: ring, findingLimit: max(1000, maxFindings))
-        if from != nil || to != nil { verifier.range = (from ?? 1)...(to ?? Int64.max) }
-        verifier.checkpoints = try checkpoints.map { ($0, try LedgerCore.Checkpoint.load(path: $0)) }
+    /// Sorts the --checkpoint files by content and reads the public key.
+    func checkpointPlan() throws -> CheckpointPlan {
+        var plan = CheckpointPlan()
+        for path in checkpoints {
+            switch try CheckpointFileKind.of(path: path) {
+            case .statement: plan.statements.append(path)
+            case .note: plan.notes.append(path)
+            }
+        }
         if let publicKey {
             guard !checkpoints.isEmpty else {
                 throw CLIError(message: "--public-key checks checkpoint signatures: pass it with --checkpoint FILE.", exitCode: .usage)
             }
-            guard let pem = FileManager.default.contents(atPath: publicKey) else {
-                throw LedgerError.io(path: publicKey, reason: "cannot read the public key")
-            }
-            verifier.checkpointPublicKeyPEM = String(decoding: pem, as: UTF8.self)
+            plan.key = try PublicKeyFile.load(path: publicKey)
+        }
+        if let note = plan.notes.first, plan.key == nil {
+            throw CLIError(message: "\(note) is a signed checkpoint note: check it with --public-key (a vkey string or a PEM).", exitCode: .usage)
+        }
+        let explicitKeyFile = options.keyFile != nil || !(ProcessInfo.processInfo.environment["LEDGER_KEY_FILE"] ?? "").isEmpty
+        plan.publicOnly = !plan.notes.isEmpty && plan.statements.isEmpty && !explicitKeyFile
+        if plan.publicOnly, from != nil || to != nil {
+            throw CLIError(
+                message: "--from/--to pick the range of the HMAC chain check; notes are checked over their whole tree: pass --key-file to check a range too.",
+                exitCode: .usage)
+        }
+        return plan
+    }
+
+    /// Progress of the tree recomputation, on stderr.
+    var treeProgress: (Int64) -> Void { { n in Console.progress("recomputing the tree… \(n.formatted()) entries") } }
+
+    /// `ledger verify --public-key K --checkpoint NOTE…` with no key file: the notes against the rows.
+    func verifyPublicOnly(_ plan: CheckpointPlan) throws {
+        guard let key = plan.key else { return }
+        let store = try options.openForReading()
+        let report = try NoteService.verifyLedger(store, notes: plan.notes, key: key, progress: treeProgress)
+        Console.endProgress()
+        TransparencyOutput.printPublic(report, path: store.path, format: format, maxFindings: maxFindings)
+        if !report.isIntact { throw ExitCode(LedgerExitCode.tampered.rawValue) }
+    }
+
+    /// The chain checker for the flags: range, JSON checkpoints (read here), their public key, progress on stderr.
+    func makeVerifier(keyRing ring: KeyRing, plan: CheckpointPlan) throws -> Verifier {
+        var verifier = Verifier(keyRing: ring, findingLimit: max(1000, maxFindings))
+        if from != nil || to != nil { verifier.range = (from ?? 1)...(to ?? Int64.max) }
+        verifier.checkpoints = try plan.statements.map { ($0, try LedgerCore.Checkpoint.load(path: $0)) }
+        if let key = plan.key, !plan.statements.isEmpty {
+            verifier.checkpointPublicKeyPEM = key.pem
         }
         verifier.progress = { n in Console.progress("verifying… \(n.formatted()) entries") }
         return verifier
     }
 
     /// The text report of `ledger verify`.
-    func printText(_ report: VerificationReport, path: String) {
+    func printText(_ report: VerificationReport, path: String, statements: Int, notes: LedgerNoteReport?) {
         // Everything read from the database is shown escaped: a tampered row may hold anything.
         let safe = DisplayText.terminal
         Console.out("ledger      \(safe(report.ledgerID ?? "?"))  (\(safe(path)))")
@@ -36,8 +85,11 @@ extension Ledger.Verify {
             Console.out("unresolved  \(report.unresolvedSwitches.count) switch(es) with outcome unknown — unresolved: seq "
                 + report.unresolvedSwitches.map(String.init).joined(separator: ", "))
         }
-        if !checkpoints.isEmpty {
-            Console.out("checkpoints \(report.checkpointsMatched) of \(checkpoints.count) matched")
+        if statements > 0 {
+            Console.out("checkpoints \(report.checkpointsMatched) of \(statements) matched")
+        }
+        if let notes {
+            for line in TransparencyOutput.noteLines(notes) { Console.out(line) }
         }
         for warning in report.warnings { Console.out(Console.styled("warning     \(safe(warning))", .yellow)) }
         Console.out("time        \(String(format: "%.2f", report.seconds)) s")
