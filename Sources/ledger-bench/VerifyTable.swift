@@ -41,7 +41,7 @@ struct VerifyTable {
                 _ = try store.append(contentsOf: batch, keyRing: ring, provenance: provenance)
                 written += batch.count
             }
-            try store.storage.checkpointWriteAheadLog()
+            try store.sqliteStorage?.checkpointWriteAheadLog()
         }
         // Warm the page cache the same way for every measurement.
         _ = try SQLiteLedgerStorage.scanEveryColumn(ofLedgerAt: db)

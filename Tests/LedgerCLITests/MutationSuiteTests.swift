@@ -1,5 +1,5 @@
 import Foundation
-import LedgerCore
+@_spi(Testing) import LedgerCore
 import LedgerTestSupport
 import Testing
 
@@ -76,7 +76,7 @@ struct MutationSuiteTests {
         let other = ledger.directory.file("other.sqlite")
         let (otherStore, _) = try LedgerStore.create(path: other, keyRing: ring, provenance: ledger.provenance)
         _ = try otherStore.append(contentsOf: (0..<400).map(TestLedger.sampleDraft), keyRing: ring, provenance: ledger.provenance)
-        try otherStore.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try #require(otherStore.connection).execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return (ledger, checkpointPath, other)
     }
 
@@ -239,7 +239,7 @@ struct MutationSuiteTests {
         let (ledger, checkpoint, other) = try Self.buildLedger()
         let ring = try KeyFile.load(path: ledger.keyPath)
         let head = try #require(try ledger.open().head()?.seq)
-        let kinds = Set(try ledger.open().connection.rows("SELECT DISTINCT kind FROM entries").compactMap { $0["kind"]?.text })
+        let kinds = Set(try #require(ledger.open().connection).rows("SELECT DISTINCT kind FROM entries").compactMap { $0["kind"]?.text })
         #expect(kinds.isSuperset(of: [EntryKind.ledgerCreated, EntryKind.switchRequested, EntryKind.switchCompleted,
                                       EntryKind.switchResolved, EntryKind.jobChecked, EntryKind.jobUploaded,
                                       EntryKind.keyRotated, EntryKind.checkpoint]))

@@ -1,5 +1,5 @@
 import Foundation
-import LedgerCore
+@_spi(Testing) import LedgerCore
 import LedgerTestSupport
 import Testing
 
@@ -192,7 +192,7 @@ struct ReliabilityTests {
         #expect(verify.exitCode == 0, "\(verify.allOutput.prefix(2000))")
         let store = try LedgerStore.open(path: ledger.dbPath, writable: false)
         let head = try #require(try store.head()).seq
-        let rows = try store.connection.scalar("SELECT count(*) FROM entries").integer
+        let rows = try #require(store.connection).scalar("SELECT count(*) FROM entries").integer
         #expect(rows == head, "rows \(String(describing: rows)) vs head seq \(head): a gap")
         #expect((head - 1) % Int64(batch) == 0, "head seq \(head) is not 1 + whole batches of \(batch): a torn transaction")
         let lastReportedHead = reported.last.flatMap { line in line.split(separator: " ").last.flatMap { Int64($0) } }

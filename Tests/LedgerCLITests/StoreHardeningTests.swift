@@ -1,5 +1,5 @@
 import Foundation
-@testable import LedgerCore
+@_spi(Testing) @testable import LedgerCore
 import LedgerTestSupport
 import Testing
 
@@ -252,7 +252,7 @@ struct StoreHardeningTests {
         entry.mac = try HMACSHA256(key: extra.bytes).authenticateHex(SignedPayload.bytes(of: entry.columnValues))
         let names = LedgerEntry.columns.joined(separator: ", ")
         let params = (1...LedgerEntry.columns.count).map { "?\($0)" }.joined(separator: ", ")
-        try store.connection.prepare("INSERT INTO entries (\(names)) VALUES (\(params))").run(entry.columnValues.map(\.value))
+        try #require(store.connection).prepare("INSERT INTO entries (\(names)) VALUES (\(params))").run(entry.columnValues.map(\.value))
         let keyFile = ledger.directory.file("with-extra.key")
         let fd = open(keyFile, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         close(fd)

@@ -1,5 +1,5 @@
 import Foundation
-import LedgerCore
+@_spi(Testing) import LedgerCore
 import LedgerTestSupport
 import Testing
 
@@ -34,9 +34,9 @@ struct MigrationTests {
     func schema() throws {
         let ledger = try TestLedger()
         let store = try ledger.open()
-        let columns = try store.connection.rows("PRAGMA table_info(entries)").compactMap { $0["name"]?.text }
+        let columns = try #require(store.connection).rows("PRAGMA table_info(entries)").compactMap { $0["name"]?.text }
         #expect(columns == LedgerEntry.columns)
-        let recorded = try store.connection.rows("SELECT version, checksum FROM schema_migrations ORDER BY version")
+        let recorded = try #require(store.connection).rows("SELECT version, checksum FROM schema_migrations ORDER BY version")
         #expect(recorded.map { $0["version"]?.integer } == Migration.embedded.map { Int64($0.version) })
         #expect(recorded.map { $0["checksum"]?.text } == Migration.embedded.map(\.checksum))
     }

@@ -1,5 +1,5 @@
 import Foundation
-@testable import LedgerCore
+@_spi(Testing) @testable import LedgerCore
 import LedgerTestSupport
 import Testing
 
@@ -302,7 +302,7 @@ struct ReportCoreTests {
     @Test("the report queries read the migration-0003 indexes, not the table")
     func queryPlans() throws {
         let (s, _) = try Self.mixed()
-        let connection = s.store.connection
+        let connection = try #require(s.store.connection)
         func plan(_ sql: String, _ arguments: [SQLValue]) throws -> String {
             try connection.rows("EXPLAIN QUERY PLAN " + sql, arguments).compactMap { $0["detail"]?.text }.joined(separator: "\n")
         }
@@ -421,7 +421,7 @@ struct ReportBenchLedger {
             written += drafts.count
             batchIndex += 1
         }
-        try store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try #require(store.connection).execute("PRAGMA wal_checkpoint(TRUNCATE)")
         #expect(try store.head()?.seq == Int64(count))
     }
 }

@@ -11,10 +11,12 @@ public final class LedgerStore {
     public let path: String
     /// The ledger's id (from its first entry).
     public let ledgerID: String
-    /// The storage adapter (SQLite).
-    public let storage: SQLiteLedgerStorage
-    /// The underlying connection (for verification and reports, until they go through the storage port).
-    public var connection: SQLiteConnection { storage.connection }
+    /// The backend: every read and write goes through the storage port.
+    let storage: any LedgerBackend
+    /// The SQLite adapter, when the ledger lives in SQLite (the benchmark's baseline reads it directly).
+    @_spi(Benchmark) public var sqliteStorage: SQLiteLedgerStorage? { storage as? SQLiteLedgerStorage }
+    /// The SQLite connection, for tests that inspect or tamper with the file (nil for another backend).
+    @_spi(Testing) public var connection: SQLiteConnection? { (storage as? SQLiteLedgerStorage)?.connection }
     /// Where this installation remembers how far it has verified this ledger (see `VerifiedMark`).
     /// When set, every append first verifies, with the one chain checker, every entry written
     /// since the mark (all of them the first time), inside the append's transaction; a ledger
@@ -28,7 +30,7 @@ public final class LedgerStore {
     public static let zeroMac = String(repeating: "0", count: 64)
 
     /// A ledger over `storage` whose first entry carries `ledgerID`.
-    init(storage: SQLiteLedgerStorage, ledgerID: String) {
+    init(storage: any LedgerBackend, ledgerID: String) {
         self.path = storage.location
         self.storage = storage
         self.ledgerID = ledgerID

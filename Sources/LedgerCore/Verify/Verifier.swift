@@ -86,12 +86,11 @@ public struct Verifier {
     private func scan(_ store: LedgerStore) throws -> VerificationReport {
         let storage = store.storage
         let started = Date()
-        var report = VerificationReport()
-        var scanner = try storage.rowScanner(range: range)
         var checker: ChainChecker
+        var ledgerID: String?
         if let range, range.lowerBound > 1 {
             // Start the chain at the row before the range: its mac is what the first row must link to.
-            report.ledgerID = store.ledgerID
+            ledgerID = store.ledgerID
             checker = ChainChecker(
                 keyRing: keyRing,
                 start: .after(seq: range.lowerBound - 1, mac: try storage.mac(atSeq: range.lowerBound - 1), ledgerID: store.ledgerID))
@@ -102,32 +101,15 @@ public struct Verifier {
         }
         checker.tracksUnresolved = true
 
-        let findingLimit = self.findingLimit
-        func add(_ seq: Int64, _ violation: ChainViolation) {
-            report.findingCount += 1
-            if report.findings.count < findingLimit {
-                report.findings.append(Finding(seq: seq, kind: violation.kind, message: Self.message(violation, seq: seq, keyFile: keyRing.path)))
-            }
-        }
-
-        // MACs are recomputed on a second thread, in batches, while this thread scans.
-        var macs = PipelinedMacCheck(keyRing: keyRing, limit: findingLimit)
+        // MACs are recomputed on a second thread, in batches, while the backend streams rows into the scan.
+        var scan = ChainScan(checker: checker, keyRing: keyRing, findingLimit: findingLimit, progress: progress, progressInterval: progressInterval)
+        scan.report.ledgerID = ledgerID
         // If scanning fails, still stop the worker before returning.
-        defer { _ = try? macs.pipeline.finish() }
-
-        while true {
-            macs.beginRow()
-            guard try scanner.next(appendingPayloadTo: &macs.batch.payloads) else { break }
-            let seq = scanner.seq
-            report.entries += 1
-            if report.entries == 1 && report.ledgerID == nil {
-                report.ledgerID = String(decoding: scanner.ledgerIDBytes, as: UTF8.self)
-                report.firstRecordedAt = scanner.string(scanner.recordedAtIndex)
-            }
-            try checker.check(scanner, mac: &macs) { add(seq, $0) }
-            if report.entries % progressInterval == 0 { progress?(report.entries) }
-        }
-        let mismatches = try macs.finish()
+        defer { _ = try? scan.macs.pipeline.finish() }
+        try storage.scanChain(range: range, into: &scan)
+        checker = scan.checker
+        var report = scan.report
+        let mismatches = try scan.macs.finish()
         if mismatches.count > 0 {
             // Merge the worker's mismatches into the seq-ordered findings.
             var merged = report.findings

@@ -1,15 +1,9 @@
 /// The reads of verification, export, checkpoints and the writers' tail check: the SQL behind
 /// the chain checker's row sources.
-extension SQLiteLedgerStorage {
-    /// Runs `body` inside one read transaction (a consistent snapshot even while other processes
-    /// append).
-    func readSnapshot<T>(context: String, _ body: () throws -> T) throws -> T {
-        try connection.transaction(immediate: false, context: context, body)
-    }
-
-    /// A scanner over `entries` in seq order (only `range` when given), for the chain checker.
-    func rowScanner(range: ClosedRange<Int64>?) throws -> SQLiteRowScanner {
-        try SQLiteRowScanner(connection: connection, range: range)
+extension SQLiteLedgerStorage: VerificationStorage {
+    func scanChain(range: ClosedRange<Int64>?, into scan: inout ChainScan) throws {
+        var scanner = try SQLiteRowScanner(connection: connection, range: range)
+        while try scan.consume(&scanner) {}
     }
 
     /// The mac of entry `seq`, nil when there is none (or it is not text).

@@ -3,7 +3,7 @@ import Foundation
 /// Reads `entries` in seq order and builds each row's signed payload P in a reused
 /// buffer, straight from SQLite's column memory (no per-row allocation on the hot path).
 /// The current row is a `ChainRow`: the chain checker compares its columns in place.
-struct SQLiteRowScanner: ChainRow {
+struct SQLiteRowScanner: ChainCursor {
     private let statement: SQLiteStatement
     /// Signed columns (all but `mac`), in RFC 8785 member order: their statement indexes, names,
     /// and `"name":` prefixes packed in one buffer (flat arrays: no reference counting per column per row).
@@ -112,6 +112,7 @@ struct SQLiteRowScanner: ChainRow {
     func keyIDEquals(_ bytes: [UInt8]) -> Bool { textEquals(keyIDIndex, bytes) }
     var ledgerIDBytes: [UInt8] { copyText(ledgerIDIndex) }
     var ledgerIDText: String? { string(ledgerIDIndex) }
+    var recordedAtText: String? { string(recordedAtIndex) }
     var keyIDBytes: [UInt8] { copyText(keyIDIndex) }
     func withMac<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
         try statement.withText(at: macIndex, body)
