@@ -7,7 +7,7 @@ enum ExportOutput {
     /// The CLI error (or, for entries that do not verify, the exit after listing them on stderr) for `error`.
     static func exitError(for error: ExportError) -> any Error {
         switch error {
-        case .nothingMatches, .outputExists:
+        case .nothingMatches, .outputExists, .beyondCheckpoint, .unusableCheckpoint:
             return CLIError(message: error.localizedDescription, exitCode: .usage)
         case .lineTooLong:
             return CLIError(message: error.localizedDescription, exitCode: .ledgerError)

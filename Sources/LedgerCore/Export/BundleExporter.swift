@@ -50,6 +50,10 @@ public enum ExportError: Error, LocalizedError {
     case outputExists(path: String)
     /// An entry's line would be longer than a bundle may hold (`EvidenceBundle.maxLineBytes`).
     case lineTooLong(seq: Int64, bytes: Int)
+    /// `--checkpoint NOTE`: the entries to export go beyond the note's tree (`size` entries).
+    case beyondCheckpoint(lastSeq: Int64, size: Int64)
+    /// `--checkpoint NOTE`: the note cannot be read, or is not of this ledger (`reason`).
+    case unusableCheckpoint(reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -62,8 +66,22 @@ public enum ExportError: Error, LocalizedError {
             return "\(path) already exists; refusing to overwrite it. Choose another --out path or pass --force."
         case let .lineTooLong(seq, bytes):
             return "entry seq \(seq) would be a \(bytes)-byte line, longer than an evidence bundle may hold (\(EvidenceBundle.maxLineBytes) bytes); no bundle was written. Narrow the export with --since/--until to leave it out."
+        case let .beyondCheckpoint(lastSeq, size):
+            return "the entries to export run to seq \(lastSeq), beyond the checkpoint note's tree (\(size) entries): they cannot be proved against it; nothing was exported. Narrow the export (--until), or prove against a fresh note with --sign-key."
+        case let .unusableCheckpoint(reason):
+            return "cannot prove the bundle against the checkpoint note: \(reason); nothing was exported."
         }
     }
+}
+
+/// The proofs an export carries (bundle version 2 with a `checkpoint`, see `EvidenceBundle`).
+public enum BundleProofRequest: Sendable {
+    /// A fresh C2SP checkpoint note of the ledger at its head, signed with this Ed25519 private key
+    /// (PKCS#8 PEM); `origin` defaults to `model-ledger/<ledger_id>` and is the key name.
+    case sign(privateKeyPEM: String, origin: String?)
+    /// An existing signed checkpoint note (its text): its tree must be this ledger's, and hold every
+    /// exported entry.
+    case checkpoint(note: String)
 }
 
 /// What an export wrote.
@@ -74,6 +92,8 @@ public struct ExportSummary: Sendable {
     public var path: String
     /// Bytes written.
     public var bytes: Int64
+    /// The checkpoint the lines' inclusion proofs are against (nil: no proofs).
+    public var checkpoint: TreeCheckpoint?
 }
 
 /// Writes evidence bundles (see `EvidenceBundle`).
@@ -95,15 +115,18 @@ public struct BundleExporter {
 
     /// Exports `selection` to `path` (`-` for standard output). A file is written under a temporary
     /// name and renamed into place when complete; an existing file is replaced only with `overwrite`.
-    public func export(selection: ExportSelection, to path: String, overwrite: Bool = false) throws -> ExportSummary {
+    /// With `proofs`, the bundle carries a signed checkpoint note in its header and an inclusion
+    /// proof on every line.
+    public func export(selection: ExportSelection, to path: String, overwrite: Bool = false, proofs: BundleProofRequest? = nil) throws -> ExportSummary {
         do {
             if path != "-", !overwrite, FileManager.default.fileExists(atPath: path) { throw ExportError.outputExists(path: path) }
+            let proving = try proofs.map(treeHead(for:))
             let directory = path == "-" ? NSTemporaryDirectory() : (path as NSString).deletingLastPathComponent
             let scratch = (directory.isEmpty ? "." : directory) + "/.ledger-export-\(getpid())-\(UUID().uuidString.lowercased())"
             let bodyPath = scratch + ".body"
             defer { unlink(bodyPath) }
             let header = try store.storage.readSnapshot(context: "reading the ledger for an export") {
-                try writeBody(selection: selection, to: bodyPath)
+                try writeBody(selection: selection, to: bodyPath, proving: proving, freshNote: { if case .sign? = proofs { true } else { false } }())
             }
             // Header first, then the entry lines.
             let output: BundleFileWriter
@@ -127,7 +150,7 @@ public struct BundleExporter {
                     throw LedgerError.io(path: path, reason: "cannot move the bundle into place: \(String(cString: strerror(errno)))")
                 }
             }
-            return ExportSummary(header: header, path: path, bytes: bytes)
+            return ExportSummary(header: header, path: path, bytes: bytes, checkpoint: proving?.checkpoint)
         } catch let error as ExportError {
             throw error
         } catch {
@@ -135,16 +158,45 @@ public struct BundleExporter {
         }
     }
 
-    /// Writes the entry lines of the selection to `bodyPath`, verifying them with the chain checker,
-    /// and returns the signed header.
-    private func writeBody(selection: ExportSelection, to bodyPath: String) throws -> BundleHeader {
+    /// The signed tree the proofs are against (read before the export's snapshot: the tree of an
+    /// append-only ledger at a given size does not change).
+    private func treeHead(for request: BundleProofRequest) throws -> SignedTreeHead {
+        switch request {
+        case let .sign(privateKeyPEM, origin):
+            do {
+                return try store.signedCheckpoint(origin: origin, privateKeyPEM: privateKeyPEM, writable: false)
+            } catch CheckpointNoteError.emptyLedger {
+                throw LedgerError.notALedger(path: store.path, detail: "it holds no entries")
+            }
+        case let .checkpoint(text):
+            do {
+                return try store.tree(provingAgainst: try SignedNote(parsing: text), writable: false)
+            } catch let error as SignedNoteError {
+                throw ExportError.unusableCheckpoint(reason: error.description)
+            } catch let error as CheckpointNoteError {
+                throw ExportError.unusableCheckpoint(reason: error.description)
+            }
+        }
+    }
+
+    /// Writes the entry lines of the selection to `bodyPath`, verifying them with the chain checker
+    /// (and with `proving`, each with its inclusion proof), and returns the signed header.
+    private func writeBody(selection: ExportSelection, to bodyPath: String, proving: SignedTreeHead?, freshNote: Bool) throws -> BundleHeader {
         let storage = store.storage
-        guard let (headSeq, headMac) = try storage.headSeqAndMac() else {
+        guard var (headSeq, headMac) = try storage.headSeqAndMac() else {
             throw LedgerError.notALedger(path: store.path, detail: "it holds no entries")
+        }
+        if let proving, freshNote, proving.tree.size < headSeq {
+            // A fresh note: the bundle is of the ledger as the note saw it (entries appended since are left out).
+            headSeq = proving.tree.size
+            headMac = try storage.mac(atSeq: headSeq) ?? ""
         }
         // The first and last matching seq.
         guard let (first, last) = try storage.exportBounds(of: selection, upTo: headSeq) else {
             throw ExportError.nothingMatches(selection: selection.summary)
+        }
+        if let proving, last > proving.tree.size {
+            throw ExportError.beyondCheckpoint(lastSeq: last, size: proving.tree.size)
         }
 
         // The chain from the row before the range, with the keys announced and retired before it.
@@ -178,7 +230,8 @@ public struct BundleExporter {
             try matchedDigest.add(seq: seq, matched: isMatch)
             if findingCount == 0 {
                 let payload = macs.lastPayload.flatMap { $0.seq == seq ? $0.bytes : nil } ?? row.signedPayload()
-                let line = EvidenceBundle.entryLine(payload: payload, mac: mac, matched: isMatch)
+                let proof = try proving.map { (leafIndex: seq - 1, path: try $0.tree.inclusionProof(seq: seq)) }
+                let line = EvidenceBundle.entryLine(payload: payload, proof: proof, mac: mac, matched: isMatch)
                 guard line.count <= EvidenceBundle.maxLineBytes else { throw ExportError.lineTooLong(seq: seq, bytes: line.count) }
                 try body.writeLine(line)
             }
@@ -191,7 +244,8 @@ public struct BundleExporter {
             ledgerID: store.ledgerID, exportedAt: Timestamp.now(), firstSeq: first, lastSeq: last,
             entryCount: last - first + 1, matchedCount: matched, headSeq: headSeq, headMac: headMac,
             keyIDs: keyIDs.sorted(), filterModel: selection.model, filterSince: selection.since,
-            filterUntil: selection.until, matchedDigest: try matchedDigest.finish(), headerKeyID: keyRing.active.id)
+            filterUntil: selection.until, matchedDigest: try matchedDigest.finish(), checkpoint: proving?.text,
+            headerKeyID: keyRing.active.id)
         try header.sign(with: keyRing.active)
         return header
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The result of verifying a bundle.
 public struct BundleVerificationReport: Sendable {
     /// The bundle file.
@@ -27,6 +29,19 @@ public struct BundleVerificationReport: Sendable {
     /// What the verification could not prove, although nothing was found (e.g. a version-1 bundle's
     /// unauthenticated matched flags).
     public var warnings: [String] = []
+    /// The checkpoint the lines' inclusion proofs are against (a bundle with proofs), when readable.
+    public var checkpoint: TreeCheckpoint?
+    /// True when the checkpoint note's signature verified with the public key given.
+    public var checkpointVerified = false
+    /// Entry lines whose inclusion proof verified against the checkpoint.
+    public var proved: Int64 = 0
+    /// True when the HMACs (entries' `mac`, `header_mac`) were recomputed: a key file was given.
+    public var macsChecked = true
+    /// True when a public key was given (the checkpoint's signature checked).
+    public var publicKeyGiven = false
+
+    /// True when the bundle carries proofs (a `checkpoint` in its header).
+    public var hasProofs: Bool { header?.checkpoint != nil }
 
     public init(path: String) { self.path = path }
 
@@ -36,7 +51,7 @@ public struct BundleVerificationReport: Sendable {
     /// The report as JSON.
     public var jsonValue: JSONValue {
         func int(_ i: Int64?) -> JSONValue { i.map { .integer($0) } ?? .null }
-        return .object([
+        var members: [String: JSONValue] = [
             "bundle": .string(path),
             "bundle_version": header.map { .integer($0.bundleVersion) } ?? .null,
             "intact": .bool(isIntact),
@@ -54,7 +69,23 @@ public struct BundleVerificationReport: Sendable {
             "keys": .array(keyUsage.map { .object(["key_id": .string($0.keyID), "rows": .integer($0.rows)]) }),
             "finding_count": .integer(Int64(findingCount)),
             "findings": .array(findings.map(\.jsonValue)),
-        ])
+        ]
+        if hasProofs || !macsChecked || publicKeyGiven {
+            // Only for bundles with proofs or a public-key verification: older reports keep their members.
+            members["macs_checked"] = .bool(macsChecked)
+            members["header_authenticated"] = .bool(macsChecked && !findings.contains { $0.kind == .headerMacMismatch || $0.kind == .unknownKeyID && $0.line == 1 })
+            members["proved"] = .integer(proved)
+            members["checkpoint"] = checkpoint.map { c in
+                .object([
+                    "origin": .string(c.origin), "size": .integer(c.size),
+                    "root_hash": .string(Data(c.rootHash).base64EncodedString()),
+                    "ledger_head_seq": c.ledgerHead.map { .integer($0.seq) } ?? .null,
+                    "time": c.time.map { .string($0) } ?? .null,
+                    "signature_verified": .bool(checkpointVerified),
+                ])
+            } ?? .null
+        }
+        return .object(members)
     }
 }
 
@@ -64,13 +95,31 @@ public struct BundleVerificationReport: Sendable {
 /// counts, key ids, the matched flags' digest, and the head when the bundle ends at it). Every finding is
 /// reported, with its line and seq. A line longer than `EvidenceBundle.maxLineBytes` is a `line_too_long`
 /// finding, and reading stops there.
+///
+/// A bundle with proofs (a `checkpoint` in its header) is also checked against the note: each line's
+/// leaf hash and inclusion proof against the note's root and size, and, with `noteKey`, the note's
+/// signature. With `noteKey` and no key ring, nothing needs the HMAC key: the proofs authenticate
+/// every entry, the links, seqs and ledger_id are compared as stored (`ChainChecker(storedMacsOnly:)`),
+/// and the header and matched flags are reported as not authenticated (warnings).
 public struct BundleVerifier {
-    public var keyRing: KeyRing
+    /// The HMAC keys (nil: verification with a public key only).
+    public var keyRing: KeyRing?
+    /// The verifier key of the bundle's checkpoint note, given the note's origin (a vkey names its own
+    /// key; a PEM key is named after the origin). Nil: the note's signature is not checked.
+    public var noteKey: ((_ origin: String) throws -> NoteVerifierKey)?
     /// Keep at most this many findings (the count stays exact).
     public var findingLimit: Int
 
     public init(keyRing: KeyRing, findingLimit: Int = 1000) {
         self.keyRing = keyRing
+        self.findingLimit = findingLimit
+    }
+
+    /// A verifier with the checkpoint's public key (`noteKey`), and with the HMAC keys when `keyRing`
+    /// is given. Without a key ring, a bundle without proofs is refused (`BundleVerificationError`).
+    public init(keyRing: KeyRing?, noteKey: @escaping (_ origin: String) throws -> NoteVerifierKey, findingLimit: Int = 1000) {
+        self.keyRing = keyRing
+        self.noteKey = noteKey
         self.findingLimit = findingLimit
     }
 
@@ -116,8 +165,12 @@ public struct BundleVerifier {
         var signers: [String: HMACSHA256?] = [:]
         /// The chain rules, from the first entry line on.
         var chain: ChainChecker?
-        var macs: InlineMacCheck
+        /// Recomputes the macs (nil without a key ring: `StoredMacsOnly`).
+        var macs: InlineMacCheck?
+        var storedMacs = StoredMacsOnly()
         var headerLineSeen = false
+        /// The tree the lines' proofs are checked against (a bundle with a readable checkpoint).
+        var proofTree: TreeCheckpoint?
         /// The digest of the lines' seq and matched flags, compared with the header's `matched_digest`.
         let matchedDigest: MatchedDigest
         /// Version-1 bundles: lines whose flag disagrees with the header's filter, and the first one.
@@ -127,8 +180,10 @@ public struct BundleVerifier {
         init(verifier: BundleVerifier, report: BundleVerificationReport) throws {
             self.verifier = verifier
             self.report = report
-            macs = InlineMacCheck(keyRing: verifier.keyRing)
+            macs = verifier.keyRing.map(InlineMacCheck.init(keyRing:))
             matchedDigest = try MatchedDigest()
+            self.report.macsChecked = verifier.keyRing != nil
+            self.report.publicKeyGiven = verifier.noteKey != nil
         }
 
         mutating func add(_ line: Int, _ seq: Int64?, _ kind: FindingKind, _ message: String) {
@@ -140,7 +195,7 @@ public struct BundleVerifier {
 
         mutating func signer(for keyID: String) throws -> HMACSHA256? {
             if let known = signers[keyID] { return known }
-            let signer = try verifier.keyRing.key(id: keyID).map { try HMACSHA256(key: $0.bytes) }
+            let signer = try verifier.keyRing?.key(id: keyID).map { try HMACSHA256(key: $0.bytes) }
             signers[keyID] = signer
             return signer
         }
@@ -169,12 +224,20 @@ public struct BundleVerifier {
                 add(number, expected, .malformedLine, "line \(number)\(expected.map { " (expected seq \($0))" } ?? "") is not JSON: \(error)")
                 return
             }
-            guard let object = parsed.objectValue, Set(object.keys) == ["entry", "mac", "matched"],
+            let members = parsed.objectValue.map { Set($0.keys) }
+            let withProof = members == ["entry", "inclusion_proof", "leaf_index", "mac", "matched"]
+            guard let object = parsed.objectValue, members == ["entry", "mac", "matched"] || withProof,
                 let entry = object["entry"]?.objectValue, let mac = object["mac"]?.stringValue,
                 case .bool(let matched)? = object["matched"]
             else {
                 add(number, expected, .malformedLine,
-                    "line \(number)\(expected.map { " (expected seq \($0))" } ?? "") is not an entry line {\"entry\":{…},\"mac\":\"…\",\"matched\":true|false}")
+                    "line \(number)\(expected.map { " (expected seq \($0))" } ?? "") is not an entry line {\"entry\":{…},\"mac\":\"…\",\"matched\":true|false}"
+                        + (report.hasProofs ? " with \"inclusion_proof\" and \"leaf_index\"" : ""))
+                return
+            }
+            if withProof, report.header != nil, !report.hasProofs {
+                add(number, expected, .malformedLine,
+                    "line \(number)\(expected.map { " (expected seq \($0))" } ?? "") carries an inclusion proof, but the header has no checkpoint to prove it against")
                 return
             }
             guard case .integer(let seq)? = entry["seq"], let ledgerID = entry["ledger_id"]?.stringValue,
@@ -203,18 +266,97 @@ public struct BundleVerifier {
             if report.firstSeq == nil { report.firstSeq = seq }
             if report.ledgerID == nil { report.ledgerID = ledgerID }
 
-            // The chain rules: order, links, ledger_id, keys, the signature.
-            var checker = chain ?? ChainChecker(
-                keyRing: verifier.keyRing, start: .detached(expectedSeq: report.header?.firstSeq, ledgerID: report.ledgerID),
-                unknownKeyLimit: Int.max)
+            // The chain rules: order, links, ledger_id, keys, the signature (without a key ring: the
+            // stored values only; the inclusion proofs below authenticate the entries).
+            let start = ChainStart.detached(expectedSeq: report.header?.firstSeq, ledgerID: report.ledgerID)
+            var checker = chain ?? (verifier.keyRing.map { ChainChecker(keyRing: $0, start: start, unknownKeyLimit: Int.max) }
+                ?? ChainChecker(storedMacsOnly: start))
             var violations: [ChainViolation] = []
-            try checker.check(BundleLineRow(entry: entry, mac: mac), mac: &macs) { violations.append($0) }
+            let row = BundleLineRow(entry: entry, mac: mac)
+            if var inline = macs {
+                macs = nil
+                defer { macs = inline }
+                try checker.check(row, mac: &inline) { violations.append($0) }
+            } else {
+                try checker.check(row, mac: &storedMacs) { violations.append($0) }
+            }
             chain = checker
             for violation in violations {
-                add(number, seq, violation.kind, Self.message(violation, seq: seq, line: number, keyFile: verifier.keyRing.path))
+                add(number, seq, violation.kind, Self.message(violation, seq: seq, line: number, keyFile: verifier.keyRing?.path ?? "(none)"))
             }
+            if report.hasProofs { checkProof(object, entry: entry, mac: mac, seq: seq, line: number) }
             report.lastSeq = seq
             report.lastMac = mac
+        }
+
+        /// Checks line `number`'s inclusion proof against the checkpoint: leaf_index = seq − 1, seq within
+        /// the tree, and the RFC 9162 algorithm from the leaf hash of the entry (every column, mac included).
+        mutating func checkProof(_ line: [String: JSONValue], entry: [String: JSONValue], mac: String, seq: Int64, line number: Int) {
+            func invalid(_ message: String) { add(number, seq, .inclusionProofInvalid, "seq \(seq): " + message) }
+            guard case .integer(let leafIndex)? = line["leaf_index"], case .array(let items)? = line["inclusion_proof"] else {
+                invalid("line \(number) carries no inclusion proof (leaf_index and inclusion_proof), but the bundle's entries are proved against its checkpoint")
+                return
+            }
+            // An unreadable checkpoint is one finding on line 1; nothing to prove against.
+            guard let tree = proofTree else { return }
+            var path: [TreeHash] = []
+            path.reserveCapacity(items.count)
+            for item in items {
+                guard let text = item.stringValue, let bytes = Data(base64Encoded: text), bytes.count == 32 else {
+                    invalid("line \(number)'s inclusion_proof holds an element that is not base64 of a 32-byte hash")
+                    return
+                }
+                path.append(Array(bytes))
+            }
+            guard seq >= 1, leafIndex == seq - 1 else {
+                invalid("line \(number)'s leaf_index \(leafIndex) is not seq − 1")
+                return
+            }
+            guard seq <= tree.size else {
+                invalid("the entry is beyond the checkpoint's tree (\(tree.size) entries): it cannot be proved against it")
+                return
+            }
+            var columns = entry
+            columns["mac"] = .string(mac)
+            let leaf = MerkleHash.leaf(CanonicalJSON.encode(.object(columns)))
+            if MerkleProof.verifyInclusion(leafHash: leaf, leafIndex: leafIndex, treeSize: tree.size, proof: path, root: tree.rootHash) {
+                report.proved += 1
+            } else {
+                invalid("the inclusion proof on line \(number) does not prove this entry in the checkpoint's tree of \(tree.size) entries: the line was edited, or the proof is not its own")
+            }
+        }
+
+        /// Reads the header's checkpoint note and, with a public key, checks its signature.
+        mutating func readCheckpoint(_ text: String) {
+            let note: SignedNote
+            let body: TreeCheckpoint
+            do {
+                note = try SignedNote(parsing: text)
+                body = try TreeCheckpoint(parsing: note.text)
+            } catch {
+                add(1, nil, .bundleCheckpointInvalid, "the header's checkpoint is not a signed checkpoint note: \(error)")
+                return
+            }
+            report.checkpoint = body
+            proofTree = body
+            guard let noteKey = verifier.noteKey else { return }
+            let key: NoteVerifierKey
+            do {
+                key = try noteKey(body.origin)
+            } catch {
+                add(1, nil, .bundleCheckpointInvalid, "the checkpoint note cannot be checked with the public key: \(error)")
+                return
+            }
+            do {
+                try note.verify(with: key)
+                report.checkpointVerified = true
+            } catch SignedNoteError.noTrustedSignature {
+                let signers = note.signatures.map { "\($0.keyName)+\(Hex.encode($0.keyID))" }.joined(separator: ", ")
+                add(1, nil, .bundleCheckpointInvalid,
+                    "the checkpoint note carries no signature by the public key given (\(key.name)+\(Hex.encode(key.keyID))); it is signed by \(signers): not a note you can trust")
+            } catch {
+                add(1, nil, .bundleCheckpointInvalid, "the checkpoint note's signature does not verify with the public key given: the note was altered (\(error))")
+            }
         }
 
         /// A chain rule broken on bundle line `line`, in words.
@@ -263,12 +405,18 @@ public struct BundleVerifier {
             }
             report.header = header
             report.ledgerID = header.ledgerID
+            if let note = header.checkpoint {
+                readCheckpoint(note)
+            } else if verifier.keyRing == nil {
+                throw BundleVerificationError.noProofs(bundleVersion: header.bundleVersion)
+            }
+            guard verifier.keyRing != nil else { return }
             if let signer = try signer(for: header.headerKeyID) {
                 if try signer.authenticateHex(header.signedBytes) != header.headerMac {
                     add(1, nil, .headerMacMismatch, "the header's header_mac does not recompute with key \(header.headerKeyID): the header was edited")
                 }
             } else {
-                add(1, nil, .unknownKeyID, "header_key_id \(header.headerKeyID) is not in the key file \(verifier.keyRing.path)")
+                add(1, nil, .unknownKeyID, "header_key_id \(header.headerKeyID) is not in the key file \(verifier.keyRing?.path ?? "(none)")")
             }
         }
 
@@ -302,7 +450,8 @@ public struct BundleVerifier {
                 if !sameLines {
                     // Already a header_mismatch; the flags are not authenticated either.
                 } else if try matchedDigest.finish() == expected {
-                    report.matchedAuthenticated = true
+                    // Without the key, the digest agrees but the header that holds it is not authenticated.
+                    report.matchedAuthenticated = verifier.keyRing != nil
                 } else {
                     add(1, nil, .matchedMismatch,
                         "the lines' \"matched\" flags do not give the header's matched_digest: a flag was changed (or lines were edited, moved or removed)")
@@ -315,6 +464,18 @@ public struct BundleVerifier {
                     report.warnings.append(
                         "\(flagsAgainstFilter) line(s) carry a \"matched\" flag that disagrees with the header's filter (first: line \(firstFlagAgainstFilter ?? 0))")
                 }
+            }
+            if verifier.keyRing == nil {
+                var warning = "no key file: the header (header_mac) is NOT authenticated, so neither are its claims (range, counts, head, filter) "
+                    + "nor the lines' matched flags; the inclusion proofs authenticate every entry line against the signed checkpoint"
+                if let checkpoint = report.checkpoint, let first = report.firstSeq, let last = report.lastSeq, first != 1 || last != checkpoint.size {
+                    warning += ". Lines cut from the start or the end of the bundle, with the header edited to match, would not be detected "
+                        + "(the bundle holds seq \(first)…\(last) of a checkpoint of \(checkpoint.size) entries)"
+                }
+                report.warnings.append(warning)
+            } else if header.checkpoint != nil, verifier.noteKey == nil {
+                report.warnings.append(
+                    "the checkpoint note's signature was not checked (no --public-key); the entries are authenticated by their HMACs")
             }
             let used = report.keyUsage.map(\.keyID).sorted()
             if report.entries > 0, used != header.keyIDs.sorted() {
@@ -329,6 +490,31 @@ public struct BundleVerifier {
             }
         }
     }
+}
+
+/// Why a bundle could not be verified at all.
+public enum BundleVerificationError: Error, Equatable, CustomStringConvertible {
+    /// Only a public key was given, and the bundle carries no checkpoint and proofs: nothing could
+    /// check its entries.
+    case noProofs(bundleVersion: Int64)
+
+    public var description: String {
+        switch self {
+        case let .noProofs(version):
+            "this bundle (version \(version)) carries no checkpoint and no inclusion proofs, so a public key can check nothing in it: "
+                + "verify it with the HMAC key file (--key-file), or ask for a bundle exported with --sign-key"
+        }
+    }
+}
+
+/// New finding kinds of bundles with proofs.
+extension FindingKind {
+    /// A line's inclusion proof does not prove its entry in the checkpoint's tree (the line was
+    /// edited, its proof is another line's, or it lies beyond the tree), or the line has none.
+    public static let inclusionProofInvalid = FindingKind(rawValue: "inclusion_proof_invalid")
+    /// The header's checkpoint note cannot be read, or its signature does not verify with the
+    /// public key given (signed by another key, or edited).
+    public static let bundleCheckpointInvalid = FindingKind(rawValue: "checkpoint_invalid")
 }
 
 /// An entry line of a bundle as a chain row: P is the line's `entry` object, re-encoded canonically.

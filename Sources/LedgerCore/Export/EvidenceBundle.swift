@@ -1,4 +1,5 @@
 import CLedgerCrypto
+import Foundation
 
 /// The evidence bundle written by `ledger export` and checked by `ledger verify --bundle`: a JSON Lines
 /// file that proves a contiguous range of a ledger's entries without the database.
@@ -16,6 +17,13 @@ import CLedgerCrypto
 /// Version 2 (written since the matched flags are authenticated) adds the header member `matched_digest`
 /// (see `MatchedDigest`), covered by `header_mac`. Version 1 bundles, without it, are still read; their
 /// matched flags are reported as not authenticated.
+///
+/// A version-2 bundle may also carry proofs (`ledger export --sign-key` or `--checkpoint`): the header
+/// member `checkpoint` (a C2SP signed checkpoint note, transparency.md) and, on every entry line,
+/// `leaf_index` (seq − 1) and `inclusion_proof` (the RFC 6962 audit path against that note), so that
+/// anyone with the note's public key verifies the entries without the HMAC key:
+///
+///     {"entry":<P>,"inclusion_proof":["<base64>",…],"leaf_index":20,"mac":"<64 hex>","matched":true}
 public enum EvidenceBundle {
     /// The value of the header's `bundle` member.
     public static let marker = "model-ledger evidence bundle"
@@ -31,9 +39,26 @@ public enum EvidenceBundle {
 
     /// One entry line (without its newline) from the signed payload P, the mac and the match flag.
     public static func entryLine(payload: [UInt8], mac: String, matched: Bool) -> [UInt8] {
+        entryLine(payload: payload, proof: nil, mac: mac, matched: matched)
+    }
+
+    /// One entry line with its inclusion proof (`leafIndex` = seq − 1, `path` from the leaf's sibling
+    /// upwards), or without one when `proof` is nil. Members in RFC 8785 order.
+    public static func entryLine(payload: [UInt8], proof: (leafIndex: Int64, path: [TreeHash])?, mac: String, matched: Bool) -> [UInt8] {
         var line: [UInt8] = Array(#"{"entry":"#.utf8)
-        line.reserveCapacity(payload.count + 100)
+        line.reserveCapacity(payload.count + 100 + (proof?.path.count ?? 0) * 47)
         line.append(contentsOf: payload)
+        if let proof {
+            line.append(contentsOf: #","inclusion_proof":["#.utf8)
+            for (index, hash) in proof.path.enumerated() {
+                if index > 0 { line.append(UInt8(ascii: ",")) }
+                line.append(UInt8(ascii: "\""))
+                line.append(contentsOf: Data(hash).base64EncodedString().utf8)
+                line.append(UInt8(ascii: "\""))
+            }
+            line.append(contentsOf: #"],"leaf_index":"#.utf8)
+            line.append(contentsOf: String(proof.leafIndex).utf8)
+        }
         line.append(contentsOf: #","mac":"#.utf8)
         CanonicalJSON.appendString(mac, to: &line)
         line.append(contentsOf: #","matched":"#.utf8)
@@ -75,6 +100,9 @@ public struct BundleHeader: Sendable, Equatable {
     /// SHA-256 (lowercase hex) over the entry lines' seq and matched flag (see `MatchedDigest`); nil in
     /// version 1 bundles, required in version 2. Covered by `header_mac`, so the flags cannot be edited.
     public var matchedDigest: String?
+    /// Version 2 with proofs: the C2SP signed checkpoint note (its exact text) the lines' inclusion
+    /// proofs are against; nil without proofs (and always in version 1). Covered by `header_mac`.
+    public var checkpoint: String?
     /// The key that signed the header, and the header's signature.
     public var headerKeyID: String
     public var headerMac: String
@@ -82,8 +110,9 @@ public struct BundleHeader: Sendable, Equatable {
     public init(
         ledgerID: String, exportedAt: String, firstSeq: Int64, lastSeq: Int64, entryCount: Int64, matchedCount: Int64,
         headSeq: Int64, headMac: String, keyIDs: [String], filterModel: String?, filterSince: String?,
-        filterUntil: String?, matchedDigest: String? = nil, headerKeyID: String, headerMac: String = ""
+        filterUntil: String?, matchedDigest: String? = nil, checkpoint: String? = nil, headerKeyID: String, headerMac: String = ""
     ) {
+        self.checkpoint = checkpoint
         self.matchedDigest = matchedDigest
         if matchedDigest == nil { bundleVersion = 1 }
         self.ledgerID = ledgerID
@@ -122,6 +151,7 @@ public struct BundleHeader: Sendable, Equatable {
             "header_key_id": .string(headerKeyID),
         ]
         if let matchedDigest { members["matched_digest"] = .string(matchedDigest) }
+        if let checkpoint { members["checkpoint"] = .string(checkpoint) }
         return members
     }
 
@@ -198,8 +228,14 @@ public struct BundleHeader: Sendable, Equatable {
             let digest = try string("matched_digest")
             guard Hex.isLowercaseHex(digest, count: 64) else { throw BundleHeaderError("header member matched_digest is not 64 lowercase hex digits") }
             matchedDigest = digest
+            switch object["checkpoint"] {
+            case nil: checkpoint = nil
+            case .string(let note)?: checkpoint = note
+            default: throw BundleHeaderError("header member checkpoint is not a string (a signed checkpoint note)")
+            }
         } else {
             matchedDigest = nil
+            checkpoint = nil
         }
         let known: Set<String> = Set(unsignedMembers.keys).union(["header_mac"])
         if let extra = object.keys.sorted().first(where: { !known.contains($0) }) {

@@ -143,7 +143,13 @@ protocol ChainMacCheck {
 /// Violations are handed to the caller, which words them for its audience. The checker also
 /// keeps what reports show: rows per key, and unresolved switches.
 struct ChainChecker {
-    let keyRing: KeyRing
+    /// The keys the macs are recomputed with (nil: `storedMacsOnly`, no key at all).
+    let keyRing: KeyRing?
+    /// False for a checker without keys (`init(storedMacsOnly:)`): every rule that compares stored
+    /// values (seq, ledger_id, links, the key lifecycle) applies, each row's key counts as present,
+    /// and no mac is recomputed. Used where the rows are authenticated otherwise (an evidence
+    /// bundle's inclusion proofs against a signed checkpoint).
+    let recomputesMacs: Bool
     /// Distinct unknown key ids counted in `keyUsage` (their rows are all reported).
     var unknownKeyLimit: Int
     /// Track `switch.requested` entries without a completion.
@@ -187,6 +193,7 @@ struct ChainChecker {
     /// A checker for rows signed with the keys of `keyRing`, starting at `start`.
     init(keyRing: KeyRing, start: ChainStart, unknownKeyLimit: Int = VerificationReport.unknownKeyLimit) {
         self.keyRing = keyRing
+        recomputesMacs = true
         self.unknownKeyLimit = unknownKeyLimit
         ledgerID = start.ledgerID ?? []
         previousSeq = start.previousSeq
@@ -195,6 +202,21 @@ struct ChainChecker {
         trustsFirstKey = start.trustsFirstKey
         hasLedgerID = start.ledgerID != nil
         for (index, key) in keyRing.keys.enumerated() where ringIndexes[key.id] == nil { ringIndexes[key.id] = index }
+    }
+
+    /// A checker with no key, for rows authenticated otherwise (see `recomputesMacs`): links, seq,
+    /// ledger_id and the key lifecycle (retired, unannounced) are checked by comparing stored
+    /// values; macs are not recomputed and no key is unknown. Use it with `StoredMacsOnly`.
+    init(storedMacsOnly start: ChainStart) {
+        keyRing = nil
+        recomputesMacs = false
+        unknownKeyLimit = Int.max
+        ledgerID = start.ledgerID ?? []
+        previousSeq = start.previousSeq
+        previousMac = start.previousMac
+        expectedSeq = start.expectedSeq
+        trustsFirstKey = start.trustsFirstKey
+        hasLedgerID = start.ledgerID != nil
     }
 
     /// True when `keyID` is the genesis key or was announced.
@@ -244,7 +266,7 @@ struct ChainChecker {
         // The key.
         switchKeyIfNeeded(row)
         if first && trustsFirstKey { announce(currentKeyName) }
-        let known = currentRingIndex >= 0
+        let known = currentRingIndex >= 0 || !recomputesMacs
         countRow(known: known)
         if known {
             if let retired = currentRetiredAt, retired < seq {
@@ -268,7 +290,7 @@ struct ChainChecker {
         previousSeq = seq
         // The mac (one fetch of the column for the mac rule and the next row's link).
         try row.withMac { stored in
-            if known, try !mac.check(row, stored: stored, ringIndex: ringIndex) { violation(.macMismatch(keyID: signer)) }
+            if known, recomputesMacs, try !mac.check(row, stored: stored, ringIndex: ringIndex) { violation(.macMismatch(keyID: signer)) }
             if previousMac?.count == stored.count, stored.count > 0 {
                 previousMac?.withUnsafeMutableBytes { $0.copyMemory(from: stored) }
             } else {
@@ -285,7 +307,7 @@ struct ChainChecker {
         retiredAt[newKey] = nil
         currentRetiredAt = row.seq
         if newKey == currentKeyName { currentRetiredAt = nil }
-        if currentRingIndex >= 0 && currentAnnounced { announce(newKey) }
+        if (currentRingIndex >= 0 || !recomputesMacs) && currentAnnounced { announce(newKey) }
     }
 
     private mutating func announce(_ key: String) {
@@ -363,6 +385,13 @@ struct InlineMacCheck: ChainMacCheck {
         }
     }
 
+    mutating func skip<R: ChainRow>(_ row: R) {}
+}
+
+/// The mac strategy of a checker without keys (`ChainChecker(storedMacsOnly:)`): no mac is
+/// recomputed; the stored mac still feeds the next row's link.
+struct StoredMacsOnly: ChainMacCheck {
+    mutating func check<R: ChainRow>(_ row: R, stored: UnsafeRawBufferPointer, ringIndex: Int) throws -> Bool { true }
     mutating func skip<R: ChainRow>(_ row: R) {}
 }
 
