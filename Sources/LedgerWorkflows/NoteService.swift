@@ -209,7 +209,7 @@ public enum NoteService {
             }
             matches[i].recomputedRoot = root
             if root != checkpoint.rootHash {
-                matches[i].finding = "note \(matches[i].check.path): the tree of entries 1…\(checkpoint.size) recomputed from the rows has root \(Data(root).base64EncodedString()), the note says \(Data(checkpoint.rootHash).base64EncodedString()): the ledger was rewritten below seq \(checkpoint.size + 1)"
+                matches[i].finding = "note \(matches[i].check.path): the tree of entries 1…\(checkpoint.size) recomputed from the rows has root \(Data(root).base64EncodedString()), the note says \(Data(checkpoint.rootHash).base64EncodedString()): the ledger was rewritten (an entry at or below seq \(checkpoint.size) differs)"
             }
         }
         return LedgerNoteReport(
