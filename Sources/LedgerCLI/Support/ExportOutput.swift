@@ -32,11 +32,30 @@ enum ExportOutput {
                     "until": h.filterUntil.map { .string($0) } ?? .null,
                 ]),
                 "path": .string(summary.path), "bytes": .integer(summary.bytes),
-            ]).prettyPrinted())
+            ].merging(proofMembers(summary)) { old, _ in old }).prettyPrinted())
             return
         }
         Console.note(
             "exported seq \(h.firstSeq)…\(h.lastSeq) (\(h.entryCount.formatted()) entries, \(h.matchedCount.formatted()) matching \(selection.summary)) "
                 + "of ledger \(h.ledgerID) (head seq \(h.headSeq)) to \(summary.path == "-" ? "standard output" : summary.path), \(summary.bytes.formatted()) bytes")
+        if let checkpoint = summary.checkpoint {
+            Console.note("with inclusion proofs against the checkpoint \(checkpoint.origin) (tree of \(checkpoint.size.formatted()) entries)")
+            if let vkey = summary.vkey {
+                Console.note("auditors check it with this public key (vkey) in a file, no HMAC key needed: ledger verify --bundle FILE --public-key VKEY_FILE")
+                Console.note("  \(vkey)")
+            }
+        }
+    }
+
+    /// The JSON members of a bundle with proofs (none without).
+    private static func proofMembers(_ summary: ExportSummary) -> [String: JSONValue] {
+        guard let checkpoint = summary.checkpoint else { return [:] }
+        return [
+            "checkpoint": .object([
+                "origin": .string(checkpoint.origin), "size": .integer(checkpoint.size),
+                "root_hash": .string(Data(checkpoint.rootHash).base64EncodedString()),
+            ]),
+            "vkey": summary.vkey.map { .string($0) } ?? .null,
+        ]
     }
 }

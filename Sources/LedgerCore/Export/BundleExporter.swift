@@ -94,6 +94,9 @@ public struct ExportSummary: Sendable {
     public var bytes: Int64
     /// The checkpoint the lines' inclusion proofs are against (nil: no proofs).
     public var checkpoint: TreeCheckpoint?
+    /// With a fresh note (`BundleProofRequest.sign`): the C2SP vkey string of its signing key, named
+    /// after the origin, which auditors give to `ledger verify --bundle --public-key`.
+    public var vkey: String?
 }
 
 /// Writes evidence bundles (see `EvidenceBundle`).
@@ -150,7 +153,11 @@ public struct BundleExporter {
                     throw LedgerError.io(path: path, reason: "cannot move the bundle into place: \(String(cString: strerror(errno)))")
                 }
             }
-            return ExportSummary(header: header, path: path, bytes: bytes, checkpoint: proving?.checkpoint)
+            var vkey: String?
+            if case let .sign(privateKeyPEM, _)? = proofs, let proving {
+                vkey = try NoteVerifierKey(name: proving.checkpoint.origin, pem: privateKeyPEM).vkey
+            }
+            return ExportSummary(header: header, path: path, bytes: bytes, checkpoint: proving?.checkpoint, vkey: vkey)
         } catch let error as ExportError {
             throw error
         } catch {
