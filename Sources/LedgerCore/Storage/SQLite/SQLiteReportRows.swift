@@ -80,7 +80,8 @@ struct SQLiteSwitchRowDecoder {
         }
         if let seq = s.reportInteger(at: 4) {
             let isResolution = s.withText(at: 5) { $0.elementsEqual(EntryKind.switchResolved.utf8) }
-            let outcome = s.storageClass(at: 6) == .text ? s.withText(at: 6) { SwitchOutcome(completionOutcomeUTF8: $0) } : .failed
+            // NULL reads as no bytes: failed, as `SwitchOutcome(completionOutcome: nil)`.
+            let outcome = s.withText(at: 6) { SwitchOutcome(completionOutcomeUTF8: $0) }
             let failed = outcome != .succeeded
             row.completion = .init(
                 seq: seq, isResolution: isResolution, outcome: outcome, errorCode: failed ? s.reportText(at: 7) : nil,
