@@ -221,7 +221,7 @@ public enum NoteService {
     /// from the older note's tree to the newer one's, taken from this ledger's tree (its stored
     /// state when it covers the newer size, else computed from the rows) and verified with the
     /// RFC 9162 algorithm against the two signed roots: a proof from a rewritten ledger cannot verify.
-    public static func consistency(_ store: LedgerStore, from oldPath: String, to newPath: String, key: PublicKeyFile) throws -> NoteConsistency {
+    public static func consistency(_ store: LedgerStore, from oldPath: String, to newPath: String, key: PublicKeyFile, catchUp: Bool = false) throws -> NoteConsistency {
         let old = try check(path: oldPath, key: key), new = try check(path: newPath, key: key)
         var result = NoteConsistency(old: old, new: new, proof: [])
         guard let a = old.checkpoint, old.isAuthentic else {
@@ -246,7 +246,7 @@ public enum NoteService {
             return result
         }
         do {
-            result.proof = try store.publicTree(size: b.size, writable: false).consistencyProof(from: a.size)
+            result.proof = try store.publicTree(size: b.size, writable: catchUp).consistencyProof(from: a.size)
         } catch LedgerError.entryDoesNotVerify(let seq, let reason) {
             result.failure = "the tree cannot be built from the rows at seq \(seq): \(reason)"
             return result

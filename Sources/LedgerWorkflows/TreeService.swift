@@ -30,15 +30,25 @@ public enum TreeService {
         return (tree.size, tree.rootHash)
     }
 
-    /// The inclusion proof of entry `seq` in the tree of `size` entries (default: the head), read
-    /// only: from the stored tree state when it covers `size`, else computed from the rows.
-    public static func inclusionProof(_ store: LedgerStore, seq: Int64, size: Int64?) throws -> InclusionProof {
+    /// Opens the ledger for proofs: writable when this user may write the file, so that the stored
+    /// tree state (derived data: no entry is written) catches up with the few entries appended since
+    /// the last checkpoint; read-only otherwise (the tree is then computed from the rows when the
+    /// stored state is behind). Returns the store and whether it may catch up.
+    public static func openForProofs(path: String) throws -> (store: LedgerStore, catchUp: Bool) {
+        if access(path, W_OK) == 0, let store = try? LedgerStore.open(path: path, writable: true) { return (store, true) }
+        return (try LedgerStore.open(path: path, writable: false), false)
+    }
+
+    /// The inclusion proof of entry `seq` in the tree of `size` entries (default: the head): from the
+    /// stored tree state (brought up to the head first with `catchUp`) when it covers `size`, else
+    /// computed from the rows.
+    public static func inclusionProof(_ store: LedgerStore, seq: Int64, size: Int64?, catchUp: Bool = false) throws -> InclusionProof {
         let head = try store.head()?.seq ?? 0
         let size = size ?? head
         guard size <= head else { throw TransparencyError.usage("--size \(size) is beyond the ledger's head (seq \(head))") }
         guard seq >= 1, seq <= size else { throw TransparencyError.usage("--seq \(seq) is not in the tree of \(size) entries (1…\(size))") }
         guard let entry = try store.entry(seq: seq) else { throw LedgerError.noSuchEntry(seq: seq) }
-        let tree = try store.publicTree(size: size, writable: false)
+        let tree = try store.publicTree(size: size, writable: catchUp)
         let leaf = MerkleHash.leaf(MerkleHash.leafInput(of: entry))
         let path = try tree.inclusionProof(seq: seq)
         let verifies = MerkleProof.verifyInclusion(leafHash: leaf, leafIndex: seq - 1, treeSize: size, proof: path, root: tree.rootHash)
@@ -46,11 +56,11 @@ public enum TreeService {
     }
 
     /// The inclusion proof of every entry of the tree of `size` entries (default: the head), in seq order.
-    public static func allInclusionProofs(_ store: LedgerStore, size: Int64?, each: (InclusionProof) throws -> Void) throws {
+    public static func allInclusionProofs(_ store: LedgerStore, size: Int64?, catchUp: Bool = false, each: (InclusionProof) throws -> Void) throws {
         let head = try store.head()?.seq ?? 0
         let size = size ?? head
         guard size <= head else { throw TransparencyError.usage("--size \(size) is beyond the ledger's head (seq \(head))") }
-        let tree = try store.publicTree(size: size, writable: false)
+        let tree = try store.publicTree(size: size, writable: catchUp)
         for seq in stride(from: Int64(1), through: size, by: 1) {
             guard let entry = try store.entry(seq: seq) else { throw LedgerError.noSuchEntry(seq: seq) }
             let leaf = MerkleHash.leaf(MerkleHash.leafInput(of: entry))

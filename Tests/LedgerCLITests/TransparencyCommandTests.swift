@@ -169,7 +169,7 @@ struct TransparencyCommandTests {
         print(checked)
         """#
 
-    @Test("ledger tree proof: every index of trees of sizes 1..64 (grown one entry at a time, in memory and from the stored state) checks with an independent RFC 9162 verifier in Python; a consistency proof between two notes too")
+    @Test("ledger tree proof: every index of trees of sizes 1..64 (grown one entry at a time: the stored state caught up leaf by leaf, then rebuilt) checks with an independent RFC 9162 verifier in Python; a consistency proof between two notes too")
     func proofsCheckIndependently() throws {
         try RequiredTool.require("python3", for: "the independent RFC 9162 verifier")
         let ledger = try TestLedger()  // seq 1: ledger.created
@@ -185,10 +185,10 @@ struct TransparencyCommandTests {
         }
         for size in 1...64 {
             if size > 1 { try ledger.appendSample(count: 1) }
-            try proveAll(size: size, tag: "memory")
+            try proveAll(size: size, tag: "caught-up")
         }
         #expect(try Binaries.ledger(["tree", "rebuild"] + db).exitCode == 0)
-        for size in 1...64 { try proveAll(size: size, tag: "stored") }
+        for size in 1...64 { try proveAll(size: size, tag: "rebuilt") }
 
         // Two notes (sizes 65 and 70) and the consistency proof between them.
         let sign = dir.file("sign.pem")
