@@ -50,7 +50,8 @@ extension SwitchOutcome {
 /// `SwitchRowCursor` over a prepared switch query.
 final class SQLiteSwitchRowCursor: SwitchRowCursor {
     private let statement: SQLiteStatement
-    private var decoder: SQLiteSwitchRowDecoder
+    /// Only `next()` touches it, one row at a time: no run-time exclusivity check on every row.
+    @exclusivity(unchecked) private var decoder: SQLiteSwitchRowDecoder
 
     init(statement: SQLiteStatement, decoder: SQLiteSwitchRowDecoder) {
         self.statement = statement
@@ -75,7 +76,8 @@ struct SQLiteSwitchRowDecoder {
         var row = SwitchRow(
             requestSeq: s.int64(at: 0), requestedAtMilliseconds: nil, model: models.read(s, 2), actor: actors.read(s, 3),
             completion: nil)
-        if requestTimes, s.storageClass(at: 1) == .text {
+        if requestTimes {
+            // NULL reads as no bytes, which is no time.
             row.requestedAtMilliseconds = s.withText(at: 1) { Timestamp.parse(utf8: $0) }
         }
         if let seq = s.reportInteger(at: 4) {
