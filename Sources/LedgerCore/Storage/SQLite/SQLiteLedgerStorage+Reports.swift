@@ -38,7 +38,8 @@ extension SQLiteLedgerStorage: ReportStorage {
     /// The report indexes this database has.
     func availableReportIndexes() throws -> Set<String> {
         var query = SQLQuery("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries' AND name IN (")
-        query.append(Self.reportIndexes.map { query.bind(.text($0)) }.joined(separator: ", "))
+        let names = Self.reportIndexes.map { query.bind(.text($0)) }
+        query.append(names.joined(separator: ", "))
         query.append(")")
         return Set(try connection.rows(query.sql, query.arguments, context: "reading the ledger's indexes").compactMap { $0["name"]?.text })
     }
@@ -92,6 +93,8 @@ final class SQLiteReportReader: ReportReader {
 
     private func hint(_ index: String) -> String { SQLiteLedgerStorage.hint(index, indexes) }
 
+    /// `query` prepared once (kept in `cache`; its text must be the same on every call with that
+    /// cache) and bound to its arguments.
     private func prepared(_ cache: inout SQLiteStatement?, _ query: SQLQuery, context: String) throws -> SQLiteStatement {
         let statement = try cache ?? connection.prepare(query.sql, context: context)
         cache = statement
@@ -101,8 +104,8 @@ final class SQLiteReportReader: ReportReader {
 
     func head(atMost bound: Int64) throws -> ReportHead? {
         var query = SQLQuery("SELECT seq, mac, recorded_at FROM entries WHERE seq <= ")
-        query.append(query.bind(.integer(bound)))
-        query.append(" ORDER BY seq DESC LIMIT 1")
+        let placeholder = query.bind(.integer(bound))
+        query.append(placeholder + " ORDER BY seq DESC LIMIT 1")
         let rows = try connection.rows(query.sql, query.arguments, context: "reading the ledger's head")
         guard let row = rows.first, let seq = row["seq"]?.integer else { return nil }
         return ReportHead(seq: seq, mac: row["mac"]?.text ?? "", recordedAt: row["recorded_at"]?.text ?? "")
@@ -128,7 +131,8 @@ final class SQLiteReportReader: ReportReader {
         var result: [Int64: String] = [:]
         for seq in seqs where result[seq] == nil {
             var query = SQLQuery("SELECT recorded_at FROM entries WHERE seq = ")
-            query.append(query.bind(.integer(seq)))
+            let placeholder = query.bind(.integer(seq))
+            query.append(placeholder)
             let statement = try prepared(&recordedAtStatement, query, context: "reading a switch's time")
             if try statement.step(context: "reading a switch's time"), let text = statement.reportText(at: 0) {
                 result[seq] = text
