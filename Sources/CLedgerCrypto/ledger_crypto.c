@@ -91,6 +91,23 @@ int mlc_sha256_finish(mlc_sha256_ctx *c, uint8_t out[32]) {
     return ok;
 }
 
+int mlc_sha256_prefixed(mlc_sha256_ctx *c, uint8_t prefix, const uint8_t *a, size_t a_len,
+                        const uint8_t *b, size_t b_len, uint8_t out[32]) {
+    if (c == NULL) return 0;
+    unsigned int out_len = 0;
+    if (EVP_DigestInit_ex(c->md, NULL, NULL) != 1) return 0;
+    if (EVP_DigestUpdate(c->md, &prefix, 1) != 1) return 0;
+    if (a_len > 0 && EVP_DigestUpdate(c->md, a, a_len) != 1) return 0;
+    if (b_len > 0 && EVP_DigestUpdate(c->md, b, b_len) != 1) return 0;
+    return EVP_DigestFinal_ex(c->md, out, &out_len) == 1 && out_len == 32;
+}
+
+void mlc_sha256_free(mlc_sha256_ctx *c) {
+    if (c == NULL) return;
+    EVP_MD_CTX_free(c->md);
+    free(c);
+}
+
 int mlc_random_bytes(uint8_t *out, size_t len) {
     if (len > 0x7fffffff) return 0;
     return RAND_bytes(out, (int)len) == 1;

@@ -62,3 +62,29 @@ struct PublicTreeTests {
         #expect(try store.publicTree(writable: false).rootHash == honest)
     }
 }
+
+extension PublicTreeTests {
+    @Test("the leaf input read straight from the database equals the one built from the entry")
+    func leafInputFromRowsEqualsEntry() throws {
+        let ledger = try TestLedger()
+        try ledger.appendSample(count: 12)  // quotes, control characters, non-ASCII, NULL columns
+        let store = try ledger.open()
+        var fromEntries = InMemoryMerkleNodes()
+        try store.forEachEntry(matching: EntryFilter()) { fromEntries.append(leafHash: MerkleHash.leaf(MerkleHash.leafInput(of: $0))) }
+        #expect(try store.recomputedTreeRoot(size: 13) == (try MerkleTree(nodes: fromEntries, size: 13).root()))
+    }
+
+    @Test("a stored tree whose newest leaf no longer matches its row is rebuilt, not extended")
+    func staleStateIsRebuilt() throws {
+        let ledger = try TestLedger()
+        try ledger.appendSample(count: 20)
+        let store = try ledger.open()
+        _ = try store.publicTree(writable: true)
+        // The derived state is edited to disagree with row 21 (as after a cut and re-chain).
+        let connection = try SQLiteConnection(path: ledger.dbPath, mode: .readWrite)
+        try connection.execute("UPDATE tree_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 20")
+        try ledger.appendSample(count: 5)
+        let tree = try ledger.open().publicTree(writable: true)
+        #expect(tree.rootHash == (try store.recomputedTreeRoot(size: 26)))
+    }
+}

@@ -34,6 +34,13 @@ int mlc_sha256_update(mlc_sha256_ctx *ctx, const uint8_t *data, size_t data_len)
 /// Writes the digest (32 bytes) and frees the context. Returns 1 on success.
 int mlc_sha256_finish(mlc_sha256_ctx *ctx, uint8_t out[32]);
 
+/// SHA-256 of `prefix || a || b` (b may be NULL with b_len 0) with a reusable context (re-initialised
+/// on each call, never freed here): the RFC 6962 leaf and node hashes. Returns 1 on success.
+int mlc_sha256_prefixed(mlc_sha256_ctx *ctx, uint8_t prefix, const uint8_t *a, size_t a_len,
+                        const uint8_t *b, size_t b_len, uint8_t out[32]);
+/// Frees a context made by mlc_sha256_new without finishing it.
+void mlc_sha256_free(mlc_sha256_ctx *ctx);
+
 /// Fills `out` with `len` bytes from OpenSSL's CSPRNG. Returns 1 on success, 0 on failure.
 int mlc_random_bytes(uint8_t *out, size_t len);
 

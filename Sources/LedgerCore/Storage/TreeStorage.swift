@@ -13,8 +13,9 @@ public protocol TreeStorage: AnyObject {
     func storeTreeNodes(_ nodes: [TreeNode]) throws
     /// Removes every stored node (inside `writeTransaction`), for a rebuild.
     func deleteTree() throws
-    /// Calls `body` with the leaf input of each entry from `first` through `last`, in seq order.
-    func forEachLeafInput(from first: Int64, through last: Int64, _ body: (_ seq: Int64, _ leafInput: [UInt8]) throws -> Void) throws
+    /// Calls `body` with the leaf input of each entry from `first` through `last`, in seq order (the
+    /// bytes are valid only during the call).
+    func forEachLeafInput(from first: Int64, through last: Int64, _ body: (_ seq: Int64, _ leafInput: UnsafeRawBufferPointer) throws -> Void) throws
     /// The newest seq (0 when the ledger holds no entries).
     func headSeq() throws -> Int64
 }

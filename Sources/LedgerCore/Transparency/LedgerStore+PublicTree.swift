@@ -69,7 +69,7 @@ extension LedgerStore {
                 var appender = TreeAppender()
                 try storage.forEachLeafInput(from: 1, through: last) { seq, input in
                     guard seq == appender.size + 1 else { throw LedgerError.entryDoesNotVerify(seq: seq, reason: "seq does not follow \(appender.size): the tree cannot be built") }
-                    _ = appender.append(leafHash: MerkleHash.leaf(input))
+                    _ = appender.append(leafInput: input)
                     if sizes.contains(seq) { roots[seq] = appender.root }
                     if seq % 100_000 == 0 { progress?(seq) }
                 }
@@ -96,7 +96,7 @@ extension LedgerStore {
         if size > 0 {
             try storage.forEachLeafInput(from: 1, through: size) { seq, input in
                 guard seq == appender.size + 1 else { throw LedgerError.entryDoesNotVerify(seq: seq, reason: "seq does not follow \(appender.size): the tree cannot be built") }
-                tiles.store(appender.append(leafHash: MerkleHash.leaf(input)))
+                tiles.store(appender.append(leafInput: input))
                 if seq % 100_000 == 0 { progress?(seq) }
             }
         }
@@ -104,6 +104,15 @@ extension LedgerStore {
             throw LedgerError.entryDoesNotVerify(seq: appender.size + 1, reason: "the entry is missing: the tree cannot be built")
         }
         return tiles
+    }
+
+    /// True when the stored leaf hash of `seq` is the hash of that row as it is now.
+    private func storedLeafMatchesRow(seq: Int64) throws -> Bool {
+        let stored = try storage.treeHashes(level: 0, start: seq - 1, count: 1)
+        var fresh: TreeHash?
+        let hasher = TreeHasher()
+        try storage.forEachLeafInput(from: seq, through: seq) { _, input in fresh = hasher.leaf(input) }
+        return stored.first == fresh
     }
 
     private func syncTree(progress: ((Int64) -> Void)?) throws {
@@ -116,12 +125,18 @@ extension LedgerStore {
                 try storage.deleteTree()
                 stored = 0
             }
+            if stored > 0, try !storedLeafMatchesRow(seq: stored) {
+                // The row under the newest stored leaf changed (a rewritten ledger): the derived state is
+                // stale below it too, so it is rebuilt rather than extended.
+                try storage.deleteTree()
+                stored = 0
+            }
             guard stored < head else { return }
             var appender = stored == 0 ? TreeAppender() : try TreeAppender(size: stored, nodes: TiledNodes(source: StoredTiles(storage: storage)))
             var batch: [TreeNode] = []
             try storage.forEachLeafInput(from: stored + 1, through: head) { seq, input in
                 guard seq == appender.size + 1 else { throw LedgerError.entryDoesNotVerify(seq: seq, reason: "seq does not follow \(appender.size): the tree cannot be built") }
-                batch += appender.append(leafHash: MerkleHash.leaf(input))
+                batch += appender.append(leafInput: input)
                 if batch.count >= 4096 {
                     try storage.storeTreeNodes(batch)
                     batch.removeAll(keepingCapacity: true)

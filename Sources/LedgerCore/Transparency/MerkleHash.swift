@@ -49,3 +49,38 @@ func largestPowerOfTwo(below n: Int64) -> Int64 {
     while k << 1 < n { k <<= 1 }
     return k
 }
+
+/// RFC 6962 leaf and node hashing with one reused SHA-256 context: the hot path of building and
+/// recomputing the tree (no allocation per hash). Use one instance per thread.
+final class TreeHasher {
+    private let context: OpaquePointer?
+
+    init() {
+        context = mlc_sha256_new()
+    }
+
+    deinit { mlc_sha256_free(context) }
+
+    /// `SHA-256(0x00 || leafInput)`.
+    func leaf(_ leafInput: UnsafeRawBufferPointer) -> TreeHash {
+        var out = TreeHash(repeating: 0, count: 32)
+        let input = leafInput.bindMemory(to: UInt8.self)
+        _ = out.withUnsafeMutableBufferPointer {
+            mlc_sha256_prefixed(context, 0x00, input.baseAddress, input.count, nil, 0, $0.baseAddress)
+        }
+        return out
+    }
+
+    /// `SHA-256(0x01 || left || right)`.
+    func node(_ left: TreeHash, _ right: TreeHash) -> TreeHash {
+        var out = TreeHash(repeating: 0, count: 32)
+        left.withUnsafeBufferPointer { l in
+            right.withUnsafeBufferPointer { r in
+                _ = out.withUnsafeMutableBufferPointer {
+                    mlc_sha256_prefixed(context, 0x01, l.baseAddress, l.count, r.baseAddress, r.count, $0.baseAddress)
+                }
+            }
+        }
+        return out
+    }
+}

@@ -74,6 +74,7 @@ public struct TreeAppender {
     /// Leaves so far.
     public private(set) var size: Int64
     private var edge: [(level: Int, hash: TreeHash)]
+    private let hasher = TreeHasher()
 
     /// An empty tree.
     public init() {
@@ -92,6 +93,11 @@ public struct TreeAppender {
         }
     }
 
+    /// Adds the leaf whose input is `leafInput`; returns the nodes to store.
+    mutating func append(leafInput: UnsafeRawBufferPointer) -> [TreeNode] {
+        append(leafHash: hasher.leaf(leafInput))
+    }
+
     /// Adds one leaf; returns the nodes to store.
     public mutating func append(leafHash: TreeHash) -> [TreeNode] {
         var emitted = [TreeNode(level: 0, index: size, hash: leafHash)]
@@ -100,7 +106,7 @@ public struct TreeAppender {
         while edge.count >= 2, edge[edge.count - 1].level == edge[edge.count - 2].level {
             let right = edge.removeLast(), left = edge.removeLast()
             let level = left.level + 1
-            let hash = MerkleHash.node(left.hash, right.hash)
+            let hash = hasher.node(left.hash, right.hash)
             edge.append((level, hash))
             if level % TreeTiles.height == 0 {
                 emitted.append(TreeNode(level: level, index: (size >> level) - 1, hash: hash))

@@ -18,7 +18,9 @@ struct SQLiteRowScanner: ChainCursor {
     private(set) var seqIsInteger = true
     private(set) var disallowedValueColumn: String?
 
-    init(connection: SQLiteConnection, range: ClosedRange<Int64>?) throws {
+    /// A scanner of `range` (every row when nil). With `includingMac`, the bytes it builds are the tree's
+    /// leaf input (every non-NULL column, `mac` included) instead of the signed payload.
+    init(connection: SQLiteConnection, range: ClosedRange<Int64>?, includingMac: Bool = false) throws {
         if let range {
             statement = try connection.prepare("SELECT * FROM entries WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq", context: "scanning the ledger")
             try statement.bind([.integer(range.lowerBound), .integer(range.upperBound)])
@@ -42,7 +44,7 @@ struct SQLiteRowScanner: ChainCursor {
         macIndex = try index("mac")
         refSeqIndex = try index("ref_seq")
         detailsIndex = try index("details")
-        let signed = indexes.filter { $0.key != "mac" }.sorted { CanonicalJSON.precedes($0.key, $1.key) }
+        let signed = indexes.filter { includingMac || $0.key != "mac" }.sorted { CanonicalJSON.precedes($0.key, $1.key) }
         var prefixBytes: [UInt8] = [], starts: [Int] = []
         for (name, _) in signed {
             starts.append(prefixBytes.count)
