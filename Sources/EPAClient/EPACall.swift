@@ -1,17 +1,8 @@
 import Foundation
+import LedgerPrimitives
 
-/// How an API call ended.
-public enum CallOutcome: String, Sendable, Equatable, Hashable, Codable {
-    /// The service answered with the documented success shape.
-    case succeeded
-    /// The service answered with a refusal: a documented 400-class error (also inside a 2xx body) or
-    /// another 4xx, except 408 and 429, which are failures.
-    case rejected
-    /// No usable answer: timeout, connection refused or dropped, 5xx, 408/429, malformed 2xx body,
-    /// a 2xx carrying an undocumented error body, or a 2xx about a different retrain job. The
-    /// request's effect is unknown.
-    case failed
-}
+/// How an API call ended: the one outcome type, shared with the ledger (`LedgerPrimitives.Outcome`).
+public typealias CallOutcome = Outcome
 
 /// The record of one HTTP call: what was asked, what came back, and how it was judged.
 ///

@@ -15,7 +15,7 @@ extension EntryDraft {
         httpStatus = call.httpStatus.map(Int64.init)
         responseBody = call.responseBody
         durationMs = call.durationMs
-        outcome = Outcome(call.outcome)
+        outcome = call.outcome
         if call.responseBodyTruncated { details = (details ?? [:]).merging(["response_body_truncated": true]) { _, new in new } }
         if let error = call.error {
             errorCode = error.code
@@ -54,15 +54,4 @@ extension EntryDraft {
         if truncated { details["\(name)_truncated"] = true }
     }
 
-}
-
-extension Outcome {
-    /// The ledger's outcome for a client outcome.
-    public init(_ outcome: CallOutcome) {
-        switch outcome {
-        case .succeeded: self = .succeeded
-        case .rejected: self = .rejected
-        case .failed: self = .failed
-        }
-    }
 }

@@ -74,7 +74,7 @@ public struct UploadService {
                 details["upload_http_status"] = upload.httpStatus.map { .integer(Int64($0)) } ?? .null
                 details["upload_duration_ms"] = .integer(upload.durationMs)
                 outcome = upload.outcome
-                draft.outcome = Outcome(upload.outcome)
+                draft.outcome = upload.outcome
                 if let error = upload.error {
                     draft.errorCode = error.code
                     draft.errorMessage = "upload: " + (error.serviceMessage ?? error.localizedDescription)

@@ -111,7 +111,7 @@ public struct SwitchService {
         var result = SwitchResult(model: request.model, retrainJobID: request.retrainJobID, end: .switched)
         let apiKeyID = EPAClient.apiKeyID(apiKey)
         var modelID: Int64?
-        func draft(_ kind: String) -> EntryDraft {
+        func draft(_ kind: EntryKind) -> EntryDraft {
             var draft = EntryDraft(kind: kind)
             draft.model = request.model
             draft.retrainJobID = request.retrainJobID

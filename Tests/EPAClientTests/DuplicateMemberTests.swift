@@ -1,4 +1,5 @@
 @testable import EPAClient
+import LedgerPrimitives
 import Testing
 
 /// A service answer whose JSON repeats a member name is malformed: "last wins" would let a proxy or

@@ -1,4 +1,5 @@
 @testable import EPAClient
+import LedgerPrimitives
 import Testing
 
 @Suite("Error bodies and response judgement")

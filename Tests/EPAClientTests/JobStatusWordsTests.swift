@@ -1,4 +1,5 @@
 @testable import EPAClient
+import LedgerPrimitives
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import EPAClient
+import LedgerPrimitives
 import EPASimulator
 import Foundation
 import LedgerTestSupport

@@ -38,7 +38,7 @@ final class ShapeBench: @unchecked Sendable {
     }
 
     /// The newest entry of `kind`.
-    func last(_ kind: String) throws -> LedgerEntry? { try entries().last { $0.kind == kind } }
+    func last(_ kind: EntryKind) throws -> LedgerEntry? { try entries().last { $0.kind == kind } }
 
     /// What reached the simulator: `METHOD path → status`, in order.
     func seen() throws -> [String] {
@@ -135,9 +135,9 @@ struct GatewayShapeTests {
         for part in c.stderr {
             #expect(result.stderr.contains(part), "stderr lacks \(part): \(result.stderr)")
         }
-        #expect(try bench.entries().map(\.kind) == ["ledger.created", "job.checked", "switch.requested", "switch.completed"])
+        #expect(try bench.entries().map(\.kind.rawValue) == ["ledger.created", "job.checked", "switch.requested", "switch.completed"])
         let completed = try #require(try bench.last(EntryKind.switchCompleted))
-        #expect(completed.outcome == c.outcome)
+        #expect(completed.outcome?.rawValue == c.outcome)
         #expect(completed.httpStatus == c.httpStatus)
         #expect(completed.errorCode == c.errorCode)
         #expect(completed.errorMessage?.contains(c.errorMessage) == true, "\(completed.errorMessage ?? "nil")")
@@ -159,9 +159,9 @@ struct GatewayShapeTests {
         let result = try bench.switchTo("p-403-json")
         #expect(result.exitCode == 3, "\(result.allOutput)")
         #expect(result.stderr.contains("pre-flight status check rejected") && result.stderr.contains("HTTP 403 (\"Forbidden\")"))
-        #expect(try bench.entries().map(\.kind) == ["ledger.created", "job.checked"])
+        #expect(try bench.entries().map(\.kind.rawValue) == ["ledger.created", "job.checked"])
         let checked = try #require(try bench.last(EntryKind.jobChecked))
-        #expect(checked.outcome == "rejected" && checked.httpStatus == 403 && checked.errorMessage == "Forbidden")
+        #expect(checked.outcome == .rejected && checked.httpStatus == 403 && checked.errorMessage == "Forbidden")
         #expect(checked.responseBody == #"{"message":"Forbidden"}"#)
         #expect(try bench.seen() == ["GET /v1/external/retrain_jobs/p-403-json → 403"])
     }
@@ -173,7 +173,7 @@ struct GatewayShapeTests {
         #expect(result.exitCode == 3, "\(result.allOutput)")
         #expect(result.stderr.contains("Quota exceeded."))
         let checked = try #require(try bench.last(EntryKind.jobChecked))
-        #expect(checked.outcome == "rejected" && checked.httpStatus == 200)
+        #expect(checked.outcome == .rejected && checked.httpStatus == 200)
         #expect(checked.errorCode == "4001000204" && checked.errorMessage == "Quota exceeded.")
         #expect(checked.detailsObject?["status"] == nil)
         #expect(try bench.seen() == ["GET /v1/external/retrain_jobs/p-200-error → 200"])
@@ -185,13 +185,13 @@ struct GatewayShapeTests {
         let result = try bench.switchTo("p-bare")
         #expect(result.exitCode == 0, "\(result.allOutput)")
         let entries = try bench.entries()
-        #expect(entries.map(\.kind) == ["ledger.created", "job.checked", "switch.requested", "switch.completed"])
+        #expect(entries.map(\.kind.rawValue) == ["ledger.created", "job.checked", "switch.requested", "switch.completed"])
         let checked = entries[1], completed = entries[3]
-        #expect(checked.outcome == "succeeded" && checked.modelID == nil)
+        #expect(checked.outcome == .succeeded && checked.modelID == nil)
         #expect(checked.detailsObject?["status"]?.stringValue == "finished")
         #expect(checked.detailsObject?["message"] == nil)
         #expect(checked.responseBody?.contains("model_id") == false)
-        #expect(completed.outcome == "succeeded" && completed.modelID == nil)
+        #expect(completed.outcome == .succeeded && completed.modelID == nil)
         #expect(try bench.seen() == [
             "GET /v1/external/retrain_jobs/p-bare → 200", "PUT /v1/external/retrain_jobs/p-bare/update_model → 200",
         ])

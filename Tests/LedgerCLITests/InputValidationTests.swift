@@ -37,7 +37,7 @@ struct InputValidationTests {
         }
         #expect(bench.databaseBytes() == before, "the ledger changed")
         #expect(try bench.simulator.requests().isEmpty, "a request reached the service")
-        #expect(try bench.entries().map(\.kind) == ["ledger.created"])
+        #expect(try bench.entries().map(\.kind.rawValue) == ["ledger.created"])
     }
 
     // MARK: Integer flags

@@ -239,7 +239,7 @@ struct MutationSuiteTests {
         let (ledger, checkpoint, other) = try Self.buildLedger()
         let ring = try KeyFile.load(path: ledger.keyPath)
         let head = try #require(try ledger.open().head()?.seq)
-        let kinds = Set(try #require(ledger.open().connection).rows("SELECT DISTINCT kind FROM entries").compactMap { $0["kind"]?.text })
+        let kinds = Set(try #require(ledger.open().connection).rows("SELECT DISTINCT kind FROM entries").compactMap { $0["kind"]?.text.map(EntryKind.init(rawValue:)) })
         #expect(kinds.isSuperset(of: [EntryKind.ledgerCreated, EntryKind.switchRequested, EntryKind.switchCompleted,
                                       EntryKind.switchResolved, EntryKind.jobChecked, EntryKind.jobUploaded,
                                       EntryKind.keyRotated, EntryKind.checkpoint]))

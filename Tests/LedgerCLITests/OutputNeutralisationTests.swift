@@ -221,7 +221,7 @@ struct OutputNeutralisationTests {
         let expected = Self.formulaReasons.map(Self.expectedCell)
 
         // log: one row per entry; reason and actor columns neutralised; integer columns verbatim.
-        let log = try Binaries.ledger(["log", "--limit", "0", "--format", "csv", "--kind", EntryKind.switchRequested] + args)
+        let log = try Binaries.ledger(["log", "--limit", "0", "--format", "csv", "--kind", EntryKind.switchRequested.rawValue] + args)
         #expect(log.exitCode == 0, "\(log.stderr)")
         let logRows = try parseCSV(log.stdout)
         try #require(logRows.count == 1 + Self.formulaReasons.count, "\(log.stdout)")
@@ -231,7 +231,7 @@ struct OutputNeutralisationTests {
         #expect(logRows.dropFirst().map { $0[reason] } == expected)
         #expect(logRows.dropFirst().allSatisfy { $0[actor] == "'" + Self.formulaActor })
         #expect(logRows.dropFirst().allSatisfy { Int($0[seq]) != nil })
-        let completions = try parseCSV(try Binaries.ledger(["log", "--limit", "0", "--format", "csv", "--kind", EntryKind.switchCompleted] + args).stdout)
+        let completions = try parseCSV(try Binaries.ledger(["log", "--limit", "0", "--format", "csv", "--kind", EntryKind.switchCompleted.rawValue] + args).stdout)
         let duration = try #require(completions.first?.firstIndex(of: "duration_ms"))
         #expect(completions[1][duration] == "-5", "a negative integer in a numeric column is a number, not a formula")
 

@@ -112,7 +112,7 @@ struct ReliabilityTests {
         #expect(Set(completed.compactMap(\.refSeq)) == Set(requestBySeq.keys), "each request has exactly one completion")
         for completion in completed {
             let request = completion.refSeq.flatMap { requestBySeq[$0] }
-            #expect(completion.outcome == "succeeded" && completion.httpStatus == 200 && request?.reason == completion.reason,
+            #expect(completion.outcome == .succeeded && completion.httpStatus == 200 && request?.reason == completion.reason,
                     "seq \(completion.seq)")
             #expect((request?.seq ?? .max) < completion.seq)
         }

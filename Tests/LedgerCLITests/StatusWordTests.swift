@@ -38,7 +38,7 @@ struct StatusWordTests {
         let bench = try ShapeBench(fixture: Self.fixture)
         let result = try bench.switchTo(job)
         #expect(result.exitCode == 0, "\(result.allOutput)")
-        #expect(try bench.entries().map(\.kind).suffix(2) == ["switch.requested", "switch.completed"])
+        #expect(try bench.entries().map(\.kind.rawValue).suffix(2) == ["switch.requested", "switch.completed"])
         #expect(try bench.simulator.requests(pathSuffix: "/update_model", method: "PUT").count == 1)
     }
 
@@ -67,7 +67,7 @@ struct StatusWordTests {
         #expect(result.exitCode == 5, "\(result.allOutput)")
         #expect(result.stderr.contains("retrain job w-training is \"training\", not \"finished\": nothing was switched."))
         #expect(result.stderr.contains(#"finished: "finished"; failed: "failed"; running: "running""#), "\(result.stderr)")
-        #expect(try bench.entries().map(\.kind) == ["ledger.created", "job.checked"])
+        #expect(try bench.entries().map(\.kind.rawValue) == ["ledger.created", "job.checked"])
         #expect(try bench.seen() == ["GET /v1/external/retrain_jobs/w-training → 200"])
     }
 
@@ -134,7 +134,7 @@ struct StatusWordTests {
         let status = try bench.run(["retrain", "status", "w-completed", "--model", "churn", "--failed-status", " "])
         #expect(status.exitCode == 64, "\(status.allOutput)")
         #expect(try bench.simulator.requests().isEmpty)
-        #expect(try bench.entries().map(\.kind) == ["ledger.created"])
+        #expect(try bench.entries().map(\.kind.rawValue) == ["ledger.created"])
     }
 
     @Test("a 24 KB status message is capped at 16 KiB like the response body and flagged message_truncated, by switch and by retrain status")

@@ -403,7 +403,7 @@ struct StoreHardeningTests {
         #expect(early.stderr.contains("may still be in flight"))
         let completions = try bench.entries().filter { $0.refSeq == requested.seq }
         #expect(completions.map(\.kind) == [EntryKind.switchCompleted])
-        #expect(completions.first?.outcome == "succeeded")
+        #expect(completions.first?.outcome == .succeeded)
     }
 
     @Test("two completions that disagree are shown as a conflict in verify, report and as-of, not silently merged")

@@ -125,7 +125,7 @@ final class SwitchBench: @unchecked Sendable {
     }
 
     /// The newest entry of `kind`.
-    func last(_ kind: String) throws -> LedgerEntry? { try entries().last { $0.kind == kind } }
+    func last(_ kind: EntryKind) throws -> LedgerEntry? { try entries().last { $0.kind == kind } }
 
     /// Asserts-ready: `ledger verify` exit code for this ledger.
     func verifyExitCode() throws -> Int32 {

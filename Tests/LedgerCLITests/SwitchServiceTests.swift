@@ -55,7 +55,7 @@ struct SwitchServiceTests {
         #expect(requested.requestMethod == "PUT" && requested.actor == "service-front-end")
         // The completion refers to the request and records the answer.
         #expect(completed.refSeq == requested.seq)
-        #expect(completed.outcome == Outcome.succeeded.rawValue && completed.httpStatus == 200)
+        #expect(completed.outcome == .succeeded && completed.httpStatus == 200)
         #expect(completed.model == "churn" && completed.retrainJobID == "job-ok" && completed.modelID == 101)
         // The lease is released once the completion is on disk; the ledger verifies.
         #expect(!InFlightLock.isHeld(databasePath: bench.ledger.dbPath, pid: Int64(getpid())))
@@ -68,7 +68,7 @@ struct SwitchServiceTests {
         let result = try await Self.run(Self.request("job-500"), bench: bench)
         #expect(result.end == .callDidNotSucceed(.failed))
         let completed = try #require(try bench.last(EntryKind.switchCompleted))
-        #expect(completed.refSeq == result.requestedSeq && completed.outcome == Outcome.failed.rawValue)
+        #expect(completed.refSeq == result.requestedSeq && completed.outcome == .failed)
         #expect(try bench.finalPUTs(to: "job-500").count == 1)
     }
 

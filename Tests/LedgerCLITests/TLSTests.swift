@@ -160,9 +160,9 @@ struct TLSTests {
         #expect(result.exitCode == 0, "\(result.allOutput)")
         #expect(result.stdout.contains("switched churn → job-ok: succeeded (HTTP 200)"))
         let entries = try bench.entries()
-        #expect(entries.map(\.kind) == ["ledger.created", "job.checked", "switch.requested", "switch.completed"])
+        #expect(entries.map(\.kind.rawValue) == ["ledger.created", "job.checked", "switch.requested", "switch.completed"])
         #expect(entries[2].requestURL == bench.baseURL(host: host) + "/retrain_jobs/job-ok/update_model")
-        #expect(entries[3].outcome == "succeeded" && entries[3].httpStatus == 200 && entries[3].refSeq == entries[2].seq)
+        #expect(entries[3].outcome == .succeeded && entries[3].httpStatus == 200 && entries[3].refSeq == entries[2].seq)
         let requests = try bench.simulator.requests().map { "\($0["method"]?.stringValue ?? "") \($0["path"]?.stringValue ?? "")" }
         #expect(requests == ["GET /v1/external/retrain_jobs/job-ok", "PUT /v1/external/retrain_jobs/job-ok/update_model"])
         #expect(try bench.verifyExitCode() == 0)
@@ -202,9 +202,9 @@ struct TLSTests {
                 "\(result.stderr)")
         #expect(result.stderr.contains("nothing was sent"))
         let entries = try bench.entries()
-        #expect(entries.map(\.kind) == ["ledger.created", "job.checked"])
+        #expect(entries.map(\.kind.rawValue) == ["ledger.created", "job.checked"])
         let checked = try #require(entries.last)
-        #expect(checked.outcome == "failed" && checked.httpStatus == nil)
+        #expect(checked.outcome == .failed && checked.httpStatus == nil)
         #expect(checked.errorMessage?.contains(message) == true, "\(checked.errorMessage ?? "nil")")
         #expect(checked.requestURL == bench.baseURL() + "/retrain_jobs/job-ok")
         // The handshake fails before any HTTP request: the simulator logged nothing at all.
@@ -224,9 +224,9 @@ struct TLSTests {
         #expect(result.stdout.contains("NOT switched churn → job-ok: failed"), "\(result.stdout)")
         #expect(result.stderr.contains("TLS handshake failed: " + message), "\(result.stderr)")
         let entries = try bench.entries()
-        #expect(entries.map(\.kind) == ["ledger.created", "switch.requested", "switch.completed"])
+        #expect(entries.map(\.kind.rawValue) == ["ledger.created", "switch.requested", "switch.completed"])
         let requested = entries[1], completed = entries[2]
-        #expect(completed.refSeq == requested.seq && completed.outcome == "failed" && completed.httpStatus == nil)
+        #expect(completed.refSeq == requested.seq && completed.outcome == .failed && completed.httpStatus == nil)
         #expect(completed.errorMessage?.contains(message) == true && completed.errorMessage?.contains("nothing was sent") == true)
         #expect(try bench.simulator.requests().isEmpty)
         #expect(try bench.verifyExitCode() == 0)
@@ -255,7 +255,7 @@ struct TLSTests {
             let reason = ["missing": "does not exist", "directory": "is not a regular file"][kind] ?? "is not a PEM file of certificates"
             #expect(result.stderr.contains(reason), "\(result.stderr)")
         }
-        #expect(try bench.entries().map(\.kind) == ["ledger.created"])
+        #expect(try bench.entries().map(\.kind.rawValue) == ["ledger.created"])
         #expect(try bench.simulator.requests().isEmpty)
         try bench.expectNoSecrets()
     }
@@ -277,7 +277,7 @@ struct TLSTests {
         #expect(env.stderr.contains("plain http is only allowed for loopback hosts"))
         var all: [LedgerEntry] = []
         try LedgerStore.open(path: ledger.dbPath, writable: false).forEachEntry(matching: EntryFilter()) { all.append($0) }
-        #expect(all.map(\.kind) == ["ledger.created"])
+        #expect(all.map(\.kind.rawValue) == ["ledger.created"])
     }
 
     @Test("epa-simulator refuses half a TLS pair (64) and an unusable or mismatched key (78) without printing the key")

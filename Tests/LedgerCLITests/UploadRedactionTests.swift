@@ -37,7 +37,7 @@ struct UploadRedactionTests {
             let answer = try JSONValue(parsing: body)
             #expect(answer["upload_url"]?.stringValue == "[redacted: presigned upload URL]", "\(body)")
             #expect(answer["retrain_job_id"]?.stringValue == entry.retrainJobID)
-            #expect(entry.outcome == "succeeded" && entry.detailsObject?["upload_url_host"]?.stringValue == "127.0.0.1")
+            #expect(entry.outcome == .succeeded && entry.detailsObject?["upload_url_host"]?.stringValue == "127.0.0.1")
         }
 
         // Every stored column of every row.

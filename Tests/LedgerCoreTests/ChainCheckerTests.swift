@@ -100,7 +100,7 @@ struct ChainCheckerTests {
         try ledger.tamper(try Self.resign(ledger, seq: 20, with: old))
         let store = try ledger.open()
         let error = try #require(throws: LedgerError.self) {
-            try store.append(EntryDraft(kind: "note"), keyRing: ledger.keyRing, provenance: ledger.provenance)
+            try store.append(EntryDraft(kind: EntryKind(rawValue: "note")), keyRing: ledger.keyRing, provenance: ledger.provenance)
         }
         guard case .tailDoesNotVerify(let seq, let reason) = error else {
             Issue.record("expected tailDoesNotVerify, got \(error)")
@@ -121,7 +121,7 @@ struct ChainCheckerTests {
         let ring = try KeyFile.load(path: ledger.keyPath)
         let store = try ledger.open()
         let error = try #require(throws: LedgerError.self) {
-            try store.append(contentsOf: [EntryDraft(kind: "note")], keyRing: ring, provenance: ledger.provenance, signingKey: genesis)
+            try store.append(contentsOf: [EntryDraft(kind: EntryKind(rawValue: "note"))], keyRing: ring, provenance: ledger.provenance, signingKey: genesis)
         }
         guard case .tailDoesNotVerify(let seq, let reason) = error else {
             Issue.record("expected tailDoesNotVerify, got \(error)")

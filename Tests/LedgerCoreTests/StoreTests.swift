@@ -87,7 +87,7 @@ struct StoreTests {
         try ledger.tamper("UPDATE entries SET reason = 'forged' WHERE seq = 6")
         let store = try ledger.open()
         let error = try #require(throws: LedgerError.self) {
-            try store.append(EntryDraft(kind: "note"), keyRing: ledger.keyRing, provenance: ledger.provenance)
+            try store.append(EntryDraft(kind: EntryKind(rawValue: "note")), keyRing: ledger.keyRing, provenance: ledger.provenance)
         }
         guard case .tailDoesNotVerify(let seq, _) = error else {
             Issue.record("expected tailDoesNotVerify, got \(error)")
@@ -102,7 +102,7 @@ struct StoreTests {
         let ledger = try TestLedger()
         let other = try KeyRing(keys: [try SigningKey.generate()], path: "other.key")
         let error = try #require(throws: LedgerError.self) {
-            try ledger.open().append(EntryDraft(kind: "note"), keyRing: other, provenance: ledger.provenance)
+            try ledger.open().append(EntryDraft(kind: EntryKind(rawValue: "note")), keyRing: other, provenance: ledger.provenance)
         }
         #expect(error.isConfiguration)
     }

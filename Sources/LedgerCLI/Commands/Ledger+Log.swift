@@ -33,7 +33,7 @@ extension Ledger {
             try await runReportingErrors {
                 let store = try options.openForReading()
                 var filter = EntryFilter()
-                filter.kind = kind
+                filter.kind = kind.map(EntryKind.init(rawValue:))
                 filter.model = model
                 filter.lastN = limit == 0 ? nil : limit
                 let unresolved = Set(try store.unresolvedSwitches().map(\.seq))

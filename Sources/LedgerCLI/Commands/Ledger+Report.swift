@@ -71,9 +71,9 @@ extension Ledger {
 
         func validate() throws {
             if limit < 0 { throw ValidationError("--limit must be 0 (all) or more") }
-            if let kind, !ReportFilter.kinds.contains(where: { $0.kind == kind }) {
+            if let kind, !ReportFilter.kinds.contains(where: { $0.kind.rawValue == kind }) {
                 throw ValidationError(
-                    "--kind \(DisplayText.terminal(kind)) is not reported on; use one of: \(ReportFilter.kinds.map(\.kind).joined(separator: ", ")) (`ledger log --kind` lists entries of any kind)")
+                    "--kind \(DisplayText.terminal(kind)) is not reported on; use one of: \(ReportFilter.kinds.map(\.kind.rawValue).joined(separator: ", ")) (`ledger log --kind` lists entries of any kind)")
             }
             if let asOf {
                 guard ReportTime.instant(asOf) != nil else { throw ValidationError(PeriodOptions.badTime("--as-of", asOf)) }
@@ -120,7 +120,7 @@ extension Ledger.Report {
         filter.model = model
         filter.actor = actor
         filter.outcome = outcome?.value
-        filter.kind = kind
+        filter.kind = kind.map(EntryKind.init(rawValue:))
         return filter
     }
 }

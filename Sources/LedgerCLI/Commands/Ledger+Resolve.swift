@@ -58,8 +58,8 @@ extension Ledger {
 struct OutcomeArgument: ExpressibleByArgument {
     let value: Outcome
     init?(argument: String) {
-        guard let value = Outcome(rawValue: argument) else { return nil }
+        guard let value = Outcome(known: argument) else { return nil }
         self.value = value
     }
-    static var allValueStrings: [String] { Outcome.allCases.map(\.rawValue) }
+    static var allValueStrings: [String] { Outcome.known.map(\.rawValue) }
 }

@@ -75,7 +75,7 @@ enum ReportCSV {
             let s = model.live
             return [
                 report.asOf, model.model, s?.retrainJobID ?? "", s.map { String($0.requestSeq) } ?? "", s?.requestedAt ?? "",
-                s?.actor ?? "", s?.reason ?? "", s?.completionSeq.map(String.init) ?? "", s?.completionKind ?? "",
+                s?.actor ?? "", s?.reason ?? "", s?.completionSeq.map(String.init) ?? "", s?.completionKind?.rawValue ?? "",
                 s?.completedAt ?? "", s?.completedBy ?? "", s?.resolutionReason ?? "",
                 model.pending.map { String($0.requestSeq) }.joined(separator: " "),
                 model.conflicts.map { String($0.requestSeq) }.joined(separator: " "), report.verification.status,
@@ -94,7 +94,7 @@ enum ReportCSV {
         table(historyColumns, report.switches.map { s in
             [
                 String(s.requestSeq), s.requestedAt, s.model ?? "", s.retrainJobID ?? "", s.actor, s.reason ?? "",
-                s.outcome.rawValue, s.completionSeq.map(String.init) ?? "", s.completionKind ?? "", s.completedAt ?? "",
+                s.outcome.rawValue, s.completionSeq.map(String.init) ?? "", s.completionKind?.rawValue ?? "", s.completedAt ?? "",
                 s.completedBy ?? "", s.resolutionReason ?? "", s.httpStatus.map(String.init) ?? "", s.errorCode ?? "",
                 s.errorMessage ?? "", s.durationMs.map(String.init) ?? "", s.requestSeq == report.liveRequestSeq ? "true" : "false",
                 report.verification.status,

@@ -36,8 +36,8 @@ struct EntryListWriter {
             // Every stored value is shown escaped: a newline in a reason cannot forge a row,
             // an ESC or OSC sequence cannot reach the terminal.
             let line = row([
-                String(entry.seq), entry.recordedAt, entry.kind, entry.actor, entry.model ?? "-",
-                entry.retrainJobID ?? "-", entry.outcome ?? (isUnresolved ? "unknown" : "-"), note,
+                String(entry.seq), entry.recordedAt, entry.kind.rawValue, entry.actor, entry.model ?? "-",
+                entry.retrainJobID ?? "-", entry.outcome?.rawValue ?? (isUnresolved ? "unknown" : "-"), note,
             ].map(DisplayText.terminal))
             Console.out(isUnresolved ? Console.styled(line, .yellow) : line)
         case .csv:

@@ -1,28 +1,42 @@
-/// Kinds of entry the project writes. `kind` is an open set: verifiers accept any text.
-public enum EntryKind {
-    public static let ledgerCreated = "ledger.created"
-    public static let switchRequested = "switch.requested"
-    public static let switchCompleted = "switch.completed"
-    public static let switchResolved = "switch.resolved"
-    public static let jobChecked = "job.checked"
-    public static let jobUploaded = "job.uploaded"
-    public static let keyRotated = "key.rotated"
-    public static let checkpoint = "checkpoint"
-}
+/// The kind of an entry (`kind` column). An open set: a ledger may hold kinds this version does not
+/// write (a newer writer's); they verify like any other row and round-trip unchanged.
+public struct EntryKind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The stored text.
+    public let rawValue: String
 
-/// Outcomes of a completed service call.
-public enum Outcome: String, Sendable, CaseIterable {
-    /// The service accepted the call.
-    case succeeded
-    /// The service answered and said no.
-    case rejected
-    /// No usable answer: timeout, connection error, malformed reply, server error.
-    case failed
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// The first entry of every ledger.
+    public static let ledgerCreated = EntryKind(rawValue: "ledger.created")
+    /// A switch about to be called (durable before the PUT).
+    public static let switchRequested = EntryKind(rawValue: "switch.requested")
+    /// The switch call's answer (`ref_seq` = the request).
+    public static let switchCompleted = EntryKind(rawValue: "switch.completed")
+    /// An operator's record of what happened to an unresolved switch (`ref_seq` = the request).
+    public static let switchResolved = EntryKind(rawValue: "switch.resolved")
+    /// A job status check.
+    public static let jobChecked = EntryKind(rawValue: "job.checked")
+    /// A training-data upload.
+    public static let jobUploaded = EntryKind(rawValue: "job.uploaded")
+    /// The signing key changed (`details.new_key_id`, signed by the old key).
+    public static let keyRotated = EntryKind(rawValue: "key.rotated")
+    /// A checkpoint was taken.
+    public static let checkpoint = EntryKind(rawValue: "checkpoint")
+
+    /// The kinds this version writes.
+    public static let known: [EntryKind] = [
+        .ledgerCreated, .switchRequested, .switchCompleted, .switchResolved, .jobChecked, .jobUploaded, .keyRotated, .checkpoint,
+    ]
+
+    /// Completions of a switch request.
+    public var isCompletion: Bool { self == .switchCompleted || self == .switchResolved }
+
+    public var description: String { rawValue }
 }
 
 /// What a caller supplies for a new entry; the store adds seq, ledger_id, time, OS user, host and the signature.
 public struct EntryDraft: Sendable, Equatable {
-    public var kind: String
+    public var kind: EntryKind
     public var model: String?
     public var apiKeyID: String?
     public var modelID: Int64?
@@ -41,7 +55,7 @@ public struct EntryDraft: Sendable, Equatable {
     public var details: [String: JSONValue]?
 
     /// A draft of `kind` with every optional column empty.
-    public init(kind: String) { self.kind = kind }
+    public init(kind: EntryKind) { self.kind = kind }
 }
 
 /// One row of `entries`, exactly as stored.
@@ -49,7 +63,7 @@ public struct LedgerEntry: Sendable, Equatable {
     public var seq: Int64
     public var ledgerID: String
     public var recordedAt: String
-    public var kind: String
+    public var kind: EntryKind
     public var actor: String
     public var osUser: String
     public var host: String
@@ -62,7 +76,7 @@ public struct LedgerEntry: Sendable, Equatable {
     public var requestURL: String?
     public var httpStatus: Int64?
     public var responseBody: String?
-    public var outcome: String?
+    public var outcome: Outcome?
     public var errorCode: String?
     public var errorMessage: String?
     public var durationMs: Int64?
@@ -83,12 +97,12 @@ public struct LedgerEntry: Sendable, Equatable {
     public var columnValues: [(name: String, value: SQLValue)] {
         [
             ("seq", .integer(seq)), ("ledger_id", .text(ledgerID)), ("recorded_at", .text(recordedAt)),
-            ("kind", .text(kind)), ("actor", .text(actor)), ("os_user", .text(osUser)), ("host", .text(host)),
+            ("kind", .text(kind.rawValue)), ("actor", .text(actor)), ("os_user", .text(osUser)), ("host", .text(host)),
             ("model", model.sqlValue), ("api_key_id", apiKeyID.sqlValue), ("model_id", modelID.sqlValue),
             ("retrain_job_id", retrainJobID.sqlValue), ("reason", reason.sqlValue),
             ("request_method", requestMethod.sqlValue), ("request_url", requestURL.sqlValue),
             ("http_status", httpStatus.sqlValue), ("response_body", responseBody.sqlValue),
-            ("outcome", outcome.sqlValue), ("error_code", errorCode.sqlValue),
+            ("outcome", outcome.map { .text($0.rawValue) } ?? .null), ("error_code", errorCode.sqlValue),
             ("error_message", errorMessage.sqlValue), ("duration_ms", durationMs.sqlValue),
             ("ref_seq", refSeq.sqlValue), ("details", details.sqlValue), ("key_id", .text(keyID)),
             ("prev_mac", .text(prevMac)), ("mac", .text(mac)),
@@ -116,7 +130,7 @@ public struct LedgerEntry: Sendable, Equatable {
         requestURL = draft.requestURL
         httpStatus = draft.httpStatus
         responseBody = draft.responseBody
-        outcome = draft.outcome?.rawValue
+        outcome = draft.outcome
         errorCode = draft.errorCode
         errorMessage = draft.errorMessage
         durationMs = draft.durationMs
@@ -154,7 +168,7 @@ public struct LedgerEntry: Sendable, Equatable {
         self.seq = seq
         ledgerID = try text("ledger_id")
         recordedAt = try text("recorded_at")
-        kind = try text("kind")
+        kind = EntryKind(rawValue: try text("kind"))
         actor = try text("actor")
         osUser = try text("os_user")
         host = try text("host")
@@ -167,7 +181,7 @@ public struct LedgerEntry: Sendable, Equatable {
         requestURL = try optionalText("request_url")
         httpStatus = try optionalInteger("http_status")
         responseBody = try optionalText("response_body")
-        outcome = try optionalText("outcome")
+        outcome = try optionalText("outcome").map(Outcome.init(rawValue:))
         errorCode = try optionalText("error_code")
         errorMessage = try optionalText("error_message")
         durationMs = try optionalInteger("duration_ms")

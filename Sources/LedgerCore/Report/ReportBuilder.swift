@@ -176,7 +176,7 @@ struct ReportBuilder {
         }
     }
 
-    private func events(kind: String, filter: ReportFilter, bound: Int64) throws -> [LedgerEvent] {
+    private func events(kind: EntryKind, filter: ReportFilter, bound: Int64) throws -> [LedgerEvent] {
         try reader.events(kind: kind, since: filter.since, until: filter.until, actor: filter.actor, bound: bound).map {
             LedgerEvent(
                 seq: $0.seq, recordedAt: $0.recordedAt, kind: $0.kind, actor: $0.actor, reason: $0.reason,

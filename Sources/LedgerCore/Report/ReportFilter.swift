@@ -11,10 +11,10 @@ public enum SwitchOutcome: String, Sendable, CaseIterable, Hashable {
 
     /// The outcome recorded by a completion entry; an outcome the format does not define counts as failed
     /// (there was no usable answer).
-    init(completionOutcome text: String?) {
-        switch text {
-        case "succeeded": self = .succeeded
-        case "rejected": self = .rejected
+    init(completion outcome: Outcome?) {
+        switch outcome {
+        case .succeeded?: self = .succeeded
+        case .rejected?: self = .rejected
         default: self = .failed
         }
     }
@@ -38,13 +38,13 @@ public struct ReportFilter: Sendable, Equatable {
     /// Only switches with this outcome.
     public var outcome: SwitchOutcome?
     /// Only what entries of this kind record: one of `ReportFilter.kinds`.
-    public var kind: String?
+    public var kind: EntryKind?
 
     /// Everything.
     public init() {}
 
     /// The kinds `--kind` accepts, and what each selects.
-    public static let kinds: [(kind: String, meaning: String)] = [
+    public static let kinds: [(kind: EntryKind, meaning: String)] = [
         (EntryKind.switchRequested, "every switch"),
         (EntryKind.switchCompleted, "switches whose outcome `ledger switch` recorded (switch.completed)"),
         (EntryKind.switchResolved, "switches whose outcome an operator recorded later (switch.resolved)"),
@@ -71,7 +71,7 @@ public struct ReportFilter: Sendable, Equatable {
             "model": model.map { .string($0) } ?? .null,
             "actor": actor.map { .string($0) } ?? .null,
             "outcome": outcome.map { .string($0.rawValue) } ?? .null,
-            "kind": kind.map { .string($0) } ?? .null,
+            "kind": kind.map { .string($0.rawValue) } ?? .null,
         ])
     }
 

@@ -21,15 +21,15 @@ struct SwitchLoader {
             record.completedAt = completion.recordedAt
             record.completedBy = completion.actor
             if completion.kind == EntryKind.switchResolved { record.resolutionReason = completion.reason }
-            record.outcome = SwitchOutcome(completionOutcome: completion.outcome)
+            record.outcome = SwitchOutcome(completion: completion.outcome)
             record.httpStatus = completion.httpStatus
             record.errorCode = completion.errorCode
             record.errorMessage = completion.errorMessage
             record.durationMs = completion.durationMs
             let all = try store.completions(of: request.seq)
-            if Set(all.map { $0.outcome ?? "none" }).count > 1 {
+            if Set(all.map(\.outcome)).count > 1 {
                 record.conflictingCompletions = all.map {
-                    .init(seq: $0.seq, kind: $0.kind, outcome: $0.outcome ?? "none", actor: $0.actor)
+                    .init(seq: $0.seq, kind: $0.kind, outcome: $0.outcome, actor: $0.actor)
                 }
             }
         }

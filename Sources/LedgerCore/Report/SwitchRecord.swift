@@ -18,7 +18,7 @@ public struct SwitchRecord: Sendable, Equatable {
     /// seq of the completion (`switch.completed` or `switch.resolved`), nil while unresolved.
     public var completionSeq: Int64?
     /// `switch.completed` or `switch.resolved`.
-    public var completionKind: String?
+    public var completionKind: EntryKind?
     /// When the outcome was recorded.
     public var completedAt: String?
     /// Who recorded the outcome (for `switch.resolved`: the operator who resolved it).
@@ -41,11 +41,12 @@ public struct SwitchRecord: Sendable, Equatable {
     /// One completion of a switch, as listed when completions conflict.
     public struct CompletionFact: Sendable, Equatable {
         public var seq: Int64
-        public var kind: String
-        public var outcome: String
+        public var kind: EntryKind
+        /// The completion's outcome, nil when it records none.
+        public var outcome: Outcome?
         public var actor: String
 
-        public init(seq: Int64, kind: String, outcome: String, actor: String) {
+        public init(seq: Int64, kind: EntryKind, outcome: Outcome?, actor: String) {
             self.seq = seq
             self.kind = kind
             self.outcome = outcome
@@ -79,7 +80,7 @@ public struct SwitchRecord: Sendable, Equatable {
         func int(_ i: Int64?) -> JSONValue { i.map { .integer($0) } ?? .null }
         return .object([
             "conflicting_completions": .array(conflictingCompletions.map {
-                .object(["seq": .integer($0.seq), "kind": .string($0.kind), "outcome": .string($0.outcome), "actor": .string($0.actor)])
+                .object(["seq": .integer($0.seq), "kind": .string($0.kind.rawValue), "outcome": .string($0.outcome?.rawValue ?? "none"), "actor": .string($0.actor)])
             }),
             "request_seq": .integer(requestSeq),
             "requested_at": .string(requestedAt),
@@ -89,7 +90,7 @@ public struct SwitchRecord: Sendable, Equatable {
             "reason": text(reason),
             "outcome": .string(outcome.rawValue),
             "completion_seq": int(completionSeq),
-            "completion_kind": text(completionKind),
+            "completion_kind": text(completionKind?.rawValue),
             "completed_at": text(completedAt),
             "completed_by": text(completedBy),
             "resolution_reason": text(resolutionReason),
@@ -207,7 +208,7 @@ public struct FailureGroup: Sendable, Equatable {
 public struct LedgerEvent: Sendable, Equatable {
     public var seq: Int64
     public var recordedAt: String
-    public var kind: String
+    public var kind: EntryKind
     public var actor: String
     public var reason: String?
     /// The entry's `details` (canonical JSON text), e.g. `{"new_key_id":…,"old_key_id":…}`.
@@ -215,7 +216,7 @@ public struct LedgerEvent: Sendable, Equatable {
     /// The key that signed the entry.
     public var keyID: String
 
-    public init(seq: Int64, recordedAt: String, kind: String, actor: String, reason: String?, details: String?, keyID: String) {
+    public init(seq: Int64, recordedAt: String, kind: EntryKind, actor: String, reason: String?, details: String?, keyID: String) {
         self.seq = seq
         self.recordedAt = recordedAt
         self.kind = kind
@@ -230,7 +231,7 @@ public struct LedgerEvent: Sendable, Equatable {
         var detailsValue: JSONValue = .null
         if let details { detailsValue = (try? JSONValue(parsing: details)) ?? .string(details) }
         return .object([
-            "seq": .integer(seq), "recorded_at": .string(recordedAt), "kind": .string(kind), "actor": .string(actor),
+            "seq": .integer(seq), "recorded_at": .string(recordedAt), "kind": .string(kind.rawValue), "actor": .string(actor),
             "reason": reason.map { .string($0) } ?? .null, "details": detailsValue, "key_id": .string(keyID),
         ])
     }

@@ -48,11 +48,12 @@ public protocol LedgerStorage: AnyObject {
 
 /// The completions of one `switch.requested` entry that disagree.
 public struct ConflictingCompletions: Sendable, Equatable {
-    /// One completion: its seq, kind and outcome (`none` when it has none).
+    /// One completion: its seq, kind and outcome.
     public struct Completion: Sendable, Equatable {
         public var seq: Int64
-        public var kind: String
-        public var outcome: String
+        public var kind: EntryKind
+        /// Nil when the completion records no outcome.
+        public var outcome: Outcome?
     }
     /// The request's seq.
     public var request: Int64
@@ -71,7 +72,7 @@ public struct KeyUsage: Sendable, Equatable {
 /// Which entries to list.
 public struct EntryFilter: Sendable, Equatable {
     /// Only this kind.
-    public var kind: String?
+    public var kind: EntryKind?
     /// Only this model.
     public var model: String?
     /// Only entries up to this seq.

@@ -38,7 +38,7 @@ public protocol ReportReader: AnyObject {
     func recordedAt(seqs: [Int64]) throws -> [Int64: String]
 
     /// The entries of `kind` with seq ≤ `bound` in the period (and by `actor`, when given), by seq.
-    func events(kind: String, since: String?, until: String?, actor: String?, bound: Int64) throws -> [LedgerEntry]
+    func events(kind: EntryKind, since: String?, until: String?, actor: String?, bound: Int64) throws -> [LedgerEntry]
 
     /// Every model named by a switch request with seq ≤ `bound`, sorted.
     func switchedModels(bound: Int64) throws -> [String]

@@ -464,10 +464,13 @@ extension TextChainRow {
     var keyIDBytes: [UInt8] { Array((keyIDValue ?? "").utf8) }
     var kindCode: ChainKindCode {
         guard let kind = kindValue else { return .other }
-        if kind == EntryKind.switchRequested { return .switchRequested }
-        if kind == EntryKind.switchCompleted { return .switchCompleted }
-        if kind == EntryKind.switchResolved { return .switchResolved }
-        if kind == EntryKind.keyRotated { return .keyRotated }
+        switch EntryKind(rawValue: kind) {
+        case .switchRequested: return .switchRequested
+        case .switchCompleted: return .switchCompleted
+        case .switchResolved: return .switchResolved
+        case .keyRotated: return .keyRotated
+        default: break
+        }
         return .other
     }
     var announcedKeyID: String? {
@@ -513,7 +516,7 @@ extension LedgerEntry: TextChainRow {
     var prevMacValue: String? { prevMac }
     var keyIDValue: String? { keyID }
     var macValue: String? { mac }
-    var kindValue: String? { kind }
+    var kindValue: String? { kind.rawValue }
     var detailsValue: String? { details }
     func signedPayload() -> [UInt8] { SignedPayload.bytes(of: columnValues) }
 }

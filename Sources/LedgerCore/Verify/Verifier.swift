@@ -133,7 +133,7 @@ public struct Verifier {
         if range == nil {
             // Two completions of one switch that disagree: shown, never silently resolved.
             for conflict in try store.conflictingCompletions() {
-                let said = conflict.completions.map { "\($0.kind) seq \($0.seq) says \($0.outcome)" }.joined(separator: ", ")
+                let said = conflict.completions.map { "\($0.kind) seq \($0.seq) says \($0.outcome?.rawValue ?? "none")" }.joined(separator: ", ")
                 report.warnings.append("switch seq \(conflict.request) has conflicting completions: \(said)")
             }
         }

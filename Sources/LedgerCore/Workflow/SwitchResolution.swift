@@ -77,7 +77,7 @@ public enum SwitchResolution {
 public struct ResolutionError: Error, LocalizedError, Equatable {
     private enum Code: Equatable {
         case notASwitchRequest(Int64)
-        case alreadyResolved(Int64, by: Int64, kind: String)
+        case alreadyResolved(Int64, by: Int64, kind: EntryKind)
         case mayStillBeInFlight(Int64, until: String)
     }
 
@@ -86,7 +86,7 @@ public struct ResolutionError: Error, LocalizedError, Equatable {
     /// seq is not a `switch.requested` entry.
     public static func notASwitchRequest(seq: Int64) -> ResolutionError { .init(code: .notASwitchRequest(seq)) }
     /// The request already has a completion or a resolution.
-    public static func alreadyResolved(seq: Int64, by: Int64, kind: String) -> ResolutionError {
+    public static func alreadyResolved(seq: Int64, by: Int64, kind: EntryKind) -> ResolutionError {
         .init(code: .alreadyResolved(seq, by: by, kind: kind))
     }
     /// The request's writer may still be calling the service or recording its completion.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A SQL statement and its arguments, built together: every value is bound to the numbered
 /// placeholder that the builder writes for it, so no caller edits SQL text to renumber `?`.
 ///
@@ -61,3 +63,16 @@ struct SQLConditions {
     /// `WHERE a AND b …`, or the empty string.
     var whereClause: String { clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ") }
 }
+
+/// A constant of the format written into SQL text as a literal. Only for the partial indexes of
+/// `migrations/sqlite/`: SQLite uses a partial index only when the query's text implies the index's
+/// `WHERE`, which a bound parameter does not. The values come from `EntryKind`/`Outcome`, never input.
+protocol SQLLiteralConstant: RawRepresentable where RawValue == String {}
+
+extension SQLLiteralConstant {
+    /// `'value'`, single quotes doubled.
+    var sqlLiteral: String { "'" + rawValue.replacingOccurrences(of: "'", with: "''") + "'" }
+}
+
+extension EntryKind: SQLLiteralConstant {}
+extension Outcome: SQLLiteralConstant {}

@@ -15,7 +15,7 @@ extension SQLiteLedgerStorage: ReportStorage {
     /// Every index the report queries use (migration 0003).
     static let reportIndexes = [requestsByModel, requestsByTime, completionsIndex, successesIndex]
     /// The completion kinds, as the partial indexes spell them.
-    static let completionKinds = "('switch.completed', 'switch.resolved')"
+    static let completionKinds = "(\(EntryKind.switchCompleted.sqlLiteral), \(EntryKind.switchResolved.sqlLiteral))"
 
     /// The columns `SQLiteSwitchRowDecoder.decode` reads.
     static let switchRowColumns = "r.seq, r.recorded_at, r.model, r.actor, c.seq, c.kind, c.outcome, c.error_code, c.error_message"
@@ -50,7 +50,7 @@ extension SQLiteLedgerStorage: ReportStorage {
         var query = SQLQuery("")
         let bound = query.bind(.integer(scope.bound))
         var conditions = SQLConditions(after: query.arguments)
-        conditions.add { _ in "r.kind = 'switch.requested'" }
+        conditions.add { _ in "r.kind = \(EntryKind.switchRequested.sqlLiteral)" }
         conditions.add("+r.seq", .atMost, .integer(scope.bound))
         conditions.add("r.model", .equals, scope.model.map { .text($0) })
         conditions.add("r.recorded_at", .atLeast, scope.since.map { .text($0) })
@@ -141,9 +141,9 @@ final class SQLiteReportReader: ReportReader {
         return result
     }
 
-    func events(kind: String, since: String?, until: String?, actor: String?, bound: Int64) throws -> [LedgerEntry] {
+    func events(kind: EntryKind, since: String?, until: String?, actor: String?, bound: Int64) throws -> [LedgerEntry] {
         var conditions = SQLConditions()
-        conditions.add("kind", .equals, .text(kind))
+        conditions.add("kind", .equals, .text(kind.rawValue))
         conditions.add("+seq", .atMost, .integer(bound))
         conditions.add("recorded_at", .atLeast, since.map { .text($0) })
         conditions.add("recorded_at", .atMost, until.map { .text($0) })
@@ -158,7 +158,7 @@ final class SQLiteReportReader: ReportReader {
         // the next ones skip past the last name.
         func seek(_ comparison: String, _ model: String) -> SQLQuery {
             var conditions = SQLConditions()
-            conditions.add { _ in "r.kind = 'switch.requested'" }
+            conditions.add { _ in "r.kind = \(EntryKind.switchRequested.sqlLiteral)" }
             conditions.add { "r.model \(comparison) \($0.bind(.text(model)))" }
             conditions.add("+r.seq", .atMost, .integer(bound))
             return SQLQuery(
@@ -179,7 +179,7 @@ final class SQLiteReportReader: ReportReader {
         model: String, atOrBefore time: String, bound: Int64, _ body: (SuccessRow) throws -> Bool
     ) throws {
         var conditions = SQLConditions()
-        conditions.add { _ in "c.outcome = 'succeeded' AND c.kind IN \(SQLiteLedgerStorage.completionKinds)" }
+        conditions.add { _ in "c.outcome = \(Outcome.succeeded.sqlLiteral) AND c.kind IN \(SQLiteLedgerStorage.completionKinds)" }
         conditions.add("c.model", .equals, .text(model))
         conditions.add("c.recorded_at", .atMost, .text(time))
         conditions.add("+c.seq", .atMost, .integer(bound))
@@ -204,7 +204,7 @@ final class SQLiteReportReader: ReportReader {
         var query = SQLQuery("")
         let boundArgument = query.bind(.integer(bound))
         var conditions = SQLConditions(after: query.arguments)
-        conditions.add { _ in "r.kind = 'switch.requested'" }
+        conditions.add { _ in "r.kind = \(EntryKind.switchRequested.sqlLiteral)" }
         conditions.add("r.model", .equals, .text(model))
         conditions.add("r.recorded_at", .atMost, .text(time))
         conditions.add("+r.seq", .atMost, .integer(bound))

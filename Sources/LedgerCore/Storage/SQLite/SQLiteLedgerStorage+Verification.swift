@@ -42,7 +42,7 @@ extension SQLiteLedgerStorage: VerificationStorage {
     func keyEventRows(before seq: Int64?) throws -> [ColumnRow] {
         try connection.rows(
             "SELECT * FROM entries WHERE (seq = 1 OR kind = ?1) AND seq < ?2 ORDER BY seq",
-            [.text(EntryKind.keyRotated), .integer(seq ?? Int64.max)],
+            [.text(EntryKind.keyRotated.rawValue), .integer(seq ?? Int64.max)],
             context: "reading the ledger's key announcements"
         ).map(ColumnRow.init)
     }

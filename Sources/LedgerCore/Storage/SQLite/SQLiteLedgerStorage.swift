@@ -88,7 +88,7 @@ public final class SQLiteLedgerStorage: LedgerStorage {
 
     public func forEachEntry(matching filter: EntryFilter, _ body: (LedgerEntry) throws -> Void) throws {
         var conditions = SQLConditions()
-        conditions.add("kind", .equals, filter.kind.map { .text($0) })
+        conditions.add("kind", .equals, filter.kind.map { .text($0.rawValue) })
         conditions.add("model", .equals, filter.model.map { .text($0) })
         conditions.add("seq", .atMost, filter.toSeq.map { .integer($0) })
         var query = SQLQuery("SELECT * FROM entries \(conditions.whereClause) ORDER BY seq", conditions.arguments)
@@ -108,7 +108,7 @@ public final class SQLiteLedgerStorage: LedgerStorage {
     public func completions(of seq: Int64) throws -> [LedgerEntry] {
         try connection.rows(
             "SELECT * FROM entries WHERE ref_seq = ?1 AND kind IN (?2, ?3) ORDER BY seq",
-            [.integer(seq), .text(EntryKind.switchCompleted), .text(EntryKind.switchResolved)]
+            [.integer(seq), .text(EntryKind.switchCompleted.rawValue), .text(EntryKind.switchResolved.rawValue)]
         ).map(LedgerEntry.init(row:))
     }
 
@@ -127,12 +127,13 @@ public final class SQLiteLedgerStorage: LedgerStorage {
               AND kind IN (?1, ?2)
             ORDER BY ref_seq, seq
             """,
-            [.text(EntryKind.switchCompleted), .text(EntryKind.switchResolved)],
+            [.text(EntryKind.switchCompleted.rawValue), .text(EntryKind.switchResolved.rawValue)],
             context: "looking for conflicting completions")
         var result: [ConflictingCompletions] = []
         for row in rows {
             guard let request = row["ref_seq"]?.integer, let seq = row["seq"]?.integer else { continue }
-            let item = ConflictingCompletions.Completion(seq: seq, kind: row["kind"]?.text ?? "?", outcome: row["outcome"]?.text ?? "none")
+            let item = ConflictingCompletions.Completion(
+                seq: seq, kind: EntryKind(rawValue: row["kind"]?.text ?? "?"), outcome: row["outcome"]?.text.map(Outcome.init(rawValue:)))
             if result.last?.request == request {
                 result[result.count - 1].completions.append(item)
             } else {
@@ -150,7 +151,7 @@ public final class SQLiteLedgerStorage: LedgerStorage {
               AND NOT EXISTS (SELECT 1 FROM entries c WHERE c.ref_seq = r.seq AND c.kind IN (?2, ?3))
             ORDER BY r.seq
             """,
-            [.text(EntryKind.switchRequested), .text(EntryKind.switchCompleted), .text(EntryKind.switchResolved)]
+            [.text(EntryKind.switchRequested.rawValue), .text(EntryKind.switchCompleted.rawValue), .text(EntryKind.switchResolved.rawValue)]
         ).map(LedgerEntry.init(row:))
     }
 

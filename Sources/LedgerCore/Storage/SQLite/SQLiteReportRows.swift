@@ -35,11 +35,11 @@ struct SQLiteTextInterner {
 }
 
 extension SwitchOutcome {
-    /// `init(completionOutcome:)` of a column's UTF-8 bytes, without building a String.
+    /// `init(completion:)` of a column's UTF-8 bytes, without building a String.
     init(completionOutcomeUTF8 text: UnsafeRawBufferPointer) {
-        if text.elementsEqual("succeeded".utf8) {
+        if text.elementsEqual(Outcome.succeeded.rawValue.utf8) {
             self = .succeeded
-        } else if text.elementsEqual("rejected".utf8) {
+        } else if text.elementsEqual(Outcome.rejected.rawValue.utf8) {
             self = .rejected
         } else {
             self = .failed
@@ -81,8 +81,8 @@ struct SQLiteSwitchRowDecoder {
             row.requestedAtMilliseconds = s.withText(at: 1) { Timestamp.parse(utf8: $0) }
         }
         if let seq = s.reportInteger(at: 4) {
-            let isResolution = s.withText(at: 5) { $0.elementsEqual(EntryKind.switchResolved.utf8) }
-            // NULL reads as no bytes: failed, as `SwitchOutcome(completionOutcome: nil)`.
+            let isResolution = s.withText(at: 5) { $0.elementsEqual(EntryKind.switchResolved.rawValue.utf8) }
+            // NULL reads as no bytes: failed, as `SwitchOutcome(completion: nil)`.
             let outcome = s.withText(at: 6) { SwitchOutcome(completionOutcomeUTF8: $0) }
             let failed = outcome != .succeeded
             row.completion = .init(
@@ -99,11 +99,11 @@ struct SQLiteSwitchRowDecoder {
             retrainJobID: s.reportText(at: 3), actor: s.reportText(at: 4) ?? "", reason: s.reportText(at: 5))
         if let completion = s.reportInteger(at: 6) {
             record.completionSeq = completion
-            record.completionKind = s.reportText(at: 7)
+            record.completionKind = s.reportText(at: 7).map(EntryKind.init(rawValue:))
             record.completedAt = s.reportText(at: 8)
             record.completedBy = s.reportText(at: 9)
             if record.completionKind == EntryKind.switchResolved { record.resolutionReason = s.reportText(at: 10) }
-            record.outcome = SwitchOutcome(completionOutcome: s.reportText(at: 11))
+            record.outcome = SwitchOutcome(completion: s.reportText(at: 11).map(Outcome.init(rawValue:)))
             record.httpStatus = s.reportInteger(at: 12)
             record.errorCode = s.reportText(at: 13)
             record.errorMessage = s.reportText(at: 14)

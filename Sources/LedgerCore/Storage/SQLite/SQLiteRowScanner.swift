@@ -149,18 +149,23 @@ struct SQLiteRowScanner: ChainCursor {
     /// ref_seq when it is an integer.
     var refSeq: Int64? { statement.storageClass(at: refSeqIndex) == .integer ? statement.int64(at: refSeqIndex) : nil }
 
+    /// The kinds verification follows, as bytes (from `EntryKind`, never retyped).
+    private static let followedKinds: [(bytes: [UInt8], code: ChainKindCode)] = [
+        (Array(EntryKind.switchRequested.rawValue.utf8), .switchRequested),
+        (Array(EntryKind.switchCompleted.rawValue.utf8), .switchCompleted),
+        (Array(EntryKind.switchResolved.rawValue.utf8), .switchResolved),
+        (Array(EntryKind.keyRotated.rawValue.utf8), .keyRotated),
+    ]
+    private static let followedLengths = Set(followedKinds.map(\.bytes.count))
+
     /// The row's kind, for the few kinds verification follows.
     var kindCode: ChainKindCode {
         statement.withText(at: kindIndex) { text in
             // Only these lengths can match; most rows are told apart by their length and first bytes.
-            guard text.count == 16 || text.count == 15 || text.count == 11, let base = text.baseAddress else { return .other }
-            func equals(_ literal: StaticString) -> Bool {
-                literal.utf8CodeUnitCount == text.count && memcmp(base, literal.utf8Start, text.count) == 0
+            guard Self.followedLengths.contains(text.count), let base = text.baseAddress else { return .other }
+            for kind in Self.followedKinds where kind.bytes.count == text.count {
+                if kind.bytes.withUnsafeBytes({ $0.baseAddress.map { memcmp(base, $0, text.count) == 0 } ?? false }) { return kind.code }
             }
-            if equals("switch.requested") { return .switchRequested }
-            if equals("switch.completed") { return .switchCompleted }
-            if equals("switch.resolved") { return .switchResolved }
-            if equals("key.rotated") { return .keyRotated }
             return .other
         }
     }
