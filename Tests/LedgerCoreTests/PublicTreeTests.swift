@@ -88,3 +88,19 @@ extension PublicTreeTests {
         #expect(tree.rootHash == (try store.recomputedTreeRoot(size: 26)))
     }
 }
+
+extension PublicTreeTests {
+    @Test("proofs for every leaf in a row (as an export makes them) equal the reference tree's, with the memo in play")
+    func everyProofInARow() throws {
+        let ledger = try TestLedger()
+        try ledger.appendSample(count: 600)
+        let store = try ledger.open()
+        let tree = try store.publicTree(writable: true)
+        var reference = InMemoryMerkleNodes()
+        for leaf in try Self.leafHashes(store) { reference.append(leafHash: leaf) }
+        let expected = MerkleTree(nodes: reference, size: tree.size)
+        for seq in 1...tree.size {
+            #expect(try tree.inclusionProof(seq: seq) == (try expected.inclusionProof(leafIndex: seq - 1)), "seq \(seq)")
+        }
+    }
+}

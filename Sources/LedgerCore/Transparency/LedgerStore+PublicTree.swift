@@ -42,9 +42,9 @@ extension LedgerStore {
                 let size = requested ?? head
                 guard size >= 0, size <= head else { throw MerkleError.sizeOutOfRange(old: size, new: head) }
                 if try storage.treeTableExists(), try storage.storedTreeSize() >= size {
-                    return try PublicTree(tree: MerkleTree(nodes: TiledNodes(source: StoredTiles(storage: storage)), size: size))
+                    return try PublicTree(tree: MerkleTree(nodes: MemoizedTiles(source: StoredTiles(storage: storage)), size: size))
                 }
-                return try PublicTree(tree: MerkleTree(nodes: TiledNodes(source: try memoryTiles(through: size, progress: progress)), size: size))
+                return try PublicTree(tree: MerkleTree(nodes: MemoizedTiles(source: try memoryTiles(through: size, progress: progress)), size: size))
             }
         } catch {
             throw LedgerError.wrap(error)

@@ -122,3 +122,45 @@ public struct TreeAppender {
         return hash
     }
 }
+
+/// A node source over stored tiles that remembers what it computed: every node a fold passes
+/// through is kept, so proofs for neighbouring leaves (an export proves thousands in a row) reuse
+/// them instead of reading and hashing the same tiles again. Bounded: forgotten wholesale when full.
+final class MemoizedTiles<Source: TileHashSource>: MerkleNodeSource {
+    private struct Key: Hashable {
+        let level: Int
+        let index: Int64
+    }
+
+    private let source: Source
+    private var cache: [Key: TreeHash] = [:]
+    private let hasher = TreeHasher()
+    /// At most this many nodes are kept (about 100 bytes each).
+    static var capacity: Int { 200_000 }
+
+    init(source: Source) { self.source = source }
+
+    func subtree(level: Int, index: Int64) throws -> TreeHash {
+        if let known = cache[Key(level: level, index: index)] { return known }
+        if cache.count >= Self.capacity { cache.removeAll(keepingCapacity: true) }
+        let stored = level - level % TreeTiles.height
+        var hashes = try source.tileHashes(level: stored, start: index << (level - stored), count: 1 << (level - stored))
+        var currentLevel = stored
+        var firstIndex = index << (level - stored)
+        while hashes.count > 1 {
+            var next: [TreeHash] = []
+            next.reserveCapacity(hashes.count / 2)
+            var i = 0
+            while i < hashes.count {
+                next.append(hasher.node(hashes[i], hashes[i + 1]))
+                i += 2
+            }
+            currentLevel += 1
+            firstIndex >>= 1
+            for (offset, hash) in next.enumerated() { cache[Key(level: currentLevel, index: firstIndex + Int64(offset))] = hash }
+            hashes = next
+        }
+        cache[Key(level: level, index: index)] = hashes[0]
+        return hashes[0]
+    }
+}
