@@ -23,6 +23,8 @@ struct VerifyTable {
         if let largest = sizes.max() {
             try ReportTimings(ledgerBinary: ledgerBinary, runs: runs).run(
                 db: dir + "/bench-\(largest).sqlite", keyPath: dir + "/bench-\(largest).key", entries: largest)
+            try TransparencyTimings(ledgerBinary: ledgerBinary, runs: runs).run(
+                db: dir + "/bench-\(largest).sqlite", keyPath: dir + "/bench-\(largest).key", dir: dir, entries: largest)
         }
     }
 
