@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // TLS for the client's extra CA file and the simulator's optional TLS listener.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // The approval policy file (TOML), read by LedgerWorkflows only; LedgerCore stays free of it.
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // OpenSSL libcrypto: HMAC-SHA256 (EVP_MAC), SHA-256, RAND_bytes. Raw handles stay in C.
@@ -83,7 +85,7 @@ let package = Package(
         // services: every front end (the CLI today) calls these; none re-implements them.
         .target(
             name: "LedgerWorkflows",
-            dependencies: ["LedgerCore", "EPAClient", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            dependencies: ["LedgerCore", "EPAClient", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strict
         ),
         // The `ledger` subcommands: parse flags, call one workflow, print.

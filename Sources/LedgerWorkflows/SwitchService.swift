@@ -16,6 +16,15 @@ public struct SwitchRequest: Sendable {
     public var preflightWords: JobStatusWords?
     /// The whole-call deadline the client uses (seconds): recorded as `details.deadline_at` with the grace.
     public var callTimeout: Double
+    /// The approved proposal to switch (`switch.proposed` seq); nil = none named (when the policy in
+    /// force requires approvals, the one open proposal for this model and job is used).
+    public var proposalSeq: Int64?
+    /// An emergency switch (only where the policy in force allows it): no approval, a required post-hoc review.
+    public var emergency: Bool = false
+    /// For a rollback: the `switch.requested` seq being rolled back (``RollbackService``).
+    public var rollbackOf: Int64?
+    /// The approval policy file given to this writer, if any (nil: the recorded policy, if any, is in force).
+    public var policy: LoadedPolicy?
 
     /// Creates a request.
     public init(
@@ -63,6 +72,10 @@ public struct SwitchResult: Sendable {
     public var call: EPACall<SwitchResponse>?
     /// The seq of `switch.completed`.
     public var completedSeq: Int64?
+    /// What the approval gate counted (proposal, approvals, policy in force).
+    public var gate: SwitchGateDecision?
+    /// The seq of the `policy.set` written with the request, when the policy in force changed.
+    public var policySetSeq: Int64?
 
     /// Whether the model was switched.
     public var switched: Bool { end == .switched }
@@ -107,7 +120,12 @@ public struct SwitchService {
     }
 
     /// Runs the whole protocol for `request`.
+    ///
+    /// The approval gate (``SwitchGate``) runs first, before anything is written or sent, and again
+    /// under the write lock when `switch.requested` is appended: a refused switch throws
+    /// ``ApprovalRefusal`` with nothing written and no call made.
     public func run(_ request: SwitchRequest) async throws -> SwitchResult {
+        _ = try SwitchGate.check(request, store: session.store)
         var result = SwitchResult(model: request.model, retrainJobID: request.retrainJobID, end: .switched)
         let apiKeyID = EPAClient.apiKeyID(apiKey)
         var modelID: Int64?
@@ -155,8 +173,20 @@ public struct SwitchService {
         ]
         if let seq = result.preflightSeq { requestDetails["preflight_seq"] = .integer(seq) }
         requested.details = requestDetails
-        let requestEntry = try session.append(requested, provenance: request.provenance)
+        // The gate decides under the write lock, in the same transaction as the request.
+        nonisolated(unsafe) var gate: SwitchGateDecision?
+        let written = try session.store.append(contentsOf: [requested], keyRing: session.keyRing, provenance: request.provenance) {
+            store, drafts in
+            let decision = try SwitchGate.check(request, store: store)
+            gate = decision
+            var draft = drafts[0]
+            draft.details?.merge(decision.details) { current, _ in current }
+            return (decision.policyDraft.map { [$0] } ?? []) + [draft]
+        }
+        let requestEntry = written[written.count - 1]
         result.requestedSeq = requestEntry.seq
+        result.gate = gate
+        if written.count > 1 { result.policySetSeq = written[0].seq }
 
         let call = try await client.switchModel(retrainJobID: request.retrainJobID, apiKey: apiKey)
         result.call = call
