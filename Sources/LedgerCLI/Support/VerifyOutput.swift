@@ -48,6 +48,39 @@ extension Ledger.Verify {
     var treeProgress: (Int64) -> Void { { n in Console.progress("recomputing the tree… \(n.formatted()) entries") } }
 
     /// `ledger verify --public-key K --checkpoint NOTE…` with no key file: the notes against the rows.
+    /// The database verified with the key file (and, with notes and a public key, against the notes
+    /// too), printed in `format`; returns the report (findings of both).
+    func verifyDatabase(_ plan: CheckpointPlan) throws -> VerificationReport {
+        let ring = try options.loadKeys()
+        let store = try options.openForReading()
+        var report = try makeVerifier(keyRing: ring, plan: plan).verify(store)
+        Console.endProgress()
+        var noteReport: LedgerNoteReport?
+        if let key = plan.key, !plan.notes.isEmpty {
+            let notes = try NoteService.verifyLedger(store, notes: plan.notes, key: key, progress: treeProgress)
+            Console.endProgress()
+            let findings = TransparencyOutput.findings(notes)
+            report.findingCount += findings.count
+            report.findings += findings.prefix(max(0, max(1000, maxFindings) - report.findings.count))
+            noteReport = notes
+        }
+        if report.isWrongKeyFile {
+            throw WrongKeyFile.error(
+                whose: "the ledger's keys", keyIDs: report.unknownKeyUsage.map(\.keyID),
+                more: report.unknownKeyUsage.count >= VerificationReport.unknownKeyLimit, keyFile: ring.path)
+        }
+        switch format {
+        case .json:
+            var json = report.jsonValue.objectValue ?? [:]
+            json["db"] = .string(store.path)
+            if let noteReport { json["notes"] = .array(noteReport.notes.map(TransparencyOutput.json)) }
+            Console.out(JSONValue.object(json).prettyPrinted())
+        case .text:
+            printText(report, path: store.path, statements: plan.statements.count, notes: noteReport)
+        }
+        return report
+    }
+
     func verifyPublicOnly(_ plan: CheckpointPlan) throws {
         guard let key = plan.key else { return }
         let store = try options.openForReading()
