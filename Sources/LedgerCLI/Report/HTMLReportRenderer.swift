@@ -94,6 +94,7 @@ enum HTMLReportRenderer {
     /// Columns of free text, which may wrap; the others (times, ids, names) stay on one line.
     static let wrappingColumns: Set<String> = [
         "REASON", "DETAIL", "DETAILS", "ERROR MESSAGE", "NOTE", "MODELS", "OUTCOME RECORDED LATER",
+        "APPROVAL", "APPROVED BY", "APPROVALS", "MISSING", "STILL MISSING",
     ]
 
     /// A text symbol before an outcome, so that outcomes differ without colour in tables too.

@@ -4,8 +4,9 @@ import LedgerCore
 /// `--format csv`: one RFC 4180 table per answer (lines end with LF, like `ledger log --format csv`), with a header row, for spreadsheets and scripts.
 enum ReportCSV {
     /// The report in long ("tidy") form: one row per fact, the `section` column says which part of
-    /// the report it belongs to (verification, totals, by_model, by_actor, failure, unresolved, switch,
-    /// key_rotation, checkpoint); columns that do not apply to a section are empty.
+    /// the report it belongs to (verification, identity, totals, by_model, by_actor, failure, unresolved,
+    /// and once the ledger records approvals not_approved, overdue_review, pending_proposal; conflict,
+    /// switch, key_rotation, checkpoint); columns that do not apply to a section are empty.
     static let reportColumns = [
         "section", "model", "actor", "outcome", "count", "seq", "recorded_at", "retrain_job_id", "reason",
         "error_code", "error_message", "detail",
@@ -21,6 +22,7 @@ enum ReportCSV {
             "outcome": report.verification.status, "seq": String(snapshot.headSeq), "recorded_at": snapshot.headRecordedAt,
             "detail": "ledger_id \(snapshot.ledgerID); head_mac \(snapshot.headMac); \(report.verification.headline)",
         ])
+        row("identity", ["detail": report.identity])
         if report.filter.includesSwitches {
             for outcome in SwitchOutcome.allCases {
                 row("totals", ["outcome": outcome.rawValue, "count": String(report.totals[outcome])])
@@ -43,6 +45,22 @@ enum ReportCSV {
                 ])
             }
             for s in report.unresolved { row("unresolved", switchValues(s)) }
+            if report.approvalsInUse {
+                for u in report.unapproved {
+                    var values = switchValues(u.record)
+                    values["detail"] = "policy seq \(u.policySeq): " + u.missing.joined(separator: "; ") + " · " + (values["detail"] ?? "")
+                    row("not_approved", values)
+                }
+                for s in report.overdueReviews { row("overdue_review", switchValues(s)) }
+                for p in report.pendingProposals {
+                    row("pending_proposal", [
+                        "model": p.model ?? "", "actor": p.actor, "seq": String(p.seq), "recorded_at": p.proposedAt,
+                        "retrain_job_id": p.retrainJobID ?? "", "reason": p.reason ?? "",
+                        "detail": "approvals: " + (p.approvals.isEmpty ? "none" : p.approvals.map(\.summary).joined(separator: ", "))
+                            + " · still missing: " + (p.missing.isEmpty ? "nothing" : p.missing.joined(separator: "; ")),
+                    ])
+                }
+            }
             for s in report.conflicts { row("conflict", switchValues(s)) }
             for s in report.switches { row("switch", switchValues(s)) }
         }
@@ -55,7 +73,8 @@ enum ReportCSV {
         [
             "model": s.model ?? "", "actor": s.actor, "outcome": s.outcome.rawValue, "seq": String(s.requestSeq),
             "recorded_at": s.requestedAt, "retrain_job_id": s.retrainJobID ?? "", "reason": s.reason ?? "",
-            "error_code": s.errorCode ?? "", "error_message": s.errorMessage ?? "", "detail": ReportDocument.detail(of: s),
+            "error_code": s.errorCode ?? "", "error_message": s.errorMessage ?? "",
+            "detail": ReportDocument.detail(of: s) + (s.approval.map { " · approval: " + $0.summary } ?? ""),
         ]
     }
 
@@ -67,7 +86,7 @@ enum ReportCSV {
     static let asOfColumns = [
         "as_of", "model", "live_retrain_job_id", "request_seq", "requested_at", "actor", "reason", "completion_seq",
         "completion_kind", "completed_at", "completed_by", "resolution_reason", "pending_request_seqs",
-        "conflicting_request_seqs", "verification",
+        "conflicting_request_seqs", "verification", "approval", "identity",
     ]
 
     static func render(_ report: AsOfReport) -> String {
@@ -79,6 +98,7 @@ enum ReportCSV {
                 s?.completedAt ?? "", s?.completedBy ?? "", s?.resolutionReason ?? "",
                 model.pending.map { String($0.requestSeq) }.joined(separator: " "),
                 model.conflicts.map { String($0.requestSeq) }.joined(separator: " "), report.verification.status,
+                s?.approval?.summary ?? "", report.identity,
             ]
         })
     }
@@ -87,7 +107,7 @@ enum ReportCSV {
     static let historyColumns = [
         "request_seq", "requested_at", "model", "retrain_job_id", "actor", "reason", "outcome", "completion_seq",
         "completion_kind", "completed_at", "completed_by", "resolution_reason", "http_status", "error_code",
-        "error_message", "duration_ms", "live_now", "verification",
+        "error_message", "duration_ms", "live_now", "verification", "approval", "identity",
     ]
 
     static func render(_ report: HistoryReport) -> String {
@@ -97,7 +117,7 @@ enum ReportCSV {
                 s.outcome.rawValue, s.completionSeq.map(String.init) ?? "", s.completionKind?.rawValue ?? "", s.completedAt ?? "",
                 s.completedBy ?? "", s.resolutionReason ?? "", s.httpStatus.map(String.init) ?? "", s.errorCode ?? "",
                 s.errorMessage ?? "", s.durationMs.map(String.init) ?? "", s.requestSeq == report.liveRequestSeq ? "true" : "false",
-                report.verification.status,
+                report.verification.status, s.approval?.summary ?? "", report.identity,
             ]
         })
     }

@@ -25,6 +25,13 @@ extension ReportDocument {
         }
         if filter.includesKeyRotations { summary.append(("Key rotations", String(report.keyRotations.count))) }
         if filter.includesCheckpoints { summary.append(("Checkpoints", String(report.checkpoints.count))) }
+        if report.approvalsInUse {
+            summary.append((
+                "Approvals",
+                "\(report.unapproved.count) live without required approvals, \(report.overdueReviews.count) overdue review(s), \(report.pendingProposals.count) pending proposal(s)"
+            ))
+        }
+        summary.append(("Identity", report.identity + ": actor names are self-declared"))
         summary.append(("Ledger", "\(report.snapshot.ledgerID), head seq \(report.snapshot.headSeq)"))
 
         if filter.includesSwitches {
@@ -58,6 +65,7 @@ extension ReportDocument {
                     note: "Switches whose completions disagree (e.g. resolved as failed by an operator, then recorded as succeeded by the switch itself). The first completion gives the outcome counted above; investigate and record what really happened.",
                     table: Self.switchTable(report.conflicts)))
             }
+            if report.approvalsInUse { sections += Self.approvalSections(report) }
             let shown = report.switches.count
             let total = report.totals.total
             sections.append(Section(
@@ -106,12 +114,10 @@ extension ReportDocument {
             ("As of", report.asOf),
             ("Models", "\(report.models.count) (\(live) with a live switch)"),
             ("Rule", AsOfReport.rule),
+            ("Identity", report.identity + ": actor names are self-declared"),
             ("Ledger", "\(report.snapshot.ledgerID), head seq \(report.snapshot.headSeq)"),
         ]
-        sections.append(Section(
-            id: "live", title: "Live at \(report.asOf)",
-            note: "Who switched each model to its live job, when, and why.",
-            table: Table(
+        var liveTable = Table(
                 columns: ["MODEL", "LIVE RETRAIN JOB", "SWITCHED BY", "REQUESTED AT", "SUCCESS RECORDED AT", "REQUEST SEQ", "REASON", "NOTE"],
                 rows: report.models.map { model in
                     guard let s = model.live else {
@@ -128,7 +134,19 @@ extension ReportDocument {
                     }
                     return [model.model, cell(s.retrainJobID), s.actor, s.requestedAt, cell(s.completedAt), String(s.requestSeq),
                             cell(s.reason), cell(note)]
-                }, numeric: [5]),
+                }, numeric: [5])
+        if report.models.contains(where: { $0.live?.approval != nil }) {
+            // Who approved the live job: the approvals its request counted, with seqs and times.
+            liveTable.columns.insert("APPROVED BY", at: 3)
+            for (i, model) in report.models.enumerated() {
+                liveTable.rows[i].insert(model.live.map { Self.approvers(of: $0) } ?? "-", at: 3)
+            }
+            liveTable.numeric = [6]
+        }
+        sections.append(Section(
+            id: "live", title: "Live at \(report.asOf)",
+            note: "Who switched each model to its live job, when, and why.",
+            table: liveTable,
             emptyText: "The ledger records no switch requests."))
         let pending = report.models.flatMap(\.pending)
         if !pending.isEmpty {
@@ -167,6 +185,7 @@ extension ReportDocument {
             ("Period", "\(report.filter.since ?? report.switches.first?.requestedAt ?? "-") → \(report.filter.until ?? report.switches.last?.requestedAt ?? "-")"),
             ("Switches", "\(t.total) (\(t.succeeded) succeeded, \(t.rejected) rejected, \(t.failed) failed, \(t.unresolved) unresolved)"),
             ("Live now", report.liveRequestSeq.map { seq in "\(live?.retrainJobID ?? "see seq \(seq)") (switch seq \(seq))" } ?? "no succeeded switch"),
+            ("Identity", report.identity + ": actor names are self-declared"),
             ("Ledger", "\(report.snapshot.ledgerID), head seq \(report.snapshot.headSeq)"),
         ]
         timeline = Self.timeline(
@@ -193,12 +212,56 @@ extension ReportDocument {
     // MARK: Shared parts
 
     static func switchTable(_ switches: [SwitchRecord]) -> Table {
-        Table(
+        var table = Table(
             columns: ["SEQ", "REQUESTED AT", "MODEL", "RETRAIN JOB", "ACTOR", "OUTCOME", "REASON", "DETAIL"],
             rows: switches.map { s in
                 [String(s.requestSeq), s.requestedAt, cell(s.model), cell(s.retrainJobID), s.actor, s.outcome.rawValue,
                  cell(s.reason), detail(of: s)]
             }, numeric: [0])
+        // The approval column only once the ledger records approvals: older reports read as before.
+        if switches.contains(where: { $0.approval != nil }) {
+            table.columns.insert("APPROVAL", at: 7)
+            for (i, s) in switches.enumerated() { table.rows[i].insert(s.approval?.summary ?? "-", at: 7) }
+        }
+        return table
+    }
+
+    /// The approvers a switch's request counted, `carol (seq 13, …), dave (seq 14, …)`, or why there are none.
+    static func approvers(of s: SwitchRecord) -> String {
+        guard let approval = s.approval else { return "-" }
+        if !approval.approvals.isEmpty { return approval.approvals.map(\.summary).joined(separator: ", ") }
+        if approval.emergency { return "none: EMERGENCY switch" + (approval.review.map { ", reviewed by \($0.summary)" } ?? ", review overdue") }
+        return "none recorded"
+    }
+
+    /// The three sections of the approval workflow (`report`, once the ledger records approvals).
+    static func approvalSections(_ report: LedgerReport) -> [Section] {
+        var unapproved = switchTable(report.unapproved.map(\.record))
+        unapproved.columns.append("MISSING")
+        for (i, s) in report.unapproved.enumerated() {
+            unapproved.rows[i].append("policy seq \(s.policySeq): " + s.missing.joined(separator: "; "))
+        }
+        let pending = Table(
+            columns: ["PROPOSAL", "PROPOSED AT", "MODEL", "RETRAIN JOB", "PROPOSED BY", "REASON", "APPROVALS", "STILL MISSING"],
+            rows: report.pendingProposals.map { p in
+                [String(p.seq), p.proposedAt, cell(p.model), cell(p.retrainJobID), p.actor, cell(p.reason),
+                 p.approvals.isEmpty ? "none" : p.approvals.map(\.summary).joined(separator: ", "),
+                 p.missing.isEmpty ? "nothing: ready to switch" : p.missing.joined(separator: "; ")]
+            }, numeric: [0])
+        return [
+            Section(
+                id: "not-approved", title: "Went live without required approvals",
+                note: "Succeeded switches (not emergency ones) whose approvals, re-evaluated against the policy recorded before their request, do not satisfy it. Must be empty: every entry here bypassed the approval gate.",
+                table: unapproved, emptyText: "None: every switch that went live had the approvals its policy required."),
+            Section(
+                id: "overdue-reviews", title: "Overdue reviews",
+                note: "Emergency switches (switch --emergency) with no post-hoc review yet: record it with `ledger review SEQ`.",
+                table: switchTable(report.overdueReviews), emptyText: "No emergency switch awaits review."),
+            Section(
+                id: "pending-proposals", title: "Pending proposals",
+                note: "Proposals neither declined nor used by a switch, with what the policy in force still requires before `ledger switch --proposal ID` runs them.",
+                table: pending, emptyText: "No pending proposals."),
+        ]
     }
 
     /// What happened to a switch, in a few words.

@@ -114,6 +114,19 @@ public struct LedgerReport: Sendable {
     public var timeline: [TimelinePoint] = []
     /// False when the ledger lacks the report indexes (migration 0003): the report was correct but slow.
     public var usedReportIndexes = true
+    /// Who the actors are: ``ReportIdentity/localMode`` (self-declared names).
+    public var identity = ReportIdentity.localMode
+    /// True when the ledger records the approval workflow (a policy, a proposal, an approval, a
+    /// decline or a review): only then are the three sections below, and each switch's approval
+    /// facts, part of the report.
+    public var approvalsInUse = false
+    /// Succeeded, non-emergency switches in scope whose approvals, re-evaluated against the policy
+    /// in force at their request, do not satisfy it. Empty in a ledger whose switches went through the gate.
+    public var unapproved: [UnapprovedSwitch] = []
+    /// Proposals (in the period, of the model, by the actor) neither declined nor used by a switch, oldest first.
+    public var pendingProposals: [PendingProposal] = []
+    /// Emergency switches in scope with no `switch.reviewed` yet, oldest first.
+    public var overdueReviews: [SwitchRecord] = []
 
     public init(snapshot: LedgerSnapshot, verification: ReportVerification, filter: ReportFilter) {
         self.snapshot = snapshot
@@ -123,8 +136,9 @@ public struct LedgerReport: Sendable {
 
     /// The report as JSON (without the timeline, which is derived from the switches).
     public var jsonValue: JSONValue {
-        .object([
+        var object: [String: JSONValue] = [
             "report": "switches",
+            "identity": .string(identity),
             "ledger": snapshot.jsonValue,
             "verification": verification.jsonValue,
             "filter": filter.jsonValue,
@@ -147,7 +161,13 @@ public struct LedgerReport: Sendable {
             ]),
             "key_rotations": .array(keyRotations.map(\.jsonValue)),
             "checkpoints": .array(checkpoints.map(\.jsonValue)),
-        ])
+        ]
+        if approvalsInUse {
+            object["not_approved"] = .array(unapproved.map(\.jsonValue))
+            object["pending_proposals"] = .array(pendingProposals.map(\.jsonValue))
+            object["overdue_reviews"] = .array(overdueReviews.map(\.jsonValue))
+        }
+        return .object(object)
     }
 }
 
@@ -189,6 +209,8 @@ public struct AsOfReport: Sendable {
     public var asOf: String
     /// One answer per model (only the model asked for, with `--model`), by name.
     public var models: [LiveModel] = []
+    /// Who the actors are: ``ReportIdentity/localMode`` (self-declared names).
+    public var identity = ReportIdentity.localMode
 
     /// The rule, stated once for every output format.
     public static let rule = """
@@ -211,6 +233,7 @@ public struct AsOfReport: Sendable {
     public var jsonValue: JSONValue {
         .object([
             "report": "as_of",
+            "identity": .string(identity),
             "as_of": .string(asOf),
             "rule": .string(Self.rule),
             "ledger": snapshot.jsonValue,
@@ -231,6 +254,8 @@ public struct HistoryReport: Sendable {
     public var switches: [SwitchRecord] = []
     /// seq of the request whose job is live now (at the snapshot's head), if any.
     public var liveRequestSeq: Int64?
+    /// Who the actors are: ``ReportIdentity/localMode`` (self-declared names).
+    public var identity = ReportIdentity.localMode
 
     public init(snapshot: LedgerSnapshot, verification: ReportVerification, model: String, filter: ReportFilter) {
         self.snapshot = snapshot
@@ -250,6 +275,7 @@ public struct HistoryReport: Sendable {
     public var jsonValue: JSONValue {
         .object([
             "report": "history",
+            "identity": .string(identity),
             "model": .string(model),
             "ledger": snapshot.jsonValue,
             "verification": verification.jsonValue,

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `ledger report`: switch counts per model, per actor and per outcome, failures by reason, unresolved
 /// and conflicting switches, the newest switches, key rotations and checkpoints, from one snapshot.
 struct ReportBuilder {
@@ -95,6 +97,10 @@ struct ReportBuilder {
         var newest: [(request: Int64, completion: Int64?)] = []
         var firstSeq: Int64?, lastSeq: Int64?
         var timeline: [TimelinePoint] = []
+        /// Succeeded switches requested after this seq (the first approval entry) are kept in
+        /// `succeededUnderPolicy`, for their approvals to be re-evaluated; nil keeps none.
+        var approvalsAfter: Int64?
+        var succeededUnderPolicy: [(request: Int64, completion: Int64?)] = []
 
         /// Counts one switch (a request with its first completion, if any) when the filter keeps it.
         mutating func add(_ row: SwitchRow) {
@@ -116,7 +122,7 @@ struct ReportBuilder {
             case .unresolved:
                 unresolved.append(row.requestSeq)
             case .succeeded:
-                break
+                if let after = approvalsAfter, row.requestSeq > after { succeededUnderPolicy.append((row.requestSeq, completion?.seq)) }
             }
             if limit > 0 && newest.count / 2 >= limit { newest.removeFirst(limit) }  // no `2 * limit`: it overflows
             newest.append((row.requestSeq, completion?.seq))
@@ -129,6 +135,7 @@ struct ReportBuilder {
     private func collectSwitches(into report: inout LedgerReport, bound: Int64) throws {
         let filter = report.filter
         var tally = SwitchTally(filter: filter, limit: options.switchLimit)
+        tally.approvalsAfter = loader.approvals.policies.first?.seq
         let rows = try reader.switchRows(in: SwitchScope(bound: bound, filter: filter), requestTimes: options.includeTimeline)
         // The request being read: a request has one row, or one per completion should it ever have
         // several; the first completion (lowest seq) is its outcome.
@@ -173,6 +180,48 @@ struct ReportBuilder {
             if let model = filter.model, record.model != model { return nil }
             if let actor = filter.actor, record.actor != actor { return nil }
             return record
+        }
+        if !loader.approvals.isEmpty {
+            try collectApprovals(into: &report, succeededUnderPolicy: tally.succeededUnderPolicy, bound: bound)
+        }
+    }
+
+    /// The approval sections: switches live without the approvals their policy required, pending
+    /// proposals, overdue reviews (only for a ledger that records the approval workflow).
+    private func collectApprovals(
+        into report: inout LedgerReport, succeededUnderPolicy: [(request: Int64, completion: Int64?)], bound: Int64
+    ) throws {
+        let approvals = loader.approvals
+        let filter = report.filter
+        let store = loader.store
+        report.approvalsInUse = true
+        func inScope(model: String?, actor: String, at time: String) -> Bool {
+            if let since = filter.since, time < since { return false }
+            if let until = filter.until, time > until { return false }
+            if let wanted = filter.model, model != wanted { return false }
+            if let wanted = filter.actor, actor != wanted { return false }
+            return true
+        }
+        for (seq, completion) in succeededUnderPolicy {
+            guard let request = try store.entry(seq: seq) else { throw LedgerError.noSuchEntry(seq: seq) }
+            if ApprovalIndex.RequestFacts(details: request.details).emergency { continue }
+            guard let unmet = approvals.unmetApprovals(of: request) else { continue }
+            let record = try loader.record(request: request, completion: try completion.flatMap { try store.entry(seq: $0) })
+            report.unapproved.append(UnapprovedSwitch(record: record, policySeq: unmet.policySeq, missing: unmet.missing))
+        }
+        for seq in approvals.emergencyRequests where approvals.reviews(of: seq).isEmpty {
+            let record = try loader.loadSwitch(request: seq, completion: try reader.firstCompletion(of: seq, bound: bound))
+            if inScope(model: record.model, actor: record.actor, at: record.requestedAt) { report.overdueReviews.append(record) }
+        }
+        let now = Timestamp.date(report.snapshot.generatedAt) ?? Date()
+        for proposal in approvals.proposals
+        where approvals.declines(of: proposal.seq).isEmpty && approvals.requestsByProposal[proposal.seq] == nil
+            && inScope(model: proposal.model, actor: proposal.actor, at: proposal.recordedAt)
+        {
+            report.pendingProposals.append(PendingProposal(
+                seq: proposal.seq, proposedAt: proposal.recordedAt, model: proposal.model, retrainJobID: proposal.retrainJobID,
+                actor: proposal.actor, reason: proposal.reason, approvals: approvals.approvals(of: proposal.seq).map(ApprovalFact.init),
+                missing: approvals.missing(for: proposal, now: now)))
         }
     }
 

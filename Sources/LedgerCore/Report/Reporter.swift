@@ -52,7 +52,8 @@ public struct Reporter {
     ) throws -> LedgerReport {
         try reading("reading the ledger for a report") { reader in
             let snapshot = try snapshot(reader, verification: verification)
-            return try ReportBuilder(reader: reader, loader: SwitchLoader(store: store), options: options)
+            let approvals = try ApprovalIndex(reader: reader, bound: snapshot.headSeq)
+            return try ReportBuilder(reader: reader, loader: SwitchLoader(store: store, approvals: approvals), options: options)
                 .report(snapshot: snapshot, verification: verification, filter: filter)
         }
     }
@@ -62,7 +63,8 @@ public struct Reporter {
         try reading("reading the ledger for a report") { reader in
             let snapshot = try snapshot(reader, verification: verification)
             var report = AsOfReport(snapshot: snapshot, verification: verification, asOf: asOf)
-            report.models = try AsOfQuery(reader: reader, loader: SwitchLoader(store: store), bound: snapshot.headSeq)
+            let approvals = try ApprovalIndex(reader: reader, bound: snapshot.headSeq)
+            report.models = try AsOfQuery(reader: reader, loader: SwitchLoader(store: store, approvals: approvals), bound: snapshot.headSeq)
                 .answer(at: asOf, model: model)
             return report
         }
@@ -77,8 +79,10 @@ public struct Reporter {
             scope.since = filter.since
             scope.until = filter.until
             var report = HistoryReport(snapshot: snapshot, verification: verification, model: model, filter: scope)
-            report.switches = try SwitchHistory(reader: reader).switches(in: SwitchScope(bound: snapshot.headSeq, filter: scope))
-            let now = try AsOfQuery(reader: reader, loader: SwitchLoader(store: store), bound: snapshot.headSeq)
+            let approvals = try ApprovalIndex(reader: reader, bound: snapshot.headSeq)
+            report.switches = try SwitchHistory(reader: reader, approvals: approvals)
+                .switches(in: SwitchScope(bound: snapshot.headSeq, filter: scope))
+            let now = try AsOfQuery(reader: reader, loader: SwitchLoader(store: store, approvals: approvals), bound: snapshot.headSeq)
                 .liveModel(model, at: Self.endOfTime)
             report.liveRequestSeq = now.live?.requestSeq
             return report

@@ -1,11 +1,15 @@
 /// Every switch of one model, oldest first, with every completion shown when they disagree.
 struct SwitchHistory {
     let reader: any ReportReader
+    /// The snapshot's approval entries.
+    var approvals = ApprovalIndex()
 
     /// The switches of `scope` (request rows joined with their completions, as `ReportReader` returns them).
     func switches(in scope: SwitchScope) throws -> [SwitchRecord] {
         var switches: [SwitchRecord] = []
-        try reader.forEachSwitchRecord(in: scope) { record in
+        try reader.forEachSwitchRecord(in: scope) { row in
+            var record = row
+            approvals.attach(to: &record, details: row.requestDetails)
             guard let last = switches.last, last.requestSeq == record.requestSeq else {
                 switches.append(record)
                 return

@@ -3,6 +3,8 @@
 struct SwitchLoader {
     /// The ledger the entries come from (read inside the report's snapshot).
     let store: LedgerStore
+    /// The snapshot's approval entries: every record gets its approval facts from them.
+    var approvals = ApprovalIndex()
 
     /// A switch from its request and completion seqs.
     func loadSwitch(request: Int64, completion: Int64?) throws -> SwitchRecord {
@@ -33,6 +35,7 @@ struct SwitchLoader {
                 }
             }
         }
+        approvals.attach(to: &record, details: request.details)
         return record
     }
 }

@@ -37,6 +37,11 @@ public struct SwitchRecord: Sendable, Equatable {
     /// then recorded as succeeded by its writer): empty when there is one outcome. The first
     /// completion still sets `outcome`, but every view shows the conflict rather than hiding it.
     public var conflictingCompletions: [CompletionFact] = []
+    /// How the switch was authorised (proposal, approvals, emergency and review, rollback): nil in a
+    /// ledger that records nothing of the approval workflow, so that such reports read as before.
+    public var approval: SwitchApproval?
+    /// The request's `details` (canonical JSON text), where the approval facts are read from.
+    var requestDetails: String?
 
     /// One completion of a switch, as listed when completions conflict.
     public struct CompletionFact: Sendable, Equatable {
@@ -78,7 +83,7 @@ public struct SwitchRecord: Sendable, Equatable {
     public var jsonValue: JSONValue {
         func text(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
         func int(_ i: Int64?) -> JSONValue { i.map { .integer($0) } ?? .null }
-        return .object([
+        var object: [String: JSONValue] = [
             "conflicting_completions": .array(conflictingCompletions.map {
                 .object(["seq": .integer($0.seq), "kind": .string($0.kind.rawValue), "outcome": .string($0.outcome?.rawValue ?? "none"), "actor": .string($0.actor)])
             }),
@@ -98,7 +103,9 @@ public struct SwitchRecord: Sendable, Equatable {
             "error_code": text(errorCode),
             "error_message": text(errorMessage),
             "duration_ms": int(durationMs),
-        ])
+        ]
+        if let approval { object["approval"] = approval.jsonValue }
+        return .object(object)
     }
 }
 

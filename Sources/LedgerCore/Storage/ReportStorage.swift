@@ -59,6 +59,28 @@ public protocol ReportReader: AnyObject {
 
     /// seq of the first completion of request `request` with seq ≤ `bound`, if any.
     func firstCompletion(of request: Int64, bound: Int64) throws -> Int64?
+
+    /// The entries of the approval workflow (`EntryKind.approvalKinds`: `policy.set`,
+    /// `switch.proposed`, `switch.approved`, `switch.declined`, `switch.reviewed`) with seq ≤ `bound`,
+    /// by seq. None in a ledger that never used approvals (an index range that is empty).
+    func approvalEntries(bound: Int64) throws -> [LedgerEntry]
+
+    /// seq and `details` of every `switch.requested` with `after` < seq ≤ `bound`, by seq: where a
+    /// request names its proposal, its approvals, the emergency flag and what it rolled back.
+    func requestDetails(after: Int64, bound: Int64) throws -> [RequestDetailsRow]
+}
+
+/// One row of `ReportReader.requestDetails`.
+public struct RequestDetailsRow: Sendable, Equatable {
+    /// seq of the `switch.requested` entry.
+    public var seq: Int64
+    /// Its `details` (canonical JSON text), nil when it has none.
+    public var details: String?
+
+    public init(seq: Int64, details: String?) {
+        self.seq = seq
+        self.details = details
+    }
 }
 
 /// The rows of `ReportReader.switchRows`, read one at a time (valid within the reader's snapshot).

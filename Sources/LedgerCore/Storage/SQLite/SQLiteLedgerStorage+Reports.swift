@@ -22,7 +22,7 @@ extension SQLiteLedgerStorage: ReportStorage {
     /// The columns `SQLiteSwitchRowDecoder.record` reads.
     static let switchRecordColumns = """
         r.seq, r.recorded_at, r.model, r.retrain_job_id, r.actor, r.reason, c.seq, c.kind, c.recorded_at,
-        c.actor, c.reason, c.outcome, c.http_status, c.error_code, c.error_message, c.duration_ms
+        c.actor, c.reason, c.outcome, c.http_status, c.error_code, c.error_message, c.duration_ms, r.details
         """
 
     public func readingReports<T>(context: String, _ body: (any ReportReader) throws -> T) throws -> T {
@@ -238,5 +238,35 @@ final class SQLiteReportReader: ReportReader {
             conditions.arguments)
         let statement = try prepared(&firstCompletionStatement, query, context: "finding a switch's completion")
         return try statement.step(context: "finding a switch's completion") ? statement.reportInteger(at: 0) : nil
+    }
+
+    func approvalEntries(bound: Int64) throws -> [LedgerEntry] {
+        // `entries_by_kind` (kind, seq), migration 0002: one seek per kind, nothing read in a ledger
+        // that has none of them.
+        var conditions = SQLConditions()
+        conditions.add { query in
+            "kind IN (" + EntryKind.approvalKinds.map { query.bind(.text($0.rawValue)) }.joined(separator: ", ") + ")"
+        }
+        conditions.add("seq", .atMost, .integer(bound))
+        return try connection.rows(
+            "SELECT * FROM entries \(conditions.whereClause) ORDER BY seq", conditions.arguments,
+            context: "reading the approval entries"
+        ).map(LedgerEntry.init(row:))
+    }
+
+    func requestDetails(after: Int64, bound: Int64) throws -> [RequestDetailsRow] {
+        var conditions = SQLConditions()
+        conditions.add("kind", .equals, .text(EntryKind.switchRequested.rawValue))
+        conditions.add { "seq > \($0.bind(.integer(after)))" }
+        conditions.add("seq", .atMost, .integer(bound))
+        let statement = try connection.prepare(
+            "SELECT seq, details FROM entries \(conditions.whereClause) ORDER BY seq",
+            context: "reading switch requests' details")
+        try statement.bind(conditions.arguments)
+        var rows: [RequestDetailsRow] = []
+        while try statement.step(context: "reading switch requests' details") {
+            rows.append(RequestDetailsRow(seq: statement.int64(at: 0), details: statement.reportText(at: 1)))
+        }
+        return rows
     }
 }

@@ -109,6 +109,7 @@ struct SQLiteSwitchRowDecoder {
             record.errorMessage = s.reportText(at: 14)
             record.durationMs = s.reportInteger(at: 15)
         }
+        record.requestDetails = s.reportText(at: 16)
         return record
     }
 }
