@@ -1,9 +1,11 @@
 import Foundation
 import LedgerCore
 
-/// The text of `ledger verify --bundle` for bundles carrying proofs, or verified with a public key.
+/// The text of `ledger verify --bundle`: with `proofs`, for bundles carrying proofs or verified with a
+/// public key (checkpoint, proofs and macs lines); without, the report of a bundle checked with the key
+/// file alone.
 enum BundleProofOutput {
-    static func printText(_ report: BundleVerificationReport, maxFindings: Int) {
+    static func printText(_ report: BundleVerificationReport, maxFindings: Int, proofs: Bool = true) {
         // Everything here comes from the bundle, which may hold anything: shown escaped.
         let safe = DisplayText.terminal
         Console.out("bundle      \(safe(report.path))")
@@ -17,6 +19,19 @@ enum BundleProofOutput {
             Console.out("exported    \(safe(header.exportedAt)), filter: \(safe(ExportSelection(model: header.filterModel, since: header.filterSince, until: header.filterUntil).summary))")
             Console.out("head        seq \(header.headSeq) at export, mac \(safe(header.headMac))")
         }
+        if proofs { printProofLines(report) }
+        if let header = report.header {
+            Console.out("matched     " + (report.matchedAuthenticated
+                ? "flags authenticated (matched_digest, bundle version \(header.bundleVersion))"
+                : proofs && !report.macsChecked ? "flags NOT authenticated (no key file: header_mac not checked)"
+                : header.matchedDigest == nil ? "flags NOT authenticated (bundle version \(header.bundleVersion), no matched_digest)" : "flags do not match matched_digest"))
+        }
+        printResult(report, maxFindings: maxFindings)
+    }
+
+    /// The checkpoint, proofs and macs lines.
+    private static func printProofLines(_ report: BundleVerificationReport) {
+        let safe = DisplayText.terminal
         if let checkpoint = report.checkpoint {
             let signature = report.checkpointVerified ? "signature verified with the public key"
                 : report.publicKeyGiven ? "signature NOT verified" : "signature not checked (no --public-key)"
@@ -26,12 +41,11 @@ enum BundleProofOutput {
             Console.out("checkpoint  none: the bundle carries no proofs")
         }
         Console.out("macs        " + (report.macsChecked ? "recomputed with the key file" : "not recomputed (no key file): the links are compared as stored"))
-        if let header = report.header {
-            Console.out("matched     " + (report.matchedAuthenticated
-                ? "flags authenticated (matched_digest, bundle version \(header.bundleVersion))"
-                : !report.macsChecked ? "flags NOT authenticated (no key file: header_mac not checked)"
-                : header.matchedDigest == nil ? "flags NOT authenticated (bundle version \(header.bundleVersion), no matched_digest)" : "flags do not match matched_digest"))
-        }
+    }
+
+    /// The keys and warnings lines, the verdict and the findings.
+    private static func printResult(_ report: BundleVerificationReport, maxFindings: Int) {
+        let safe = DisplayText.terminal
         Console.out("keys        " + (report.keyUsage.isEmpty ? "none" : report.keyUsage.map { "\(safe($0.keyID)) (\($0.rows.formatted()) entries)" }.joined(separator: ", ")))
         for warning in report.warnings { Console.out(Console.styled("warning     \(safe(warning))", .yellow)) }
         if report.isIntact {

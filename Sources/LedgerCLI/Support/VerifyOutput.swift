@@ -139,41 +139,8 @@ extension Ledger.Verify {
         }
     }
 
-    /// The text report of `ledger verify --bundle`.
+    /// The text report of `ledger verify --bundle` for a bundle without proofs, checked with the key file.
     func printBundleText(_ report: BundleVerificationReport) {
-        // Everything here comes from the bundle, which may hold anything: shown escaped.
-        let safe = DisplayText.terminal
-        Console.out("bundle      \(safe(report.path))")
-        Console.out("ledger      \(safe(report.ledgerID ?? "?"))")
-        if let first = report.firstSeq, let last = report.lastSeq {
-            Console.out("entries     seq \(first)…\(last): \(report.entries.formatted()) line(s), \(report.matched.formatted()) matched the export filter")
-        } else {
-            Console.out("entries     none")
-        }
-        if let header = report.header {
-            Console.out("exported    \(safe(header.exportedAt)), filter: \(safe(ExportSelection(model: header.filterModel, since: header.filterSince, until: header.filterUntil).summary))")
-            Console.out("head        seq \(header.headSeq) at export, mac \(safe(header.headMac))")
-            Console.out("matched     " + (report.matchedAuthenticated
-                ? "flags authenticated (matched_digest, bundle version \(header.bundleVersion))"
-                : header.matchedDigest == nil ? "flags NOT authenticated (bundle version \(header.bundleVersion), no matched_digest)" : "flags do not match matched_digest"))
-        }
-        Console.out("keys        " + (report.keyUsage.isEmpty ? "none" : report.keyUsage.map { "\(safe($0.keyID)) (\($0.rows.formatted()) entries)" }.joined(separator: ", ")))
-        for warning in report.warnings { Console.out(Console.styled("warning     \(safe(warning))", .yellow)) }
-        if report.isIntact {
-            if report.matchedAuthenticated {
-                Console.out(Console.styled("result      INTACT: every line verifies and the header agrees", .green))
-            } else {
-                Console.out(Console.styled(
-                    "result      INTACT except the matched flags: every line verifies and the header agrees, but which lines matched the filter is NOT authenticated", .yellow))
-            }
-            return
-        }
-        Console.out(Console.styled("result      TAMPERED: \(report.findingCount) finding(s)", .red))
-        for finding in report.findings.prefix(maxFindings) {
-            Console.out("  line \(finding.line.map(String.init) ?? "?")\tseq \(finding.seq.map(String.init) ?? "?")\t\(finding.kind.rawValue)\t\(safe(finding.message))")
-        }
-        if report.findingCount > maxFindings {
-            Console.out("  … and \(report.findingCount - maxFindings) more (use --format json or --max-findings)")
-        }
+        BundleProofOutput.printText(report, maxFindings: maxFindings, proofs: false)
     }
 }

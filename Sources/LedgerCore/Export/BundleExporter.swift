@@ -262,22 +262,12 @@ public struct BundleExporter {
         switch violation {
         case let .gap(previous, _):
             return "seq \(seq) follows seq \(previous ?? first - 1)"
-        case .seqNotInteger:
-            return "seq is not an integer"
-        case let .disallowedValue(column):
-            return "column \(column) holds a REAL or BLOB value, which the format does not allow"
         case .foreignLedgerID:
             return "ledger_id is not this ledger's"
         case .brokenLink:
             return "prev_mac does not match the mac of the entry before it"
-        case let .retiredKey(keyID, retiredAt):
-            return "signed with key \(keyID), which was retired at seq \(retiredAt)"
-        case let .unannouncedKey(keyID):
-            return "signed with key \(keyID), which is neither the genesis key nor announced by a key.rotated entry signed by its predecessor"
-        case let .unknownKeyID(keyID):
-            return "key_id \(keyID) is not in the key file \(keyFile)"
-        case let .macMismatch(keyID):
-            return "mac does not recompute with key \(keyID): the entry was altered"
+        case .seqNotInteger, .disallowedValue, .retiredKey, .unannouncedKey, .unknownKeyID, .macMismatch:
+            return Verifier.message(violation, seq: seq, keyFile: keyFile)
         }
     }
 }
