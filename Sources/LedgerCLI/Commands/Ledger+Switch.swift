@@ -26,23 +26,47 @@ extension Ledger {
                 If the process dies between 3 and 5, `ledger log` and `ledger verify` show the
                 switch as "unresolved — outcome unknown".
 
+                Approvals (docs/policy.md): when the policy in force (--policy, LEDGER_POLICY,
+                else the one recorded in the ledger) requires approvals, the switch runs only for
+                an approved proposal: --proposal ID, or the one open proposal for this model and
+                job. The rules are checked before anything is written or sent, and again under the
+                ledger's write lock: enough distinct approvers, none of them the requester (unless
+                allowed), none expired, not declined, proposal not already used. Otherwise exit 7
+                with what is missing; nothing is written or sent. --emergency (only where the
+                policy allows it) switches without approval and opens a required review
+                (`ledger review SEQ`). Without any policy nothing changes.
+
                 The API key comes from --api-key-file (mode 0600) or EPA_API_KEY; only its id
                 (first 16 hex digits of its SHA-256) is recorded.
 
                 Exit status: 0 switched, 3 rejected by the service, 4 service failed or
-                unreachable, 5 pre-flight refused, 6 the ledger does not verify, 64 usage,
-                74 ledger error, 78 configuration or key error.
+                unreachable, 5 pre-flight refused, 6 the ledger does not verify, 7 refused by the
+                approval policy, 64 usage, 74 ledger error, 78 configuration, key or policy error.
 
-                Example:
+                Examples:
                   ledger switch churn-2026-11-a --model churn --reason "CHG-1234 weekly retrain" \\
                       --api-key-file ~/.config/model-ledger/churn.apikey
+                  ledger switch --proposal 42 --api-key-file ~/.config/model-ledger/churn.apikey
+                  ledger switch churn-2026-11-b --model churn --emergency --reason "INC-88 hotfix"
                 """)
 
-        @Argument(help: ArgumentHelp("The retrain job to switch the model to (issued by the upload step).", valueName: "retrain-job-id"))
-        var retrainJobID: String
+        @Argument(help: ArgumentHelp("The retrain job to switch the model to (issued by the upload step); omit with --proposal.", valueName: "retrain-job-id"))
+        var retrainJobID: String?
 
-        @OptionGroup var modelReason: ModelReasonOptions
+        @Option(help: ArgumentHelp("Your name for the model (as used in reports), e.g. churn (omit with --proposal).", valueName: "name"))
+        var model: String?
+
+        @Option(help: ArgumentHelp("Why: the justification or change-ticket reference, e.g. CHG-1234 (with --proposal: default the proposal's).", valueName: "text"))
+        var reason: String?
+
+        @Option(help: ArgumentHelp("The approved proposal to switch (the seq of switch.proposed).", valueName: "seq"))
+        var proposal: Int64?
+
+        @Flag(help: "Emergency switch without approval, where the policy allows it (emergency_allowed); opens a required review.")
+        var emergency = false
+
         @OptionGroup var who: ActorOptions
+        @OptionGroup var policy: PolicyOptions
         @OptionGroup var service: ServiceOptions
         @OptionGroup var statusWords: JobStatusOptions
         @OptionGroup var options: LedgerOptions
@@ -53,18 +77,50 @@ extension Ledger {
         @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
 
         func validate() throws {
-            try validateJobID(retrainJobID)
+            if let retrainJobID { try validateJobID(retrainJobID) }
+            if let model { try validateName(model, flag: "--model") }
+            if let reason, reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason must not be empty") }
+            if let proposal, proposal <= 0 { throw ValidationError("--proposal must be a positive integer") }
+            if proposal == nil {
+                guard retrainJobID != nil else { throw ValidationError("Missing expected argument '<retrain-job-id>' (or --proposal ID)") }
+                guard model != nil else { throw ValidationError("Missing expected argument '--model <name>'") }
+                guard reason != nil else { throw ValidationError("Missing expected argument '--reason <text>'") }
+            }
+            if emergency && proposal != nil { throw ValidationError("--emergency and --proposal cannot be combined") }
+            if emergency && reason == nil { throw ValidationError("--emergency needs --reason") }
+        }
+
+        /// Model, job and reason: from the command line, or from the proposal (which must agree with what was given).
+        private func target(_ store: LedgerStore) throws -> (model: String, job: String, reason: String) {
+            guard let proposal else {
+                // validate() guarantees all three without --proposal.
+                return (model ?? "", retrainJobID ?? "", reason ?? "")
+            }
+            let entry = try ApprovalLedger.proposal(seq: proposal, in: store)
+            let proposedModel = entry.model ?? "", proposedJob = entry.retrainJobID ?? ""
+            if let model, model != proposedModel {
+                throw CLIError(message: "proposal \(proposal) is for model \(proposedModel), not \(model)", exitCode: .usage)
+            }
+            if let retrainJobID, retrainJobID != proposedJob {
+                throw CLIError(message: "proposal \(proposal) is for job \(proposedJob), not \(retrainJobID)", exitCode: .usage)
+            }
+            return (proposedModel, proposedJob, reason ?? entry.reason ?? "proposal \(proposal)")
         }
 
         func run() async throws {
             try await runReportingErrors {
+                let loaded = try policy.load()
                 let apiKey = try service.apiKey()
                 let session = try options.openForWriting()
+                let (model, retrainJobID, reason) = try target(session.store)
                 let (result, words) = try await service.withClient { client in
                     let words: JobStatusWords? = try skipPreflight ? nil : statusWords.words()
-                    let request = SwitchRequest(
-                        model: modelReason.model, retrainJobID: retrainJobID, reason: modelReason.reason,
+                    var request = SwitchRequest(
+                        model: model, retrainJobID: retrainJobID, reason: reason,
                         provenance: who.provenance, preflightWords: words, callTimeout: service.timeout)
+                    request.proposalSeq = proposal
+                    request.emergency = emergency
+                    request.policy = loaded
                     do {
                         return (try await SwitchService(session: session, client: client, apiKey: apiKey).run(request), words)
                     } catch SwitchServiceError.completionNotRecorded(let seq, let outcome, let underlying) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import EPAClient
 import Foundation
 import LedgerCore
+import LedgerWorkflows
 
 /// Every exit code `ledger` uses. Documented in `ledger --help` and the README.
 public enum LedgerExitCode: Int32, CaseIterable, Sendable {
@@ -17,6 +18,8 @@ public enum LedgerExitCode: Int32, CaseIterable, Sendable {
     case preflightRefused = 5
     /// A write was refused because the tail of the ledger does not verify.
     case ledgerUnsafe = 6
+    /// Refused by the approval policy (or nothing to roll back to): nothing was written or sent.
+    case refused = 7
     /// Usage error: bad flags or arguments (nothing was written or sent).
     case usage = 64
     /// Not now: the operation must wait (e.g. `resolve` of a switch that may still be in flight).
@@ -37,6 +40,7 @@ public enum LedgerExitCode: Int32, CaseIterable, Sendable {
         case .serviceFailed: "switch: the service failed or was unreachable (no usable answer)"
         case .preflightRefused: "switch: pre-flight refused (retrain job not finished)"
         case .ledgerUnsafe: "write refused: an entry written since this installation last verified the ledger does not verify, or it no longer matches the last checkpoint"
+        case .refused: "switch, rollback, approve, decline, review: refused by the approval policy or the ledger's history (the message says what is missing); nothing written or sent"
         case .usage: "usage error (bad flags or arguments)"
         case .tryLater: "resolve: the switch may still be in flight; try again after the time printed"
         case .software: "internal error (a bug)"
@@ -72,6 +76,9 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
         case _ where error.isConfiguration: throw ExitCode(LedgerExitCode.configError.rawValue)
         default: throw ExitCode(LedgerExitCode.ledgerError.rawValue)
         }
+    } catch let error as ApprovalRefusal {
+        Console.error("refused: " + error.missing.joined(separator: "; "))
+        throw ExitCode(LedgerExitCode.refused.rawValue)
     } catch let error as CLIError {
         Console.error(error.localizedDescription)
         throw ExitCode(error.exitCode.rawValue)

@@ -44,6 +44,20 @@ enum SwitchOutput {
             + "switch.requested seq \(requestSeq) stays unresolved. Record what happened with `ledger resolve \(requestSeq)`."
     }
 
+    /// The approval facts of a switch, one line each (nothing when the gate recorded none).
+    static func printGate(_ gate: SwitchGateDecision) {
+        if let proposal = gate.proposalSeq {
+            let approvals = gate.approvalSeqs.map(String.init).joined(separator: ", ")
+            Console.out("  proposal seq \(proposal), approvals seq \(approvals.isEmpty ? "none needed" : approvals)\(gate.policySeq.map { "; policy.set seq \($0)" } ?? "")")
+        }
+        if gate.details["emergency"] == .bool(true) {
+            Console.out("  EMERGENCY switch: a post-hoc review is required (ledger review SEQ --reason …)")
+        }
+        if let rollbackOf = gate.details["rollback_of"]?.integerValue {
+            Console.out("  rollback of the switch at seq \(rollbackOf)")
+        }
+    }
+
     /// Prints the result in `format`.
     static func print(_ result: SwitchResult, words: JobStatusWords?, format: TextOrJSON) {
         let outcome = outcome(result), problem = problem(result, words: words)
@@ -62,6 +76,11 @@ enum SwitchOutput {
             object["error_code"] = call?.error?.code.map { .string($0) } ?? .null
             object["error_message"] = call?.error?.serviceMessage.map { .string($0) } ?? .null
             object["explanation"] = problem.map { .string($0) } ?? .null
+            // Approval facts, only when the gate recorded any (a ledger without a policy prints as before).
+            if let gate = result.gate, !gate.details.isEmpty {
+                for (key, value) in gate.details { object[key] = value }
+                object["policy_set_seq"] = result.policySetSeq.map { .integer($0) } ?? .null
+            }
             Console.out(JSONValue.object(object).prettyPrinted())
         case .text:
             let seqs = [result.requestedSeq, result.completedSeq].compactMap { $0 }.map(String.init).joined(separator: "→")
@@ -76,6 +95,7 @@ enum SwitchOutput {
                 Console.out(Console.styled("NOT switched", .red) + " \(model) → \(retrainJobID): \(outcome)\(status)\(timing); \(where_)")
                 if let problem { Console.note("  \(problem)") }
             }
+            if let gate = result.gate { printGate(gate) }
         }
     }
 }

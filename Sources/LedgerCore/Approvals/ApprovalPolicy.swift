@@ -136,7 +136,8 @@ public struct ApprovalPolicy: Sendable, Equatable {
     private static func rules(_ table: [String: JSONValue], path: String, base: Rules, allowApprovers: Bool) throws(ApprovalPolicyError) -> Rules {
         var rules = base
         rules.approvers = nil
-        for key in table.keys.sorted() where !ruleKeys.contains(key) && !(allowApprovers && key == "approvers") {
+        // `approvers: null` is the recorded form's "absent" (also in `default`).
+        for key in table.keys.sorted() where !ruleKeys.contains(key) && !(key == "approvers" && (allowApprovers || table[key] == .null)) {
             let hint = key == "approvers" ? "approvers is only allowed in [models.NAME]" : "unknown key"
             throw ApprovalPolicyError(key: "\(path).\(key)", reason: hint)
         }

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+import LedgerWorkflows
+
+extension Ledger {
+    /// `ledger approve SEQ --reason R`: Approve a proposed switch (records switch.approved).
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a proposed switch (records switch.approved).",
+            discussion: """
+                Refused when you proposed the switch (unless the policy has requester_may_approve
+                = true), when the policy lists approvers and you are not one, when you already
+                approved it, or when the proposal was declined or already used. The switch checks
+                every rule again when it runs, under the policy in force then (docs/policy.md).
+                Your name is --actor / LEDGER_ACTOR (self-declared in local mode).
+
+                Exit status: 0 recorded, 7 refused (the message says why; nothing written),
+                6 the ledger does not verify, 64 usage, 74 ledger error, 78 key or policy file error.
+
+                Example:
+                  ledger approve 42 --reason "reviewed CHG-1234" --actor carol
+                """)
+
+        @Argument(help: ArgumentHelp("The proposal id (the seq of switch.proposed).", valueName: "seq")) var seq: Int64
+        @Option(help: ArgumentHelp("Why, e.g. a change-ticket reference.", valueName: "text")) var reason: String
+        @OptionGroup var who: ActorOptions
+        @OptionGroup var policy: PolicyOptions
+        @OptionGroup var options: LedgerOptions
+        @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
+
+        func validate() throws {
+            guard seq > 0 else { throw ValidationError("seq must be a positive integer") }
+            if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason must not be empty") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let loaded = try policy.load()
+                let session = try options.openForWriting()
+                let result = try ApproveService(session: session).run(
+                    ApprovalActionRequest(seq: seq, reason: reason, provenance: who.provenance, policy: loaded))
+                ApprovalOutput.print(result, verb: "approved", format: format)
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+import LedgerWorkflows
+
+extension Ledger {
+    /// `ledger review SEQ --reason R`: Record the post-hoc review of an emergency switch (records switch.reviewed).
+    struct Review: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the post-hoc review of an emergency switch (records switch.reviewed).",
+            discussion: """
+                An emergency switch (ledger switch --emergency) opens a required review; reports
+                list it as overdue until someone other than the person who made the switch
+                records it here (unless the policy has requester_may_approve = true).
+
+                Exit status: 0 recorded, 7 refused (the message says why; nothing written),
+                6 the ledger does not verify, 64 usage, 74 ledger error, 78 key or policy file error.
+
+                Example:
+                  ledger review 57 --reason "INC-88 reviewed: hotfix justified" --actor carol
+                """)
+
+        @Argument(help: ArgumentHelp("The seq of the emergency switch.requested.", valueName: "seq")) var seq: Int64
+        @Option(help: ArgumentHelp("Why, e.g. a change-ticket reference.", valueName: "text")) var reason: String
+        @OptionGroup var who: ActorOptions
+        @OptionGroup var policy: PolicyOptions
+        @OptionGroup var options: LedgerOptions
+        @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
+
+        func validate() throws {
+            guard seq > 0 else { throw ValidationError("seq must be a positive integer") }
+            if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason must not be empty") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let loaded = try policy.load()
+                let session = try options.openForWriting()
+                let result = try ReviewService(session: session).run(
+                    ApprovalActionRequest(seq: seq, reason: reason, provenance: who.provenance, policy: loaded))
+                ApprovalOutput.print(result, verb: "reviewed", format: format)
+            }
+        }
+    }
+}
