@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The audited switch demo: epa-simulator on a free loopback port, a throwaway ledger, and the
 # whole lifecycle: upload → status --wait → switch → one rejected switch per documented reason →
-# log → verify (intact) → a tampered copy → verify (caught).
+# approvals: propose → approve → switch → rollback → log → verify (intact) → a tampered copy →
+# verify (caught).
 #
 #   scripts/demo.sh [BIN_DIR]        (make demo builds and passes the bin dir)
 set -uo pipefail
@@ -92,6 +93,41 @@ run ledger switch churn-2026-11-flaky --model churn --reason CHG-1242 --api-key-
 
 step "Input that could change the URL never reaches the network or the ledger"
 run ledger switch "../admin" --model churn --reason CHG-1243 --api-key-file "$work/churn.apikey"
+
+step "Approvals (four eyes): a policy file requires one approver other than the requester (docs/policy.md)"
+cat > "$work/policy.toml" <<'POLICY'
+[default]
+approvals_required = 1
+requester_may_approve = false
+approval_ttl = "24h"
+emergency_allowed = true
+POLICY
+cat "$work/policy.toml"
+export LEDGER_POLICY="$work/policy.toml"
+echo "LEDGER_POLICY=$LEDGER_POLICY"
+
+step "Without an approved proposal the switch is refused (exit 7: nothing written, nothing sent)"
+run ledger switch churn-2026-11-a --model churn --reason CHG-1250 --api-key-file "$work/churn.apikey"
+
+step "alice proposes the switch (the policy in force is recorded first, as policy.set)"
+printf '$ %s\n' "ledger propose churn-2026-11-a --model churn --reason CHG-1250 --format json"
+proposal=$(ledger propose churn-2026-11-a --model churn --reason CHG-1250 --format json | sed -n 's/^  "seq": \([0-9]*\),*$/\1/p')
+echo "  → proposal $proposal"
+
+step "alice may not approve her own proposal; bob approves it"
+run ledger approve "$proposal" --reason "my own change"
+run env LEDGER_ACTOR=bob@example.com "$bin/ledger" approve "$proposal" --reason "CHG-1250 reviewed"
+
+step "The approved switch runs; switch.requested names the proposal, the approval and the policy"
+run ledger switch --proposal "$proposal" --api-key-file "$work/churn.apikey"
+
+step "Rollback: back to the job live before (from the ledger's own history), as an approved switch"
+printf '$ %s\n' "ledger propose $job --model churn --reason INC-7 --format json"
+rollback=$(ledger propose "$job" --model churn --reason "INC-7 rollback" --format json | sed -n 's/^  "seq": \([0-9]*\),*$/\1/p')
+echo "  → proposal $rollback"
+run env LEDGER_ACTOR=bob@example.com "$bin/ledger" approve "$rollback" --reason "INC-7 approved"
+run ledger rollback --model churn --reason "INC-7 accuracy dropped" --proposal "$rollback" --api-key-file "$work/churn.apikey"
+unset LEDGER_POLICY
 
 step "What the reviewer sees: the log"
 run ledger log
