@@ -23,14 +23,14 @@ final class ApprovalScenario: @unchecked Sendable {
 
     init() throws {
         s = try SwitchScenario()
-        // The policy as its table (what `ApprovalPolicy(json:)` reads back from `details.policy`).
+        // Recorded as the writer records it: the merged policy's canonical JSON.
         let table: JSONValue = .object([
             "default": .object(["approvals_required": .integer(1), "requester_may_approve": .bool(false), "emergency_allowed": .bool(true)]),
         ])
         let rules = try ApprovalPolicy(json: table)
         var set = EntryDraft(kind: .policySet)
         set.reason = "policy file changed"
-        set.details = ["policy": table, "sha256": .string(rules.sha256), "source": .string("policy.toml")]
+        set.details = ["policy": try JSONValue(parsing: rules.canonicalJSON), "sha256": .string(rules.sha256), "source": .string("policy.toml")]
         policy = try s.append(set, actor: "admin")
 
         approvedProposal = try propose("churn", "job-a", by: "alice")
