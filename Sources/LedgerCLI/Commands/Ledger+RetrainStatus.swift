@@ -53,9 +53,9 @@ extension Ledger.Retrain {
 
         func run() async throws {
             try await runReportingErrors {
-                let apiKey = try service.apiKey()
+                let apiKey = try service.apiKey(model: model)
                 let session = try options.openForWriting()
-                let result = try await service.withClient { client in
+                let result = try await service.withClient(model: model) { client in
                     let words = try statusWords.words()
                     let request = StatusRequest(
                         retrainJobID: retrainJobID, model: model, provenance: who.provenance, words: words, wait: wait,

@@ -42,10 +42,10 @@ extension Ledger.Retrain {
 
         func run() async throws {
             try await runReportingErrors {
-                let apiKey = try service.apiKey()
+                let apiKey = try service.apiKey(model: modelReason.model)
                 let session = try options.openForWriting()
                 let upload = try UploadFile(path: file)
-                let result = try await service.withClient { client in
+                let result = try await service.withClient(model: modelReason.model) { client in
                     try await UploadService(session: session, client: client, apiKey: apiKey)
                         .run(file: upload, model: modelReason.model, reason: modelReason.reason, provenance: who.provenance)
                 }

@@ -52,9 +52,9 @@ extension Ledger {
         func run() async throws {
             try await runReportingErrors {
                 let loaded = try policy.load()
-                let apiKey = try service.apiKey()
+                let apiKey = try service.apiKey(model: modelReason.model)
                 let session = try options.openForWriting()
-                let (target, result, words) = try await service.withClient { client in
+                let (target, result, words) = try await service.withClient(model: modelReason.model) { client in
                     let words: JobStatusWords? = try skipPreflight ? nil : statusWords.words()
                     let request = RollbackRequest(
                         model: modelReason.model, reason: modelReason.reason, provenance: who.provenance, preflightWords: words,

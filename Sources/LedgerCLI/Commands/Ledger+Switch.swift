@@ -110,10 +110,13 @@ extension Ledger {
         func run() async throws {
             try await runReportingErrors {
                 let loaded = try policy.load()
-                let apiKey = try service.apiKey()
+                // The key is checked before the ledger is opened, except for a --proposal without --model,
+                // whose model (and so its [models.NAME] table in the config file) is known only from the ledger.
+                let earlyKey = try proposal == nil || model != nil ? service.apiKey(model: model) : nil
                 let session = try options.openForWriting()
                 let (model, retrainJobID, reason) = try target(session.store)
-                let (result, words) = try await service.withClient { client in
+                let apiKey = try earlyKey ?? service.apiKey(model: model)
+                let (result, words) = try await service.withClient(model: model) { client in
                     let words: JobStatusWords? = try skipPreflight ? nil : statusWords.words()
                     var request = SwitchRequest(
                         model: model, retrainJobID: retrainJobID, reason: reason,

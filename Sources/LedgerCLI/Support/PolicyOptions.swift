@@ -3,9 +3,9 @@ import Foundation
 import LedgerCore
 import LedgerWorkflows
 
-/// `--policy FILE` / `LEDGER_POLICY`: the approval policy file (TOML, docs/policy.md), for every
-/// command that writes. The one place the policy file is chosen (a config file, once there is one,
-/// supplies its default here).
+/// `--policy FILE` / `LEDGER_POLICY` / the config file's `policy`: the approval policy file (TOML,
+/// docs/policy.md), for every command that writes. The one place the policy file is chosen
+/// (through ``CLIConfig``: flags > environment > config file).
 ///
 /// Without a policy file, the policy recorded in the ledger (the newest `policy.set`), if any, is in
 /// force; with none recorded, no approval is needed (as before approvals existed).
@@ -13,7 +13,7 @@ struct PolicyOptions: ParsableArguments {
     @Option(
         name: .customLong("policy"),
         help: ArgumentHelp(
-            "The approval policy file, TOML (default: $LEDGER_POLICY, else the policy recorded in the ledger, if any; see docs/policy.md).",
+            "The approval policy file, TOML (default: $LEDGER_POLICY, else the config file's policy, else the policy recorded in the ledger, if any; see docs/policy.md).",
             valueName: "path"))
     var policyFile: String?
 
@@ -21,11 +21,13 @@ struct PolicyOptions: ParsableArguments {
         if policyFile?.isEmpty == true { throw ValidationError("--policy must not be empty") }
     }
 
-    /// The policy file in force and where its path came from (flag, then `LEDGER_POLICY`), if any.
+    /// The policy file in force and where its path came from (flag, `LEDGER_POLICY`, config file), if any.
+    var resolved: ResolvedSetting? { CLIConfig.resolved().policy(flag: policyFile) }
+
+    /// The policy file in force and where its path came from (`--policy`, `LEDGER_POLICY` or
+    /// `config FILE:LINE`), if any.
     var path: (path: String, source: String)? {
-        if let policyFile { return (Paths.expand(policyFile), "--policy") }
-        if let value = ProcessInfo.processInfo.environment["LEDGER_POLICY"], !value.isEmpty { return (Paths.expand(value), "LEDGER_POLICY") }
-        return nil
+        resolved.map { ($0.value, $0.source.kind == "config" ? $0.source.description : $0.source.origin ?? "") }
     }
 
     /// Loads the policy file in force; a missing, unreadable or invalid file is a configuration error (exit 78).
