@@ -5,6 +5,7 @@
 # verify (caught).
 #
 #   scripts/demo.sh [BIN_DIR]        (make demo builds and passes the bin dir)
+#   DEMO_REPORT_HTML=FILE also writes the HTML report of the demo ledger to FILE (scripts/report-example.sh)
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${1:-$root/.build/debug}"
@@ -138,6 +139,11 @@ run ledger verify
 step "A reviewer's questions: what was live just now, and the switch report"
 run ledger report --as-of "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
 run ledger report --limit 5
+
+if [ -n "${DEMO_REPORT_HTML:-}" ]; then
+  # scripts/report-example.sh: the HTML report of this demo ledger, for docs/.
+  ledger report --format html --out "$DEMO_REPORT_HTML"
+fi
 
 step "Anchor the head outside the database: a checkpoint (verify --checkpoint catches a ledger cut short)"
 run ledger checkpoint --out "$work/checkpoint.json"
