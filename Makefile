@@ -1,7 +1,7 @@
 # model-ledger: the two set-up commands are `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: all deps build release demo test bench migrations clean
+.PHONY: all deps build release demo test bench migrations clean install uninstall
 
 all: build
 
@@ -14,10 +14,10 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## The audited switch demo against the built-in simulator on loopback.
+## The audited switch demo against the built-in simulator on loopback. One `swift build` builds both
+## products (and the small ledger-bench) in one build graph, so their dependencies compile in parallel.
 demo: deps
-	$(SWIFT) build --product ledger
-	$(SWIFT) build --product epa-simulator
+	$(SWIFT) build
 	./scripts/demo.sh "$$($(SWIFT) build --show-bin-path)"
 
 ## The whole test suite (unit, integration against the simulator, tamper suites).
@@ -27,6 +27,7 @@ demo: deps
 ASYNC_SUITES = EPASimulatorTests|EPAClientTests
 test: deps
 	$(SWIFT) build --build-tests
+	$(SWIFT) build --product generate-manual
 	$(SWIFT) test --skip-build --filter '$(ASYNC_SUITES)'
 	$(SWIFT) test --skip-build --skip '$(ASYNC_SUITES)'
 
@@ -48,6 +49,31 @@ fuzz: deps
 ## The committed fuzz corpus (Tests/FuzzCorpus/) run once through every target: the quick regression pass.
 fuzz-regress: deps
 	./scripts/fuzz.sh regress
+
+## Installation: `make install PREFIX=…` (default /usr/local; DESTDIR stages for packaging) builds the
+## release binaries, then installs PREFIX/bin/{ledger,epa-simulator}, a man page per command generated
+## from the command definitions (PREFIX/share/man/man1/ledger.1, ledger.switch.1, …, epa-simulator.1:
+## swift-argument-parser's generate-manual, the tool its GenerateManual plugin runs, run on the
+## binaries being installed) and the bash, zsh and fish completions (`ledger --generate-completion-script`)
+## into PREFIX/share/{bash-completion/completions,zsh/site-functions,fish/vendor_completions.d}.
+## BIN_DIR=<dir> installs binaries already built there (ledger, epa-simulator, generate-manual) and
+## runs no build: the test suite uses it with the debug build. `make uninstall PREFIX=…` removes
+## exactly what install put there (the list is kept in PREFIX/share/model-ledger/install-manifest).
+PREFIX ?= /usr/local
+BIN_DIR ?=
+install:
+ifeq ($(strip $(BIN_DIR)),)
+	@./scripts/install-deps.sh
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product ledger
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product epa-simulator
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product generate-manual
+	./scripts/install.sh install "$$($(SWIFT) build -c release $(RELEASE_FLAGS) --show-bin-path)" "$(PREFIX)"
+else
+	./scripts/install.sh install "$(BIN_DIR)" "$(PREFIX)"
+endif
+
+uninstall:
+	./scripts/install.sh uninstall "$(PREFIX)"
 
 clean:
 	rm -rf .build
