@@ -101,7 +101,7 @@ public struct ConfigResolution: Sendable {
         }
         var file: LedgerConfig?
         if explicit || FileManager.default.fileExists(atPath: chosen.value) {
-            file = try LedgerConfig.load(path: chosen.value)
+            file = try LedgerConfig.load(path: chosen.value, home: home)
         }
         return ConfigResolution(environment: environment, home: home, configPath: chosen, file: file)
     }

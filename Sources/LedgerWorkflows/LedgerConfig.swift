@@ -104,8 +104,8 @@ public struct LedgerConfig: Sendable, Equatable {
         "token": "token_file", "password": "a file path", "secret": "a file path",
     ]
 
-    /// Loads and parses the config file at `path`.
-    public static func load(path: String) throws(LedgerConfigError) -> LedgerConfig {
+    /// Loads and parses the config file at `path`; `~` in its paths means `home` (default: the user's home).
+    public static func load(path: String, home: String? = nil) throws(LedgerConfigError) -> LedgerConfig {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw LedgerConfigError(path: path, line: nil, reason: "no such file")
@@ -122,11 +122,12 @@ public struct LedgerConfig: Sendable, Equatable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw LedgerConfigError(path: path, line: nil, reason: "is not UTF-8 text")
         }
-        return try parse(text, path: path)
+        return try parse(text, path: path, home: home)
     }
 
-    /// Parses config text; `path` names the file in errors and is the base of relative paths.
-    public static func parse(_ text: String, path: String) throws(LedgerConfigError) -> LedgerConfig {
+    /// Parses config text; `path` names the file in errors and its directory is the base of relative
+    /// paths; `~` means `home` (default: the user's home).
+    public static func parse(_ text: String, path: String, home: String? = nil) throws(LedgerConfigError) -> LedgerConfig {
         guard !text.unicodeScalars.contains(where: { $0.value == 0 }) else {
             throw LedgerConfigError(path: path, line: nil, reason: "contains a NUL character")
         }
@@ -145,7 +146,7 @@ public struct LedgerConfig: Sendable, Equatable {
         }
         func string(_ value: any TOMLValueConvertible, key: String) throws(LedgerConfigError) -> Setting {
             guard value.type == .string, let string = value.string else {
-                throw fail(key, "must be a string, not a \(value.type)")
+                throw fail(key, "must be a string, not \(describe(value.type))")
             }
             guard !string.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail(key, "must not be empty") }
             guard !string.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
@@ -155,7 +156,7 @@ public struct LedgerConfig: Sendable, Equatable {
         }
         func pathSetting(_ value: any TOMLValueConvertible, key: String) throws(LedgerConfigError) -> Setting {
             var setting = try string(value, key: key)
-            setting.value = resolvePath(setting.value, relativeTo: directory)
+            setting.value = resolvePath(setting.value, relativeTo: directory, home: home)
             return setting
         }
 
@@ -186,7 +187,7 @@ public struct LedgerConfig: Sendable, Equatable {
                 config.server = setting
             case "models":
                 guard value.type == .table, let models = value.table else {
-                    throw fail(key, "must be tables [models.NAME], not a \(value.type)")
+                    throw fail(key, "must be tables [models.NAME], not \(describe(value.type))")
                 }
                 for name in models.keys.sorted() {
                     guard let entry = models[name] else { continue }
@@ -195,7 +196,7 @@ public struct LedgerConfig: Sendable, Equatable {
                         throw fail(tableKey, "the model name \"\(Identifier.escaped(name))\" is not accepted: \(problem)")
                     }
                     guard entry.type == .table, let modelTable = entry.table else {
-                        throw fail(tableKey, "must be a table [models.\(name)], not a \(entry.type)")
+                        throw fail(tableKey, "must be a table [models.\(name)], not \(describe(entry.type))")
                     }
                     var model = Model(name: name, line: PolicyFile.line(of: tableKey, in: text))
                     for modelKey in modelTable.keys.sorted() {
@@ -228,10 +229,28 @@ public struct LedgerConfig: Sendable, Equatable {
         return config
     }
 
-    /// `path` with `~` expanded and, when relative, taken against `directory`.
-    public static func resolvePath(_ path: String, relativeTo directory: String) -> String {
-        let expanded = (path as NSString).expandingTildeInPath
+    /// `path` with `~` expanded (to `home` when given) and, when relative, taken against `directory`.
+    public static func resolvePath(_ path: String, relativeTo directory: String, home: String? = nil) -> String {
+        var expanded = path
+        if let home, path == "~" || path.hasPrefix("~/") {
+            expanded = home + path.dropFirst()
+        } else {
+            expanded = (path as NSString).expandingTildeInPath
+        }
         if expanded.hasPrefix("/") || directory.isEmpty { return expanded }
         return (directory as NSString).appendingPathComponent(expanded)
+    }
+
+    /// A TOML type named for messages ("an integer", "a table").
+    static func describe(_ type: TOMLType) -> String {
+        switch type {
+        case .int: "an integer"
+        case .double: "a float"
+        case .bool: "a boolean"
+        case .array: "an array"
+        case .table: "a table"
+        case .string: "a string"
+        default: "a \(type.rawValue)"
+        }
     }
 }
