@@ -3,6 +3,7 @@ import Foundation
 import LedgerPrimitives
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 
 /// Client of the Easy Predictive Analytics retrain API (upload URL, upload, status, model switch).
@@ -18,7 +19,7 @@ public final class EPAClient: Sendable {
     public let configuration: EPAConfiguration
     /// The base URL in use (no trailing slash).
     public let baseURL: String
-    private let http: HTTPClient
+    private let http: LazyHTTPClient
 
     /// Creates a client; throws for an insecure or invalid base URL or out-of-range settings.
     public init(configuration: EPAConfiguration = EPAConfiguration()) throws(EPAError) {
@@ -35,7 +36,7 @@ public final class EPAClient: Sendable {
             tls.additionalTrustRoots = [.certificates(try EPATLS.loadCAFile(caFile))]
             httpConfiguration.tlsConfiguration = tls
         }
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        self.http = LazyHTTPClient(configuration: httpConfiguration)
     }
 
     /// Shuts the underlying HTTP client down; call exactly once, when done.
@@ -237,7 +238,7 @@ public final class EPAClient: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let exchange = await Self.exchange(
-            http, request, timeout: timeout, connectTimeout: configuration.connectTimeout,
+            http.client(), request, timeout: timeout, connectTimeout: configuration.connectTimeout,
             bodyLimit: max(configuration.responseBodyCap, EPAConfiguration.parseLimit))
         let elapsed = clock.now - start
         let durationMs = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
@@ -312,7 +313,7 @@ public final class EPAClient: Sendable {
 
     /// Runs one request with a total deadline covering the response head and the whole body.
     private static func exchange(
-        _ http: HTTPClient, _ request: HTTPClientRequest, timeout: Double, connectTimeout: Double, bodyLimit: Int
+        _ http: HTTPClient?, _ request: HTTPClientRequest, timeout: Double, connectTimeout: Double, bodyLimit: Int
     ) async -> Exchange {
         let deadline = NIODeadline.now() + timeAmount(timeout)
         return await withTaskGroup(of: RaceEvent.self) { group in
@@ -353,11 +354,12 @@ public final class EPAClient: Sendable {
     }
 
     private static func perform(
-        _ http: HTTPClient, _ request: HTTPClientRequest, deadline: NIODeadline, timeout: Double,
+        _ http: HTTPClient?, _ request: HTTPClientRequest, deadline: NIODeadline, timeout: Double,
         connectTimeout: Double, bodyLimit: Int
     ) async -> Exchange {
         var exchange = Exchange()
         do {
+            guard let http else { throw HTTPClientError.alreadyShutdown }  // a request after shutdown()
             let response = try await http.execute(request, deadline: deadline)
             exchange.status = Int(response.status.code)
             exchange.headers = response.headers
@@ -456,4 +458,56 @@ struct FileChunks: AsyncSequence, Sendable {
     }
 
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: handle) }
+}
+
+/// The HTTP client and its event loop, started on the first request: one thread (a command makes one
+/// request at a time), so a command that stops before the network (a refused switch, a ledger that
+/// fails verification) starts no event loop at all, and one that calls starts one thread, not one per core.
+private final class LazyHTTPClient: @unchecked Sendable {  // every access to `state` holds `lock`
+    private enum State {
+        case idle
+        case running(MultiThreadedEventLoopGroup, HTTPClient)
+        case shutDown
+    }
+
+    private let configuration: HTTPClient.Configuration
+    private let lock = NSLock()
+    private var state = State.idle
+
+    init(configuration: HTTPClient.Configuration) {
+        self.configuration = configuration
+    }
+
+    /// The client, started on first use; nil after ``shutdown()``.
+    func client() -> HTTPClient? {
+        lock.withLock {
+            switch state {
+            case .running(_, let client):
+                return client
+            case .shutDown:
+                return nil
+            case .idle:
+                let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+                let client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
+                state = .running(group, client)
+                return client
+            }
+        }
+    }
+
+    /// Shuts the client and then its event loop down (nothing to do when no request was made).
+    func shutdown() async throws {
+        let previous = lock.withLock {
+            defer { state = .shutDown }
+            return state
+        }
+        guard case .running(let group, let client) = previous else { return }
+        do {
+            try await client.shutdown()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try await group.shutdownGracefully()
+    }
 }
