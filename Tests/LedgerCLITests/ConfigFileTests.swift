@@ -73,6 +73,13 @@ struct ConfigFileTests {
         #expect(completed.model == "churn" && completed.retrainJobID == "job-ok" && completed.reason == "CHG-123")
         #expect(completed.actor == "team-pipeline")
         #expect(try simulator.liveJob(model: "churn") == "job-ok")
+
+        // `--proposal` without `--model`: the model, and so its [models.churn] table, comes from the proposal.
+        let proposed = try home.ledger(["propose", "job-ok-2", "--model", "churn", "--reason", "CHG-124", "--format", "json"])
+        let seq = try #require(try Self.json(proposed)["seq"]?.integerValue, "\(proposed.allOutput)")
+        let byProposal = try home.ledger(["switch", "--proposal", String(seq)])
+        #expect(byProposal.exitCode == 0, "\(byProposal.allOutput)")
+        #expect(try simulator.liveJob(model: "churn") == "job-ok-2")
         #expect(try home.ledger(["verify"]).exitCode == 0)
     }
 

@@ -36,8 +36,9 @@ extension Ledger {
                 policy allows it) switches without approval and opens a required review
                 (`ledger review SEQ`). Without any policy nothing changes.
 
-                The API key comes from --api-key-file (mode 0600) or EPA_API_KEY; only its id
-                (first 16 hex digits of its SHA-256) is recorded.
+                The API key comes from --api-key-file (mode 0600), EPA_API_KEY or the config
+                file's [models.NAME] api_key_file (docs/config.md); only its id (first 16 hex
+                digits of its SHA-256) is recorded.
 
                 Exit status: 0 switched, 3 rejected by the service, 4 service failed or
                 unreachable, 5 pre-flight refused, 6 the ledger does not verify, 7 refused by the

@@ -19,7 +19,9 @@ public struct Ledger: AsyncParsableCommand {
               ledger log                       # list entries
               ledger verify                    # prove the ledger is intact
 
-            Files (flags override environment, which overrides defaults):
+            Files (flags override environment, which overrides the config file, which
+            overrides defaults; `ledger config show` lists what is in force):
+              config    --config    $LEDGER_CONFIG    $XDG_CONFIG_HOME/model-ledger/config.toml (docs/config.md)
               database  --db        $LEDGER_DB        $XDG_DATA_HOME/model-ledger/ledger.sqlite
               key file  --key-file  $LEDGER_KEY_FILE  $XDG_CONFIG_HOME/model-ledger/ledger.key
               actor     --actor     $LEDGER_ACTOR     your login name
