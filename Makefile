@@ -11,8 +11,19 @@ deps:
 build: deps
 	$(SWIFT) build
 
+## Release builds link the Swift runtime and Foundation statically (--static-swift-stdlib): `ledger`
+## starts about 4-5 ms sooner, a switch about 4-5 ms sooner (README, Performance). They live in their
+## own scratch path, because the flag changes how every module is compiled (one .build/release shared
+## with a plain `swift build -c release` would be rebuilt from scratch at each change of flag), and
+## are built product by product, because the static runtime has no Testing module for the test
+## support target that a whole-package build includes.
+RELEASE_SCRATCH ?= .build-static
+RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH)
+RELEASE_PRODUCTS = ledger epa-simulator ledger-bench
+
 release: deps
-	$(SWIFT) build -c release
+	@for product in $(RELEASE_PRODUCTS); do echo "$(RELEASE_BUILD) --product $$product"; \
+	  $(RELEASE_BUILD) --product $$product || exit 1; done
 
 ## The audited switch demo against the built-in simulator on loopback. One `swift build` builds both
 ## products (and the small ledger-bench) in one build graph, so their dependencies compile in parallel.
@@ -32,9 +43,8 @@ test: deps
 	$(SWIFT) test --skip-build --skip '$(ASYNC_SUITES)'
 
 ## Benchmarks (release build): verify vs the raw SQLite + HMAC limit.
-bench: deps
-	$(SWIFT) build -c release
-	"$$($(SWIFT) build -c release --show-bin-path)/ledger-bench"
+bench: release
+	"$$($(RELEASE_BUILD) --show-bin-path)/ledger-bench"
 
 ## Regenerate the embedded copy of migrations/sqlite/*.sql after editing them.
 migrations:
@@ -51,7 +61,7 @@ fuzz-regress: deps
 	./scripts/fuzz.sh regress
 
 ## Installation: `make install PREFIX=…` (default /usr/local; DESTDIR stages for packaging) builds the
-## release binaries, then installs PREFIX/bin/{ledger,epa-simulator}, a man page per command generated
+## release binaries (static Swift runtime, as `make release`), then installs PREFIX/bin/{ledger,epa-simulator}, a man page per command generated
 ## from the command definitions (PREFIX/share/man/man1/ledger.1, ledger.switch.1, …, epa-simulator.1:
 ## swift-argument-parser's generate-manual, the tool its GenerateManual plugin runs, run on the
 ## binaries being installed) and the bash, zsh and fish completions (`ledger --generate-completion-script`)
@@ -64,10 +74,10 @@ BIN_DIR ?=
 install:
 ifeq ($(strip $(BIN_DIR)),)
 	@./scripts/install-deps.sh
-	$(SWIFT) build -c release $(RELEASE_FLAGS) --product ledger
-	$(SWIFT) build -c release $(RELEASE_FLAGS) --product epa-simulator
-	$(SWIFT) build -c release $(RELEASE_FLAGS) --product generate-manual
-	./scripts/install.sh install "$$($(SWIFT) build -c release $(RELEASE_FLAGS) --show-bin-path)" "$(PREFIX)"
+	$(RELEASE_BUILD) --product ledger
+	$(RELEASE_BUILD) --product epa-simulator
+	$(RELEASE_BUILD) --product generate-manual
+	./scripts/install.sh install "$$($(RELEASE_BUILD) --show-bin-path)" "$(PREFIX)"
 else
 	./scripts/install.sh install "$(BIN_DIR)" "$(PREFIX)"
 endif
@@ -76,4 +86,4 @@ uninstall:
 	./scripts/install.sh uninstall "$(PREFIX)"
 
 clean:
-	rm -rf .build
+	rm -rf .build $(RELEASE_SCRATCH)
