@@ -396,21 +396,30 @@ struct StoredMacsOnly: ChainMacCheck {
 }
 
 /// Hands each row's mac to a `MacPipeline` (the database scan): the row source appends the row's
-/// payload to `batch.payloads` after `beginRow()`, the checker completes or drops it.
+/// signed columns, raw, to `batch.rawColumns` after `beginRow()`; the checker completes or drops
+/// the row; the worker builds the payload from the raw columns and recomputes the mac.
 struct PipelinedMacCheck: ChainMacCheck {
     let pipeline: MacPipeline
     var batch = MacPipeline.Batch()
     private var rowStart = 0
+    private var plan = PayloadPlan(orderedNames: [])
 
     init(keyRing: KeyRing, limit: Int) {
         pipeline = MacPipeline(keys: keyRing.keys, limit: limit)
     }
 
-    /// Marks where the next row's payload starts in `batch.payloads`.
-    mutating func beginRow() { rowStart = batch.payloads.count }
+    /// The worker builds payloads with `plan` (the row source's).
+    mutating func use(_ plan: PayloadPlan) {
+        self.plan = plan
+        batch.plan = plan
+    }
+
+    /// Marks where the next row's raw columns start in `batch.rawColumns`.
+    @inline(__always)
+    mutating func beginRow() { rowStart = batch.rawColumns.count }
 
     mutating func check<R: ChainRow>(_ row: R, stored: UnsafeRawBufferPointer, ringIndex: Int) throws -> Bool {
-        batch.ends.append(batch.payloads.count)
+        batch.ends.append(batch.rawColumns.count)
         batch.seqs.append(row.seq)
         batch.keys.append(Int32(ringIndex))
         if stored.count == 64 {
@@ -425,7 +434,7 @@ struct PipelinedMacCheck: ChainMacCheck {
     }
 
     mutating func skip<R: ChainRow>(_ row: R) {
-        batch.payloads.removeSubrange(rowStart...)
+        batch.rawColumns.removeSubrange(rowStart...)
     }
 
     /// Hands the rows collected so far to the worker.
@@ -433,6 +442,7 @@ struct PipelinedMacCheck: ChainMacCheck {
         guard batch.count > 0 else { return }
         pipeline.submit(batch)
         batch = MacPipeline.Batch()
+        batch.plan = plan
         rowStart = 0
     }
 

@@ -1,8 +1,11 @@
 /// A row source a backend streams into the verifier: a `ChainRow` that advances in place and
-/// appends each row's signed payload to the MAC pipeline's buffer (no copy per row).
+/// appends each row's signed columns, raw (`RawColumns`), to the MAC pipeline's buffer; the MAC
+/// thread builds the payloads from them (`payloadPlan`).
 protocol ChainCursor: ChainRow {
-    /// Moves to the next row, appending its signed payload to `out`; false at the end.
-    mutating func next(appendingPayloadTo out: inout [UInt8]) throws -> Bool
+    /// Moves to the next row, appending its signed columns, raw, to `out`; false at the end.
+    mutating func next(appendingRawColumnsTo out: inout [UInt8]) throws -> Bool
+    /// How the raw columns become the signed payload P.
+    var payloadPlan: PayloadPlan { get }
     /// The current row's `recorded_at` as text, nil for NULL.
     var recordedAtText: String? { get }
 }
@@ -28,11 +31,16 @@ struct ChainScan {
         self.progressInterval = progressInterval
     }
 
+    /// Call once before the first `consume`: the MAC thread builds payloads with `cursor`'s plan.
+    mutating func begin<C: ChainCursor>(_ cursor: C) {
+        macs.use(cursor.payloadPlan)
+    }
+
     /// Reads the cursor's next row and applies every chain rule to it; false at the end.
     @inline(__always)
     mutating func consume<C: ChainCursor>(_ cursor: inout C) throws -> Bool {
         macs.beginRow()
-        guard try cursor.next(appendingPayloadTo: &macs.batch.payloads) else { return false }
+        guard try cursor.next(appendingRawColumnsTo: &macs.batch.rawColumns) else { return false }
         let seq = cursor.seq
         report.entries += 1
         if report.entries == 1 && report.ledgerID == nil {

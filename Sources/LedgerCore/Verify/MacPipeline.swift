@@ -1,13 +1,17 @@
 import Foundation
 
-/// Recomputes MACs on a second thread (for `PipelinedMacCheck`, the chain checker's mac check of
-/// the database scan) while the scanning thread reads rows and checks seq, ledger_id and links:
-/// verification then runs at about the slower of "scan" and "HMAC" instead of their sum. Batches are bounded (a few in flight), so memory stays constant.
+/// Builds payloads and recomputes MACs on a second thread (for `PipelinedMacCheck`, the chain
+/// checker's mac check of the database scan) while the scanning thread steps SQLite, copies each
+/// row's signed columns raw (`RawColumns`) and checks seq, ledger_id and links: verification then
+/// runs at about the slower of the two threads instead of their sum. Batches are bounded (a few in flight), so memory stays constant.
 final class MacPipeline: @unchecked Sendable {
     /// Rows whose MACs the worker checks.
     struct Batch: Sendable {
-        var payloads: [UInt8] = []
+        /// Each row's signed columns, raw (`RawColumns`), one row after the other; `ends[i]` is where row i ends.
+        var rawColumns: [UInt8] = []
         var ends: [Int] = []
+        /// How the worker turns raw columns into payloads (the row source's: `PipelinedMacCheck.use`).
+        var plan = PayloadPlan(orderedNames: [])
         var seqs: [Int64] = []
         /// The stored mac of each row: exactly 64 bytes per row (shorter or longer macs are padded and flagged).
         var macs: [UInt8] = []
@@ -16,10 +20,10 @@ final class MacPipeline: @unchecked Sendable {
         var keys: [Int32] = []
 
         var count: Int { seqs.count }
-        var byteCount: Int { payloads.count }
+        var byteCount: Int { rawColumns.count }
 
         init() {
-            payloads.reserveCapacity(MacPipeline.batchBytes + 4096)
+            rawColumns.reserveCapacity(MacPipeline.batchBytes + 4096)
             ends.reserveCapacity(MacPipeline.batchRows)
             seqs.reserveCapacity(MacPipeline.batchRows)
             macs.reserveCapacity(MacPipeline.batchRows * 64)
@@ -86,6 +90,8 @@ final class MacPipeline: @unchecked Sendable {
             return
         }
         var digest = [UInt8](repeating: 0, count: 32)
+        var payload: [UInt8] = []
+        payload.reserveCapacity(16 * 1024)
         var hex = [UInt8](repeating: 0, count: 64)
         var localMismatches: [(seq: Int64, key: Int32)] = []
         var localCount = 0
@@ -106,7 +112,8 @@ final class MacPipeline: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             if localFailure != nil { continue }
-            batch.payloads.withUnsafeBytes { payloads in
+            let plan = batch.plan
+            batch.rawColumns.withUnsafeBytes { raw in
                 batch.macs.withUnsafeBytes { macs in
                     digest.withUnsafeMutableBufferPointer { d in
                         hex.withUnsafeMutableBufferPointer { h in
@@ -118,8 +125,10 @@ final class MacPipeline: @unchecked Sendable {
                                 let end = batch.ends[i]
                                 defer { start = end }
                                 guard let signer = signers[Int(batch.keys[i])] else { continue }
+                                payload.removeAll(keepingCapacity: true)
+                                RawColumns.appendPayload(raw: UnsafeRawBufferPointer(rebasing: raw[start..<end]), plan: plan, to: &payload)
                                 do {
-                                    try signer.authenticate(UnsafeRawBufferPointer(rebasing: payloads[start..<end]), into: digestBase)
+                                    try payload.withUnsafeBytes { try signer.authenticate($0, into: digestBase) }
                                 } catch {
                                     localFailure = error
                                     return

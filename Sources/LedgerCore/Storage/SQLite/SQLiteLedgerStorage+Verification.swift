@@ -3,6 +3,7 @@
 extension SQLiteLedgerStorage: VerificationStorage {
     func scanChain(range: ClosedRange<Int64>?, into scan: inout ChainScan) throws {
         var scanner = try SQLiteRowScanner(connection: connection, range: range)
+        scan.begin(scanner)
         while try scan.consume(&scanner) {}
     }
 

@@ -1,16 +1,20 @@
 import Foundation
 
-/// Reads `entries` in seq order and builds each row's signed payload P in a reused
-/// buffer, straight from SQLite's column memory (no per-row allocation on the hot path).
-/// The current row is a `ChainRow`: the chain checker compares its columns in place.
+/// Reads `entries` in seq order. For verification it copies each row's signed columns raw into
+/// the MAC pipeline's batch (`next(appendingRawColumnsTo:)`: the MAC thread builds the payload);
+/// for the tree's leaf inputs it builds each row's bytes in a reused buffer
+/// (`next(appendingPayloadTo:)`). Straight from SQLite's column memory, no per-row allocation on the
+/// hot path. The current row is a `ChainRow`: the chain checker compares its columns in place.
 struct SQLiteRowScanner: ChainCursor {
     private let statement: SQLiteStatement
-    /// Signed columns (all but `mac`), in RFC 8785 member order: their statement indexes, names,
-    /// and `"name":` prefixes packed in one buffer (flat arrays: no reference counting per column per row).
+    /// Signed columns (all but `mac`), in RFC 8785 member order: their statement indexes and names
+    /// (flat arrays: no reference counting per column per row), and their `"name":` prefixes.
     private let planIndexes: [Int32]
     private let planNames: [String]
-    private let planPrefixBytes: [UInt8]
-    private let planPrefixStarts: [Int]
+    /// How the raw columns become the payload.
+    let payloadPlan: PayloadPlan
+    /// Scratch for `next(appendingPayloadTo:)`.
+    private var scratch: [UInt8] = []
     let seqIndex: Int, ledgerIDIndex: Int, recordedAtIndex: Int, kindIndex: Int, keyIDIndex: Int
     let prevMacIndex: Int, macIndex: Int, refSeqIndex: Int, detailsIndex: Int
 
@@ -45,65 +49,61 @@ struct SQLiteRowScanner: ChainCursor {
         refSeqIndex = try index("ref_seq")
         detailsIndex = try index("details")
         let signed = indexes.filter { includingMac || $0.key != "mac" }.sorted { CanonicalJSON.precedes($0.key, $1.key) }
-        var prefixBytes: [UInt8] = [], starts: [Int] = []
-        for (name, _) in signed {
-            starts.append(prefixBytes.count)
-            CanonicalJSON.appendString(name, to: &prefixBytes)
-            prefixBytes.append(UInt8(ascii: ":"))
-        }
-        starts.append(prefixBytes.count)
         planIndexes = signed.map { Int32($0.value) }
         planNames = signed.map(\.key)
-        planPrefixBytes = prefixBytes
-        planPrefixStarts = starts
+        payloadPlan = PayloadPlan(orderedNames: planNames)
     }
 
-    /// Steps to the next row and appends its payload P to `out` (the MAC worker's batch buffer,
-    /// so the bytes are written once). False at the end, with nothing appended.
-    mutating func next(appendingPayloadTo out: inout [UInt8]) throws -> Bool {
+    /// Steps to the next row and appends its signed columns, raw (`RawColumns`), to `out` (the MAC
+    /// worker's batch buffer: the worker builds the payload). False at the end, with nothing appended.
+    @inline(__always)
+    mutating func next(appendingRawColumnsTo out: inout [UInt8]) throws -> Bool {
         guard try statement.step(context: "scanning the ledger") else { return false }
         seqIsInteger = statement.storageClass(at: seqIndex) == .integer
         seq = statement.int64(at: seqIndex)
-        disallowedValueColumn = appendPayload(to: &out)
+        disallowedValueColumn = appendRawColumns(to: &out)
+        return true
+    }
+
+    /// Steps to the next row and appends its payload P (with `includingMac`: its leaf input) to `out`.
+    /// False at the end, with nothing appended.
+    mutating func next(appendingPayloadTo out: inout [UInt8]) throws -> Bool {
+        var raw = scratch
+        scratch = []  // keeps `raw` uniquely referenced: its buffer is reused
+        defer { scratch = raw }
+        raw.removeAll(keepingCapacity: true)
+        guard try next(appendingRawColumnsTo: &raw) else { return false }
+        raw.withUnsafeBytes { RawColumns.appendPayload(raw: $0, plan: payloadPlan, to: &out) }
         return true
     }
 
     /// The current row's signed payload P.
     func signedPayload() -> [UInt8] {
+        var raw: [UInt8] = []
+        _ = appendRawColumns(to: &raw)
         var out: [UInt8] = []
-        _ = appendPayload(to: &out)
+        raw.withUnsafeBytes { RawColumns.appendPayload(raw: $0, plan: payloadPlan, to: &out) }
         return out
     }
 
-    /// Appends the current row's P to `out`; returns the name of a column holding a REAL or BLOB value, if any.
-    private func appendPayload(to out: inout [UInt8]) -> String? {
-        out.append(UInt8(ascii: "{"))
+    /// Appends the current row's signed columns, raw, to `out`; returns the name of a column holding
+    /// a REAL or BLOB value, if any.
+    @inline(__always)
+    private func appendRawColumns(to out: inout [UInt8]) -> String? {
         var badColumn = -1
         planIndexes.withUnsafeBufferPointer { indexes in
-            planPrefixBytes.withUnsafeBufferPointer { prefixes in
-                planPrefixStarts.withUnsafeBufferPointer { starts in
-                    var first = true
-                    for k in 0..<indexes.count {
-                        let index = Int(indexes[k])
-                        let storage = statement.storageClass(at: index)
-                        if storage == .null { continue }
-                        if !first { out.append(UInt8(ascii: ",")) }
-                        first = false
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: prefixes[starts[k]..<starts[k + 1]]))
-                        switch storage {
-                        case .integer:
-                            CanonicalJSON.appendInteger(statement.int64(at: index), to: &out)
-                        case .text:
-                            statement.withText(at: index) { CanonicalJSON.appendString(utf8: $0, to: &out) }
-                        default:
-                            badColumn = k
-                            out.append(contentsOf: "null".utf8)
-                        }
-                    }
+            for k in 0..<indexes.count {
+                let index = Int(indexes[k])
+                switch statement.storageClass(at: index) {
+                case .null: out.append(RawColumns.null)
+                case .integer: RawColumns.appendInteger(statement.int64(at: index), to: &out)
+                case .text: statement.withText(at: index) { RawColumns.appendText($0, to: &out) }
+                default:
+                    badColumn = k
+                    out.append(RawColumns.disallowed)
                 }
             }
         }
-        out.append(UInt8(ascii: "}"))
         return badColumn >= 0 ? planNames[badColumn] : nil
     }
 
