@@ -19,7 +19,7 @@ build: deps
 ## support target that a whole-package build includes.
 RELEASE_SCRATCH ?= .build-static
 RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH)
-RELEASE_PRODUCTS = ledger epa-simulator ledger-bench
+RELEASE_PRODUCTS = ledger epa-simulator ledger-bench generate-manual
 
 release: deps
 	@for product in $(RELEASE_PRODUCTS); do echo "$(RELEASE_BUILD) --product $$product"; \
@@ -61,22 +61,27 @@ fuzz-regress: deps
 	./scripts/fuzz.sh regress
 
 ## Installation: `make install PREFIX=…` (default /usr/local; DESTDIR stages for packaging) builds the
-## release binaries (static Swift runtime, as `make release`), then installs PREFIX/bin/{ledger,epa-simulator}, a man page per command generated
-## from the command definitions (PREFIX/share/man/man1/ledger.1, ledger.switch.1, …, epa-simulator.1:
-## swift-argument-parser's generate-manual, the tool its GenerateManual plugin runs, run on the
-## binaries being installed) and the bash, zsh and fish completions (`ledger --generate-completion-script`)
-## into PREFIX/share/{bash-completion/completions,zsh/site-functions,fish/vendor_completions.d}.
-## BIN_DIR=<dir> installs binaries already built there (ledger, epa-simulator, generate-manual) and
-## runs no build: the test suite uses it with the debug build. `make uninstall PREFIX=…` removes
-## exactly what install put there (the list is kept in PREFIX/share/model-ledger/install-manifest).
+## release binaries (static Swift runtime, as `make release`) and installs (scripts/install.sh):
+##   PREFIX/bin/ledger, PREFIX/bin/epa-simulator;
+##   a man page per command, generated from the command definitions: PREFIX/share/man/man1/ledger.1,
+##     ledger.switch.1, … and epa-simulator.1. The generator is swift-argument-parser's
+##     `generate-manual --multi-page`, the tool its GenerateManual plugin runs, run here directly on the
+##     binaries being installed: the plugin (`swift package generate-manual`) would first rebuild every
+##     product in .build without the static runtime;
+##   the bash, zsh and fish completions (`ledger --generate-completion-script …`) in
+##     PREFIX/share/{bash-completion/completions/ledger,zsh/site-functions/_ledger,fish/vendor_completions.d/ledger.fish}.
+## BIN_DIR=<dir> installs what is already built there (ledger, epa-simulator, generate-manual) and runs
+## no build: the test suite uses it with the debug build, and `make release` followed by
+## `sudo make install BIN_DIR=.build-static/release` keeps the build out of sudo.
+## `make uninstall PREFIX=…` removes exactly what install put there (listed in
+## PREFIX/share/model-ledger/install-manifest), and the directories it created when they are empty.
 PREFIX ?= /usr/local
 BIN_DIR ?=
 install:
 ifeq ($(strip $(BIN_DIR)),)
 	@./scripts/install-deps.sh
-	$(RELEASE_BUILD) --product ledger
-	$(RELEASE_BUILD) --product epa-simulator
-	$(RELEASE_BUILD) --product generate-manual
+	@for product in ledger epa-simulator generate-manual; do echo "$(RELEASE_BUILD) --product $$product"; \
+	  $(RELEASE_BUILD) --product $$product || exit 1; done
 	./scripts/install.sh install "$$($(RELEASE_BUILD) --show-bin-path)" "$(PREFIX)"
 else
 	./scripts/install.sh install "$(BIN_DIR)" "$(PREFIX)"
