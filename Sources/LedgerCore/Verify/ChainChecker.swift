@@ -434,14 +434,13 @@ struct PipelinedMacCheck: ChainMacCheck {
     }
 
     mutating func skip<R: ChainRow>(_ row: R) {
-        batch.rawColumns.removeSubrange(rowStart...)
+        batch.rawColumns.count = rowStart
     }
 
     /// Hands the rows collected so far to the worker.
     mutating func flush() {
         guard batch.count > 0 else { return }
-        pipeline.submit(batch)
-        batch = MacPipeline.Batch()
+        batch = pipeline.submit(batch)
         batch.plan = plan
         rowStart = 0
     }

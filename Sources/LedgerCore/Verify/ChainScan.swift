@@ -3,7 +3,7 @@
 /// thread builds the payloads from them (`payloadPlan`).
 protocol ChainCursor: ChainRow {
     /// Moves to the next row, appending its signed columns, raw, to `out`; false at the end.
-    mutating func next(appendingRawColumnsTo out: inout [UInt8]) throws -> Bool
+    mutating func next(appendingRawColumnsTo out: RawBuffer) throws -> Bool
     /// How the raw columns become the signed payload P.
     var payloadPlan: PayloadPlan { get }
     /// The current row's `recorded_at` as text, nil for NULL.
@@ -40,7 +40,7 @@ struct ChainScan {
     @inline(__always)
     mutating func consume<C: ChainCursor>(_ cursor: inout C) throws -> Bool {
         macs.beginRow()
-        guard try cursor.next(appendingRawColumnsTo: &macs.batch.rawColumns) else { return false }
+        guard try cursor.next(appendingRawColumnsTo: macs.batch.rawColumns) else { return false }
         let seq = cursor.seq
         report.entries += 1
         if report.entries == 1 && report.ledgerID == nil {

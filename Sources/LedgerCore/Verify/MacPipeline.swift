@@ -8,7 +8,7 @@ final class MacPipeline: @unchecked Sendable {
     /// Rows whose MACs the worker checks.
     struct Batch: Sendable {
         /// Each row's signed columns, raw (`RawColumns`), one row after the other; `ends[i]` is where row i ends.
-        var rawColumns: [UInt8] = []
+        var rawColumns = RawBuffer(capacity: MacPipeline.batchBytes + 4096)
         var ends: [Int] = []
         /// How the worker turns raw columns into payloads (the row source's: `PipelinedMacCheck.use`).
         var plan = PayloadPlan(orderedNames: [])
@@ -19,11 +19,20 @@ final class MacPipeline: @unchecked Sendable {
         /// Index into the key ring's keys.
         var keys: [Int32] = []
 
+        /// Empties the batch, keeping its buffers (a batch the worker is done with is reused).
+        mutating func reset() {
+            rawColumns.count = 0
+            ends.removeAll(keepingCapacity: true)
+            seqs.removeAll(keepingCapacity: true)
+            macs.removeAll(keepingCapacity: true)
+            macLengthOK.removeAll(keepingCapacity: true)
+            keys.removeAll(keepingCapacity: true)
+        }
+
         var count: Int { seqs.count }
         var byteCount: Int { rawColumns.count }
 
         init() {
-            rawColumns.reserveCapacity(MacPipeline.batchBytes + 4096)
             ends.reserveCapacity(MacPipeline.batchRows)
             seqs.reserveCapacity(MacPipeline.batchRows)
             macs.reserveCapacity(MacPipeline.batchRows * 64)
@@ -38,6 +47,8 @@ final class MacPipeline: @unchecked Sendable {
     private let limit: Int
     private let condition = NSCondition()
     private var queue: [Batch] = []
+    /// Batches the worker is done with, for the scanning thread to fill again (no allocation per batch).
+    private var spare: [Batch] = []
     private var closed = false
     private var done = false
     private let capacity = 3
@@ -55,13 +66,17 @@ final class MacPipeline: @unchecked Sendable {
         thread.start()
     }
 
-    /// Hands a batch to the worker, waiting while too many are in flight.
-    func submit(_ batch: Batch) {
+    /// Hands a batch to the worker, waiting while too many are in flight; returns an empty batch to fill next.
+    func submit(_ batch: Batch) -> Batch {
         condition.lock()
         while queue.count >= capacity && !done { condition.wait() }
         if !done { queue.append(batch) }  // a worker that failed takes no more work; finish() reports why
+        var next = spare.popLast()
         condition.broadcast()
         condition.unlock()
+        if next == nil { next = Batch() }
+        next?.reset()
+        return next ?? Batch()
     }
 
     /// Waits for the worker to finish every batch; returns the mismatched rows (first `limit`) and their count.
@@ -111,9 +126,16 @@ final class MacPipeline: @unchecked Sendable {
             let batch = queue.removeFirst()
             condition.broadcast()
             condition.unlock()
+            defer {
+                // Back to the scanning thread, to be filled again.
+                condition.lock()
+                if spare.count < capacity { spare.append(batch) }
+                condition.unlock()
+            }
             if localFailure != nil { continue }
             let plan = batch.plan
-            batch.rawColumns.withUnsafeBytes { raw in
+            do {
+                let raw = batch.rawColumns.bytes
                 batch.macs.withUnsafeBytes { macs in
                     digest.withUnsafeMutableBufferPointer { d in
                         hex.withUnsafeMutableBufferPointer { h in

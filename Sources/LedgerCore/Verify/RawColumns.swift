@@ -17,19 +17,35 @@ enum RawColumns {
     static let text: UInt8 = 2
     static let disallowed: UInt8 = 3
 
+    /// Appends a NULL column.
+    @inline(__always)
+    static func appendNull(to out: RawBuffer) {
+        out.reserve(1)
+        out.store(null)
+    }
+
+    /// Appends a REAL or BLOB column (its value is not kept).
+    @inline(__always)
+    static func appendDisallowed(to out: RawBuffer) {
+        out.reserve(1)
+        out.store(disallowed)
+    }
+
     /// Appends an integer column.
     @inline(__always)
-    static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
-        out.append(integer)
-        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    static func appendInteger(_ value: Int64, to out: RawBuffer) {
+        out.reserve(9)
+        out.store(integer)
+        out.store(value.littleEndian)
     }
 
     /// Appends a text column (SQLite caps a value well below 4 GiB, so its length fits 32 bits).
     @inline(__always)
-    static func appendText(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        out.append(text)
-        withUnsafeBytes(of: UInt32(truncatingIfNeeded: bytes.count).littleEndian) { out.append(contentsOf: $0) }
-        if !bytes.isEmpty { out.append(contentsOf: bytes) }
+    static func appendText(_ bytes: UnsafeRawBufferPointer, to out: RawBuffer) {
+        out.reserve(5 + bytes.count)
+        out.store(text)
+        out.store(UInt32(truncatingIfNeeded: bytes.count).littleEndian)
+        out.store(bytes)
     }
 
     /// Appends the signed payload P of one row's raw columns `raw` (exactly one row, as appended
@@ -87,5 +103,57 @@ struct PayloadPlan: Sendable {
         starts.append(bytes.count)
         prefixBytes = bytes
         prefixStarts = starts
+    }
+}
+
+/// A growable byte buffer written through raw stores (one capacity check per value, no
+/// copy-on-write check): the scanning thread's batch of raw columns. Owned by one thread at a time
+/// (the pipeline hands it over under its lock).
+final class RawBuffer: @unchecked Sendable {
+    private(set) var base: UnsafeMutableRawPointer
+    private(set) var capacity: Int
+    /// Bytes written.
+    var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
+    }
+
+    deinit { base.deallocate() }
+
+    /// The bytes written.
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// Makes room for `extra` more bytes.
+    @inline(__always)
+    func reserve(_ extra: Int) {
+        if extra > capacity - count { grow(to: count + extra) }
+    }
+
+    @inline(never)
+    private func grow(to minimum: Int) {
+        let newCapacity = max(minimum, capacity * 2)
+        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        newBase.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// Stores a value after `reserve` made room for it.
+    @inline(__always)
+    func store<T: FixedWidthInteger>(_ value: T) {
+        base.storeBytes(of: value, toByteOffset: count, as: T.self)
+        count += MemoryLayout<T>.size
+    }
+
+    /// Stores bytes after `reserve` made room for them.
+    @inline(__always)
+    func store(_ bytes: UnsafeRawBufferPointer) {
+        if let source = bytes.baseAddress, bytes.count > 0 {
+            (base + count).copyMemory(from: source, byteCount: bytes.count)
+            count += bytes.count
+        }
     }
 }

@@ -14,7 +14,7 @@ struct SQLiteRowScanner: ChainCursor {
     /// How the raw columns become the payload.
     let payloadPlan: PayloadPlan
     /// Scratch for `next(appendingPayloadTo:)`.
-    private var scratch: [UInt8] = []
+    private let scratch = RawBuffer(capacity: 4096)
     let seqIndex: Int, ledgerIDIndex: Int, recordedAtIndex: Int, kindIndex: Int, keyIDIndex: Int
     let prevMacIndex: Int, macIndex: Int, refSeqIndex: Int, detailsIndex: Int
 
@@ -57,50 +57,47 @@ struct SQLiteRowScanner: ChainCursor {
     /// Steps to the next row and appends its signed columns, raw (`RawColumns`), to `out` (the MAC
     /// worker's batch buffer: the worker builds the payload). False at the end, with nothing appended.
     @inline(__always)
-    mutating func next(appendingRawColumnsTo out: inout [UInt8]) throws -> Bool {
+    mutating func next(appendingRawColumnsTo out: RawBuffer) throws -> Bool {
         guard try statement.step(context: "scanning the ledger") else { return false }
         seqIsInteger = statement.storageClass(at: seqIndex) == .integer
         seq = statement.int64(at: seqIndex)
-        disallowedValueColumn = appendRawColumns(to: &out)
+        disallowedValueColumn = appendRawColumns(to: out)
         return true
     }
 
     /// Steps to the next row and appends its payload P (with `includingMac`: its leaf input) to `out`.
     /// False at the end, with nothing appended.
     mutating func next(appendingPayloadTo out: inout [UInt8]) throws -> Bool {
-        var raw = scratch
-        scratch = []  // keeps `raw` uniquely referenced: its buffer is reused
-        defer { scratch = raw }
-        raw.removeAll(keepingCapacity: true)
-        guard try next(appendingRawColumnsTo: &raw) else { return false }
-        raw.withUnsafeBytes { RawColumns.appendPayload(raw: $0, plan: payloadPlan, to: &out) }
+        scratch.count = 0
+        guard try next(appendingRawColumnsTo: scratch) else { return false }
+        RawColumns.appendPayload(raw: scratch.bytes, plan: payloadPlan, to: &out)
         return true
     }
 
     /// The current row's signed payload P.
     func signedPayload() -> [UInt8] {
-        var raw: [UInt8] = []
-        _ = appendRawColumns(to: &raw)
+        let raw = RawBuffer(capacity: 4096)
+        _ = appendRawColumns(to: raw)
         var out: [UInt8] = []
-        raw.withUnsafeBytes { RawColumns.appendPayload(raw: $0, plan: payloadPlan, to: &out) }
+        RawColumns.appendPayload(raw: raw.bytes, plan: payloadPlan, to: &out)
         return out
     }
 
     /// Appends the current row's signed columns, raw, to `out`; returns the name of a column holding
     /// a REAL or BLOB value, if any.
     @inline(__always)
-    private func appendRawColumns(to out: inout [UInt8]) -> String? {
+    private func appendRawColumns(to out: RawBuffer) -> String? {
         var badColumn = -1
         planIndexes.withUnsafeBufferPointer { indexes in
             for k in 0..<indexes.count {
                 let index = Int(indexes[k])
                 switch statement.storageClass(at: index) {
-                case .null: out.append(RawColumns.null)
-                case .integer: RawColumns.appendInteger(statement.int64(at: index), to: &out)
-                case .text: statement.withText(at: index) { RawColumns.appendText($0, to: &out) }
+                case .null: RawColumns.appendNull(to: out)
+                case .integer: RawColumns.appendInteger(statement.int64(at: index), to: out)
+                case .text: statement.withText(at: index) { RawColumns.appendText($0, to: out) }
                 default:
                     badColumn = k
-                    out.append(RawColumns.disallowed)
+                    RawColumns.appendDisallowed(to: out)
                 }
             }
         }
