@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 
 /// Reads `entries` in seq order. For verification it copies each row's signed columns raw into
@@ -11,6 +12,8 @@ struct SQLiteRowScanner: ChainCursor {
     /// (flat arrays: no reference counting per column per row), and their `"name":` prefixes.
     private let planIndexes: [Int32]
     private let planNames: [String]
+    /// What the chain rules read of each signed column (`Role`), so the scan reads each column once.
+    private let planRoles: [Role]
     /// How the raw columns become the payload.
     let payloadPlan: PayloadPlan
     /// Scratch for `next(appendingPayloadTo:)`.
@@ -21,6 +24,23 @@ struct SQLiteRowScanner: ChainCursor {
     private(set) var seq: Int64 = 0
     private(set) var seqIsInteger = true
     private(set) var disallowedValueColumn: String?
+    /// The current row's text columns the chain rules compare, as read by the scan (SQLite's
+    /// memory, valid until the next step); nil when the column is not text (then read again the
+    /// slow way, with SQLite's conversions, as before).
+    private var current = RowFacts()
+
+    /// The columns the chain rules compare.
+    enum Role: UInt8 { case none, seq, ledgerID, prevMac, keyID, kind }
+
+    /// What one scan of a row's columns found.
+    struct RowFacts {
+        var badColumn = -1
+        var seq: Int64?
+        var ledgerID: UnsafeRawBufferPointer?
+        var prevMac: UnsafeRawBufferPointer?
+        var keyID: UnsafeRawBufferPointer?
+        var kind: UnsafeRawBufferPointer?
+    }
 
     /// A scanner of `range` (every row when nil). With `includingMac`, the bytes it builds are the tree's
     /// leaf input (every non-NULL column, `mac` included) instead of the signed payload.
@@ -51,6 +71,8 @@ struct SQLiteRowScanner: ChainCursor {
         let signed = indexes.filter { includingMac || $0.key != "mac" }.sorted { CanonicalJSON.precedes($0.key, $1.key) }
         planIndexes = signed.map { Int32($0.value) }
         planNames = signed.map(\.key)
+        let roles: [String: Role] = ["seq": .seq, "ledger_id": .ledgerID, "prev_mac": .prevMac, "key_id": .keyID, "kind": .kind]
+        planRoles = signed.map { roles[$0.key] ?? .none }
         payloadPlan = PayloadPlan(orderedNames: planNames)
     }
 
@@ -59,9 +81,15 @@ struct SQLiteRowScanner: ChainCursor {
     @inline(__always)
     mutating func next(appendingRawColumnsTo out: RawBuffer) throws -> Bool {
         guard try statement.step(context: "scanning the ledger") else { return false }
-        seqIsInteger = statement.storageClass(at: seqIndex) == .integer
-        seq = statement.int64(at: seqIndex)
-        disallowedValueColumn = appendRawColumns(to: out)
+        current = appendRawColumns(to: out)
+        if let value = current.seq {
+            seqIsInteger = true
+            seq = value
+        } else {
+            seqIsInteger = false
+            seq = statement.int64(at: seqIndex)
+        }
+        disallowedValueColumn = current.badColumn >= 0 ? planNames[current.badColumn] : nil
         return true
     }
 
@@ -83,36 +111,54 @@ struct SQLiteRowScanner: ChainCursor {
         return out
     }
 
-    /// Appends the current row's signed columns, raw, to `out`; returns the name of a column holding
-    /// a REAL or BLOB value, if any.
+    /// Appends the current row's signed columns, raw, to `out`, reading each column once (through
+    /// its `sqlite3_value`); returns what the chain rules need of them.
     @inline(__always)
-    private func appendRawColumns(to out: RawBuffer) -> String? {
-        var badColumn = -1
+    private func appendRawColumns(to out: RawBuffer) -> RowFacts {
+        var facts = RowFacts()
+        let handle = statement.handle
         planIndexes.withUnsafeBufferPointer { indexes in
-            for k in 0..<indexes.count {
-                let index = Int(indexes[k])
-                switch statement.storageClass(at: index) {
-                case .null: RawColumns.appendNull(to: out)
-                case .integer: RawColumns.appendInteger(statement.int64(at: index), to: out)
-                case .text: statement.withText(at: index) { RawColumns.appendText($0, to: out) }
-                default:
-                    badColumn = k
-                    RawColumns.appendDisallowed(to: out)
+            planRoles.withUnsafeBufferPointer { roles in
+                for k in 0..<indexes.count {
+                    let value = sqlite3_column_value(handle, indexes[k])
+                    switch sqlite3_value_type(value) {
+                    case SQLITE_NULL:
+                        RawColumns.appendNull(to: out)
+                    case SQLITE_INTEGER:
+                        let integer = sqlite3_value_int64(value)
+                        RawColumns.appendInteger(integer, to: out)
+                        if roles[k] == .seq { facts.seq = integer }
+                    case SQLITE_TEXT:
+                        let p = sqlite3_value_text(value)
+                        let count = Int(sqlite3_value_bytes(value))
+                        let text = UnsafeRawBufferPointer(start: p, count: p == nil ? 0 : count)
+                        RawColumns.appendText(text, to: out)
+                        switch roles[k] {
+                        case .ledgerID: facts.ledgerID = text
+                        case .prevMac: facts.prevMac = text
+                        case .keyID: facts.keyID = text
+                        case .kind: facts.kind = text
+                        case .seq, .none: break
+                        }
+                    default:
+                        facts.badColumn = k
+                        RawColumns.appendDisallowed(to: out)
+                    }
                 }
             }
         }
-        return badColumn >= 0 ? planNames[badColumn] : nil
+        return facts
     }
 
     // MARK: ChainRow
 
-    func ledgerIDEquals(_ bytes: [UInt8]) -> Bool { textEquals(ledgerIDIndex, bytes) }
-    func prevMacEquals(_ bytes: [UInt8]) -> Bool { textEquals(prevMacIndex, bytes) }
-    func keyIDEquals(_ bytes: [UInt8]) -> Bool { textEquals(keyIDIndex, bytes) }
-    var ledgerIDBytes: [UInt8] { copyText(ledgerIDIndex) }
+    func ledgerIDEquals(_ bytes: [UInt8]) -> Bool { current.ledgerID.map { Self.equal($0, bytes) } ?? textEquals(ledgerIDIndex, bytes) }
+    func prevMacEquals(_ bytes: [UInt8]) -> Bool { current.prevMac.map { Self.equal($0, bytes) } ?? textEquals(prevMacIndex, bytes) }
+    func keyIDEquals(_ bytes: [UInt8]) -> Bool { current.keyID.map { Self.equal($0, bytes) } ?? textEquals(keyIDIndex, bytes) }
+    var ledgerIDBytes: [UInt8] { current.ledgerID.map { Array($0) } ?? copyText(ledgerIDIndex) }
     var ledgerIDText: String? { string(ledgerIDIndex) }
     var recordedAtText: String? { string(recordedAtIndex) }
-    var keyIDBytes: [UInt8] { copyText(keyIDIndex) }
+    var keyIDBytes: [UInt8] { current.keyID.map { Array($0) } ?? copyText(keyIDIndex) }
     func withMac<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
         try statement.withText(at: macIndex, body)
     }
@@ -124,12 +170,16 @@ struct SQLiteRowScanner: ChainCursor {
     /// True when column `index` is text equal to `bytes`.
     func textEquals(_ index: Int, _ bytes: [UInt8]) -> Bool {
         guard statement.storageClass(at: index) == .text else { return false }
-        return statement.withText(at: index) { text in
-            guard text.count == bytes.count else { return false }
-            return bytes.withUnsafeBytes { mine in
-                guard let a = mine.baseAddress, let b = text.baseAddress else { return text.count == 0 }
-                return memcmp(a, b, text.count) == 0
-            }
+        return statement.withText(at: index) { Self.equal($0, bytes) }
+    }
+
+    /// True when `text` holds exactly `bytes`.
+    @inline(__always)
+    static func equal(_ text: UnsafeRawBufferPointer, _ bytes: [UInt8]) -> Bool {
+        guard text.count == bytes.count else { return false }
+        return bytes.withUnsafeBytes { mine in
+            guard let a = mine.baseAddress, let b = text.baseAddress else { return text.count == 0 }
+            return memcmp(a, b, text.count) == 0
         }
     }
 
@@ -157,13 +207,16 @@ struct SQLiteRowScanner: ChainCursor {
 
     /// The row's kind, for the few kinds verification follows.
     var kindCode: ChainKindCode {
-        statement.withText(at: kindIndex) { text in
-            // Only these lengths can match; most rows are told apart by their length and first bytes.
-            guard Self.followedLengths.contains(text.count), let base = text.baseAddress else { return .other }
-            for kind in Self.followedKinds where kind.bytes.count == text.count {
-                if kind.bytes.withUnsafeBytes({ $0.baseAddress.map { memcmp(base, $0, text.count) == 0 } ?? false }) { return kind.code }
-            }
-            return .other
+        if let text = current.kind { return Self.kindCode(of: text) }
+        return statement.withText(at: kindIndex) { Self.kindCode(of: $0) }
+    }
+
+    private static func kindCode(of text: UnsafeRawBufferPointer) -> ChainKindCode {
+        // Only these lengths can match; most rows are told apart by their length and first bytes.
+        guard followedLengths.contains(text.count), let base = text.baseAddress else { return .other }
+        for kind in followedKinds where kind.bytes.count == text.count {
+            if kind.bytes.withUnsafeBytes({ $0.baseAddress.map { memcmp(base, $0, text.count) == 0 } ?? false }) { return kind.code }
         }
+        return .other
     }
 }
