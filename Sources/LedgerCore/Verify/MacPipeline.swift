@@ -105,8 +105,7 @@ final class MacPipeline: @unchecked Sendable {
             return
         }
         var digest = [UInt8](repeating: 0, count: 32)
-        var payload: [UInt8] = []
-        payload.reserveCapacity(16 * 1024)
+        let payload = RawBuffer(capacity: 16 * 1024)
         var hex = [UInt8](repeating: 0, count: 64)
         var localMismatches: [(seq: Int64, key: Int32)] = []
         var localCount = 0
@@ -133,8 +132,7 @@ final class MacPipeline: @unchecked Sendable {
                 condition.unlock()
             }
             if localFailure != nil { continue }
-            let plan = batch.plan
-            do {
+            batch.plan.withBuilder { builder in
                 let raw = batch.rawColumns.bytes
                 batch.macs.withUnsafeBytes { macs in
                     digest.withUnsafeMutableBufferPointer { d in
@@ -147,10 +145,9 @@ final class MacPipeline: @unchecked Sendable {
                                 let end = batch.ends[i]
                                 defer { start = end }
                                 guard let signer = signers[Int(batch.keys[i])] else { continue }
-                                payload.removeAll(keepingCapacity: true)
-                                RawColumns.appendPayload(raw: UnsafeRawBufferPointer(rebasing: raw[start..<end]), plan: plan, to: &payload)
+                                builder.build(raw: UnsafeRawBufferPointer(rebasing: raw[start..<end]), into: payload)
                                 do {
-                                    try payload.withUnsafeBytes { try signer.authenticate($0, into: digestBase) }
+                                    try signer.authenticate(payload.bytes, into: digestBase)
                                 } catch {
                                     localFailure = error
                                     return

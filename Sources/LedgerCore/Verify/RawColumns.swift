@@ -50,38 +50,112 @@ enum RawColumns {
 
     /// Appends the signed payload P of one row's raw columns `raw` (exactly one row, as appended
     /// above, one entry per column of `plan`) to `out`.
-    @inline(__always)
     static func appendPayload(raw: UnsafeRawBufferPointer, plan: PayloadPlan, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        plan.prefixBytes.withUnsafeBufferPointer { prefixes in
-            plan.prefixStarts.withUnsafeBufferPointer { starts in
-                var p = 0
-                var first = true
-                for k in 0..<plan.columnCount {
-                    guard p < raw.count else { return }
-                    let tag = raw[p]
-                    p += 1
-                    if tag == null { continue }
-                    if !first { out.append(UInt8(ascii: ",")) }
-                    first = false
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: prefixes[starts[k]..<starts[k + 1]]))
-                    switch tag {
-                    case integer:
-                        let value = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: Int64.self))
-                        p += 8
-                        CanonicalJSON.appendInteger(value, to: &out)
-                    case text:
-                        let count = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
-                        p += 4
-                        CanonicalJSON.appendString(utf8: UnsafeRawBufferPointer(rebasing: raw[p..<(p + count)]), to: &out)
-                        p += count
-                    default:
-                        out.append(contentsOf: "null".utf8)
-                    }
+        let buffer = RawBuffer(capacity: 1024)
+        plan.withBuilder { $0.build(raw: raw, into: buffer) }
+        out.append(contentsOf: buffer.bytes)
+    }
+
+    /// True when a JSON string of `bytes` needs an escape (a control character, `"` or `\\`): RFC
+    /// 8785 copies every other byte as it is, as `CanonicalJSON.appendString` does.
+    @inline(__always)
+    static func needsEscaping(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let n = bytes.count
+        var i = 0
+        let quote = SIMD16<UInt8>(repeating: 0x22), backslash = SIMD16<UInt8>(repeating: 0x5c)
+        let space = SIMD16<UInt8>(repeating: 0x20)
+        while i + 16 <= n {
+            let chunk = (base + i).loadUnaligned(as: SIMD16<UInt8>.self)
+            if any((chunk .< space) .| (chunk .== quote) .| (chunk .== backslash)) { return true }
+            i += 16
+        }
+        while i < n {
+            let c = base.load(fromByteOffset: i, as: UInt8.self)
+            if c < 0x20 || c == 0x22 || c == 0x5c { return true }
+            i += 1
+        }
+        return false
+    }
+}
+
+/// Builds payloads from raw columns with one plan (the MAC thread keeps one for a whole batch).
+struct PayloadBuilder {
+    let prefixes: UnsafeBufferPointer<UInt8>
+    let starts: UnsafeBufferPointer<Int>
+    let columnCount: Int
+    /// Scratch for the rare string that needs escapes (built by `CanonicalJSON.appendString`).
+    private var escaped: [UInt8] = []
+
+    init(prefixes: UnsafeBufferPointer<UInt8>, starts: UnsafeBufferPointer<Int>) {
+        self.prefixes = prefixes
+        self.starts = starts
+        columnCount = max(starts.count - 1, 0)
+    }
+
+    /// Replaces `out`'s bytes with the payload P of one row's raw columns `raw`.
+    @inline(__always)
+    mutating func build(raw: UnsafeRawBufferPointer, into out: RawBuffer) {
+        // An upper bound of P: braces, commas and prefixes, 20 digits and a sign per integer, and
+        // six bytes (\u00XX) plus two quotes per byte of text.
+        out.count = 0
+        out.reserve(2 + prefixes.count + columnCount * 24 + raw.count * 6)
+        out.store(UInt8(ascii: "{"))
+        var p = 0
+        var first = true
+        for k in 0..<columnCount {
+            guard p < raw.count else { break }
+            let tag = raw[p]
+            p += 1
+            if tag == RawColumns.null { continue }
+            if !first { out.store(UInt8(ascii: ",")) }
+            first = false
+            out.store(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: prefixes[starts[k]..<starts[k + 1]])))
+            switch tag {
+            case RawColumns.integer:
+                let value = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: Int64.self))
+                p += 8
+                Self.storeInteger(value, into: out)
+            case RawColumns.text:
+                let count = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
+                p += 4
+                let text = UnsafeRawBufferPointer(rebasing: raw[p..<(p + count)])
+                p += count
+                if RawColumns.needsEscaping(text) {
+                    escaped.removeAll(keepingCapacity: true)
+                    CanonicalJSON.appendString(utf8: text, to: &escaped)
+                    escaped.withUnsafeBytes { out.store($0) }
+                } else {
+                    out.store(UInt8(ascii: "\""))
+                    out.store(text)
+                    out.store(UInt8(ascii: "\""))
                 }
+            default:
+                for byte in "null".utf8 { out.store(byte) }
             }
         }
-        out.append(UInt8(ascii: "}"))
+        out.store(UInt8(ascii: "}"))
+    }
+
+    /// Stores a JSON integer (decimal, no exponent), as `CanonicalJSON.appendInteger` writes it.
+    @inline(__always)
+    private static func storeInteger(_ value: Int64, into out: RawBuffer) {
+        if value < 0 { out.store(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits = 1
+        var scale: UInt64 = 10
+        while digits < 20 && magnitude >= scale {
+            digits += 1
+            scale = scale &* 10
+        }
+        let end = out.count + digits
+        var i = end
+        repeat {
+            i -= 1
+            out.base.storeBytes(of: UInt8(ascii: "0") + UInt8(magnitude % 10), toByteOffset: i, as: UInt8.self)
+            magnitude /= 10
+        } while i > out.count
+        out.count = end
     }
 }
 
@@ -91,6 +165,16 @@ struct PayloadPlan: Sendable {
     let prefixBytes: [UInt8]
     let prefixStarts: [Int]
     var columnCount: Int { prefixStarts.count - 1 }
+
+    /// Calls `body` with a builder for this plan.
+    func withBuilder<T>(_ body: (inout PayloadBuilder) throws -> T) rethrows -> T {
+        try prefixBytes.withUnsafeBufferPointer { prefixes in
+            try prefixStarts.withUnsafeBufferPointer { starts in
+                var builder = PayloadBuilder(prefixes: prefixes, starts: starts)
+                return try body(&builder)
+            }
+        }
+    }
 
     /// The plan for columns `names` (already in RFC 8785 member order).
     init(orderedNames names: [String]) {
