@@ -16,7 +16,12 @@ public struct LedgerLocation: Sendable, Equatable {
         self.keyFilePath = keyFilePath
     }
 
-    private var keyDirectory: String { (keyFilePath as NSString).deletingLastPathComponent }
+    /// The key file's directory; `.` for a bare file name (`--key-file ledger.key`), never `""`,
+    /// which would put checkpoints and marks at the filesystem root.
+    private var keyDirectory: String {
+        let directory = (keyFilePath as NSString).deletingLastPathComponent
+        return directory.isEmpty ? "." : directory
+    }
 
     /// Where this installation keeps the last checkpoint it took of ledger `ledgerID`.
     public func localCheckpointPath(ledgerID: String) -> String {

@@ -7,6 +7,7 @@ extension Ledger {
     /// `ledger approve SEQ --reason R`: Approve a proposed switch (records switch.approved).
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "approve",
             abstract: "Approve a proposed switch (records switch.approved).",
             discussion: """
                 Refused when you proposed the switch (unless the policy has requester_may_approve

@@ -4,6 +4,7 @@ extension Ledger {
     /// `ledger checkpoint`: external anchors against truncation.
     struct Checkpoint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "checkpoint",
             abstract: "Write a checkpoint of the ledger's head to keep outside the database, or verify one.",
             discussion: """
                 A hash chain catches edits in the middle but not a ledger cut short at its tail.

@@ -26,6 +26,7 @@ extension Ledger.ConfigCommand {
     /// `ledger config show`: every effective value and its source; secrets as their file paths only.
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show every setting in force and where it came from; secrets only as their file paths.",
             discussion: """
                 Lists the config file in use, then db, key_file, actor, policy, ca_file, server,

@@ -7,6 +7,7 @@ extension Ledger {
     /// `ledger decline SEQ --reason R`: Decline a proposed switch (records switch.declined; it can no longer be switched).
     struct Decline: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "decline",
             abstract: "Decline a proposed switch (records switch.declined; it can no longer be switched).",
             discussion: """
                 Anyone may decline, the requester too (a withdrawal). Refused when the proposal was

@@ -6,6 +6,7 @@ extension Ledger {
     /// `ledger export`: writes an evidence bundle that verifies without the database.
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write an evidence bundle (JSON Lines) that anyone with the key can verify without the database.",
             discussion: """
                 Line 1 is a signed header: ledger_id, format and bundle version, the seq

@@ -6,6 +6,7 @@ extension Ledger {
     /// `ledger history --model NAME`: one model's switches, oldest first.
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "history",
             abstract: "Show one model's full timeline of switches, with outcome, reason and who.",
             discussion: """
                 Read-only. Every switch of the model (a switch.requested and the first

@@ -7,6 +7,7 @@ extension Ledger {
     /// `ledger init`: creates a ledger (and its key file when absent).
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Create a new ledger, and its key file if there is none.",
             discussion: """
                 Creates the database, applies the schema, writes the first entry

@@ -4,6 +4,7 @@ extension Ledger {
     /// `ledger keys`: list and rotate HMAC keys; make Ed25519 key pairs for signed checkpoints.
     struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "keys",
             abstract: "List or rotate the ledger's HMAC keys; generate Ed25519 keys for signed checkpoints and print their vkey.",
             discussion: """
                 Examples:

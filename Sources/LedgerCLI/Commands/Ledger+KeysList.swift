@@ -7,6 +7,7 @@ extension Ledger.Keys {
     /// `ledger keys list`: key ids, which is active, and which entries each signed.
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the key file's keys: id, active or retired, and the entries each signed.",
             discussion: """
                 Read-only; never prints key material.

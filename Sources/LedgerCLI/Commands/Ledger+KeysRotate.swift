@@ -7,6 +7,7 @@ extension Ledger.Keys {
     /// `ledger keys rotate`: a new active key, announced by the old one.
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rotate",
             abstract: "Add a new active HMAC key; the old key signs a key.rotated entry naming it.",
             discussion: """
                 Appends a fresh key (OpenSSL RAND_bytes) to the key file — old keys stay, to

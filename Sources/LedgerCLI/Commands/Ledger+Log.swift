@@ -6,6 +6,7 @@ extension Ledger {
     /// `ledger log`: lists entries.
     struct Log: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "log",
             abstract: "List ledger entries (newest last).",
             discussion: """
                 Read-only. Shows the newest --limit entries matching the filters, oldest first.

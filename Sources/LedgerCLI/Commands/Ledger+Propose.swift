@@ -7,6 +7,7 @@ extension Ledger {
     /// `ledger propose JOB --model M --reason R`: records a proposed switch for others to approve.
     struct Propose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "propose",
             abstract: "Propose a switch for approval (records switch.proposed; its seq is the proposal id).",
             discussion: """
                 Nothing is sent to the service. When the approval policy (--policy, LEDGER_POLICY, or the

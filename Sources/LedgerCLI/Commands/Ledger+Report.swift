@@ -6,6 +6,7 @@ extension Ledger {
     /// `ledger report`: switches per model, per actor and per outcome over a period, or what was live at a moment.
     struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "Answer reviewers' questions from the ledger: who switched which model, when, why, with what outcome.",
             discussion: """
                 Read-only. A switch is a switch.requested entry with the first

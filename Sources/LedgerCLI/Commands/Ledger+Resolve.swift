@@ -7,6 +7,7 @@ extension Ledger {
     /// `ledger resolve SEQ`: records what an operator found out about an unresolved switch.
     struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resolve",
             abstract: "Record the outcome of an unresolved switch (the original entries stay untouched).",
             discussion: """
                 When `ledger switch` was killed after recording switch.requested, the outcome is

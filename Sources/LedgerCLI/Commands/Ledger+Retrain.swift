@@ -4,6 +4,7 @@ extension Ledger {
     /// `ledger retrain`: the audited upload and status steps of the retrain lifecycle.
     struct Retrain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "retrain",
             abstract: "Upload retraining data and follow the job, recording each step in the ledger.",
             discussion: """
                 The lifecycle: `ledger retrain upload` (data lineage: file name, size, SHA-256 and

@@ -8,6 +8,7 @@ extension Ledger.Retrain {
     /// `ledger retrain status JOB`: checks (and optionally waits for) a retrain job.
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Check a retrain job's status (recorded as job.checked); --wait polls until it ends.",
             discussion: """
                 Records a job.checked entry with the status and model_id. With --wait,

@@ -8,6 +8,7 @@ extension Ledger.Retrain {
     /// `ledger retrain upload FILE`: gets an upload URL, uploads the file, records the lineage.
     struct Upload: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "upload",
             abstract: "Upload training data for a model; records the file's name, size, SHA-256 and the new retrain_job_id.",
             discussion: """
                 Calls GET /retrain_jobs/upload_url?filename=NAME, then PUTs the file to the

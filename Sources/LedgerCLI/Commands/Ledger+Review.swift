@@ -7,6 +7,7 @@ extension Ledger {
     /// `ledger review SEQ --reason R`: Record the post-hoc review of an emergency switch (records switch.reviewed).
     struct Review: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "review",
             abstract: "Record the post-hoc review of an emergency switch (records switch.reviewed).",
             discussion: """
                 An emergency switch (ledger switch --emergency) opens a required review; reports

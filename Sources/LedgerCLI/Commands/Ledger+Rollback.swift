@@ -8,6 +8,7 @@ extension Ledger {
     /// `ledger rollback --model M --reason R`: switches a model back to the job live before the current one.
     struct Rollback: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rollback",
             abstract: "Switch a model back to the job that was live before the current one (an audited switch).",
             discussion: """
                 The target comes from the ledger's own history: the successful switches of the

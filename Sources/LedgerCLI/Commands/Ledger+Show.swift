@@ -6,6 +6,7 @@ extension Ledger {
     /// `ledger show SEQ`: one entry in full.
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show one entry with every column.",
             discussion: """
                 Read-only. Prints every column of the entry (NULL columns as "-" in text,

@@ -8,6 +8,7 @@ extension Ledger {
     /// `ledger switch`: the audited way to call the Retrain Model Switch API.
     struct Switch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "switch",
             abstract: "Switch a published model to a retrained one, recording every step in the ledger.",
             discussion: """
                 The only sanctioned way to call PUT /retrain_jobs/{id}/update_model. In order:

@@ -7,6 +7,7 @@ extension Ledger {
     /// `ledger tree`: the public Merkle tree (RFC 6962) over the entries: proofs and its derived state.
     struct Tree: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "tree",
             abstract: "The public Merkle tree over the entries: inclusion and consistency proofs, rebuild.",
             discussion: """
                 Entry seq s is leaf s-1 of an RFC 6962 tree; a leaf is the canonical JSON of the
@@ -29,6 +30,7 @@ extension Ledger.Tree {
     /// `ledger tree proof --seq S`: an inclusion proof.
     struct Proof: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "proof",
             abstract: "Print the inclusion proof of one entry (RFC 6962 audit path, base64 hashes).",
             discussion: """
                 Writes no entry. Prints the entry's leaf index (seq - 1), its leaf hash
@@ -84,6 +86,7 @@ extension Ledger.Tree {
     /// `ledger tree consistency --from OLD --to NEW`: the newer note's tree extends the older one's.
     struct Consistency: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "consistency",
             abstract: "Prove with a consistency proof that one signed note's tree extends an older one's.",
             discussion: """
                 Checks both notes' signatures with --public-key (a vkey string or a PEM, no key
@@ -121,6 +124,7 @@ extension Ledger.Tree {
     /// `ledger tree rebuild`: drop and recompute the derived tree state.
     struct Rebuild: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rebuild",
             abstract: "Drop the stored tree state and recompute it from the entries (progress on stderr).",
             discussion: """
                 The stored tree state (leaf hashes and tile roots) is derived data that only speeds

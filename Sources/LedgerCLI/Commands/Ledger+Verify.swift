@@ -7,6 +7,7 @@ extension Ledger {
     /// `ledger verify`: proves the ledger is intact.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Prove that no entry was altered, inserted, removed or reordered.",
             discussion: """
                 Streams every entry once (constant memory) and checks: seq runs 1..n with no
