@@ -4,7 +4,9 @@ import Foundation
 /// (`ChainChecker`: seq 1..n without gaps, one ledger_id, each `prev_mac` links to the
 /// previous `mac`, each `mac` recomputes with the key its `key_id` names, no row is signed
 /// with a key retired before it, and every signing key is the genesis key or announced).
-/// MACs are recomputed on a second thread, in batches, while this thread scans.
+/// The work of a row is split between two threads: this one steps SQLite, copies each row's signed
+/// columns raw into a batch and applies the chain rules; a second thread (`MacPipeline`) builds the
+/// rows' payloads from those bytes and recomputes their MACs, in batches.
 ///
 /// Every broken row is reported, not only the first.
 public struct Verifier {
@@ -101,7 +103,7 @@ public struct Verifier {
         }
         checker.tracksUnresolved = true
 
-        // MACs are recomputed on a second thread, in batches, while the backend streams rows into the scan.
+        // Payloads are built and MACs recomputed on a second thread, in batches, while the backend streams rows into the scan.
         var scan = ChainScan(checker: checker, keyRing: keyRing, findingLimit: findingLimit, progress: progress, progressInterval: progressInterval)
         scan.report.ledgerID = ledgerID
         // If scanning fails, still stop the worker before returning.
