@@ -1,6 +1,6 @@
+import BinaryRunner
 import Foundation
 @_spi(Benchmark) import LedgerCore
-import BinaryRunner
 
 extension URL {
     /// This URL with its last `count` path components removed.
@@ -33,8 +33,9 @@ struct VerifyTable {
         }
         print("")
         print("limit = a bare scan of every column of every row (same SQLite) + HMAC-SHA256 of the same payloads (same OpenSSL);")
-        print("max(scan, HMAC) = the limit of two threads on two cores. Python peer = scripts/peer-verify.py (sqlite3, hmac) on the same ledger"
-            + (Self.peerVerifier == nil ? " (not run: python3 or the script not found)." : "."))
+        print(
+            "max(scan, HMAC) = the limit of two threads on two cores. Python peer = scripts/peer-verify.py (sqlite3, hmac) on the same ledger"
+                + (Self.peerVerifier == nil ? " (not run: python3 or the script not found)." : "."))
         if let largest = sizes.max() {
             try ReportTimings(ledgerBinary: ledgerBinary, runs: runs).run(
                 db: dir + "/bench-\(largest).sqlite", keyPath: dir + "/bench-\(largest).key", entries: largest)
@@ -88,23 +89,25 @@ struct VerifyTable {
         let verifySeconds = Stats.median(verifies)
         let scanSeconds = Stats.median(scans), hmacSeconds = Stats.median(hmacs)
         let ratio = Stats.median(ratios), twoCoreRatio = Stats.median(twoCoreRatios)
-        print(Stats.row([
-            size.formatted(), String(format: "%.2f", generate), String(format: "%.3f", verifySeconds),
-            String(format: "%.3f–%.3f", verifies.min() ?? 0, verifies.max() ?? 0),
-            Int(Double(size) / verifySeconds).formatted(), String(format: "%.1f MiB", Double(peakKiB) / 1024),
-            String(format: "%.3f", scanSeconds), String(format: "%.3f", hmacSeconds), String(format: "%.3f", scanSeconds + hmacSeconds),
-            String(format: "%.2f× (%.2f–%.2f)", ratio, ratios.min() ?? 0, ratios.max() ?? 0),
-            String(format: "%.2f× (%.2f–%.2f)", twoCoreRatio, twoCoreRatios.min() ?? 0, twoCoreRatios.max() ?? 0),
-            peers.isEmpty ? "–" : String(format: "%.3f", Stats.median(peers)),
-            peerRatios.isEmpty ? "–" : String(format: "%.3f×", Stats.median(peerRatios)),
-        ]))
+        print(
+            Stats.row([
+                size.formatted(), String(format: "%.2f", generate), String(format: "%.3f", verifySeconds),
+                String(format: "%.3f–%.3f", verifies.min() ?? 0, verifies.max() ?? 0),
+                Int(Double(size) / verifySeconds).formatted(), String(format: "%.1f MiB", Double(peakKiB) / 1024),
+                String(format: "%.3f", scanSeconds), String(format: "%.3f", hmacSeconds), String(format: "%.3f", scanSeconds + hmacSeconds),
+                String(format: "%.2f× (%.2f–%.2f)", ratio, ratios.min() ?? 0, ratios.max() ?? 0),
+                String(format: "%.2f× (%.2f–%.2f)", twoCoreRatio, twoCoreRatios.min() ?? 0, twoCoreRatios.max() ?? 0),
+                peers.isEmpty ? "–" : String(format: "%.3f", Stats.median(peers)),
+                peerRatios.isEmpty ? "–" : String(format: "%.3f×", Stats.median(peerRatios)),
+            ]))
     }
 
     /// `python3` and `scripts/peer-verify.py` (in the working directory, or above the built products), nil when either is missing.
     static let peerVerifier: (python: String, script: String)? = {
         guard let python = Spawn.which("python3") else { return nil }
         let products = URL(fileURLWithPath: BuiltProducts.directory)
-        let candidates = [FileManager.default.currentDirectoryPath + "/scripts/peer-verify.py"]
+        let candidates =
+            [FileManager.default.currentDirectoryPath + "/scripts/peer-verify.py"]
             + (1...4).map { products.deletingLastPathComponents($0).appendingPathComponent("scripts/peer-verify.py").path }
         guard let script = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) else { return nil }
         return (python, script)

@@ -153,7 +153,8 @@ final class MacPipeline: @unchecked Sendable {
                                     return
                                 }
                                 // The mac rule of the chain checker (a mac of another length is flagged, padded to 64 bytes).
-                                let same = batch.macLengthOK[i]
+                                let same =
+                                    batch.macLengthOK[i]
                                     && ChainChecker.macMatches(digest: digestBase, hex: hexBase, stored: macBase + i * 64, storedCount: 64)
                                 if !same {
                                     localCount += 1

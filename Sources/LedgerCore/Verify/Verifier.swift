@@ -119,8 +119,9 @@ public struct Verifier {
                 let violation = ChainViolation.macMismatch(keyID: keyRing.keys[Int(row.key)].id)
                 merged.append(Finding(seq: row.seq, kind: violation.kind, message: Self.message(violation, seq: row.seq, keyFile: keyRing.path)))
             }
-            report.findings = Array(merged.enumerated().sorted { ($0.element.seq ?? 0, $0.offset) < ($1.element.seq ?? 0, $1.offset) }
-                .map(\.element).prefix(findingLimit))
+            report.findings = Array(
+                merged.enumerated().sorted { ($0.element.seq ?? 0, $0.offset) < ($1.element.seq ?? 0, $1.offset) }
+                    .map(\.element).prefix(findingLimit))
             report.findingCount += mismatches.count
         }
         if report.entries > 0, let headSeq = checker.previousSeq {

@@ -31,10 +31,11 @@ extension SQLiteLedgerStorage: VerificationStorage {
 
     /// True when both append-only triggers (`entries_no_update`, `entries_no_delete`) are in the schema.
     func hasAppendOnlyTriggers() throws -> Bool {
-        let count = try connection.scalar(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('entries_no_update', 'entries_no_delete')",
-            context: "reading the schema"
-        ).integer ?? 0
+        let count =
+            try connection.scalar(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('entries_no_update', 'entries_no_delete')",
+                context: "reading the schema"
+            ).integer ?? 0
         return count >= 2
     }
 
