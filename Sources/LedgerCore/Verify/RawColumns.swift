@@ -96,10 +96,10 @@ struct PayloadBuilder {
     /// Replaces `out`'s bytes with the payload P of one row's raw columns `raw`.
     @inline(__always)
     mutating func build(raw: UnsafeRawBufferPointer, into out: RawBuffer) {
-        // An upper bound of P: braces, commas and prefixes, 20 digits and a sign per integer, and
-        // six bytes (\u00XX) plus two quotes per byte of text.
+        // Room is made per value, for what it needs (a comma, its prefix, at most 20 characters of
+        // integer, its text and quotes or its escaped form): a huge hostile value costs its size, no more.
         out.count = 0
-        out.reserve(2 + prefixes.count + columnCount * 24 + raw.count * 6)
+        out.reserve(1)
         out.store(UInt8(ascii: "{"))
         var p = 0
         var first = true
@@ -108,13 +108,13 @@ struct PayloadBuilder {
             let tag = raw[p]
             p += 1
             if tag == RawColumns.null { continue }
-            if !first { out.store(UInt8(ascii: ",")) }
-            first = false
-            out.store(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: prefixes[starts[k]..<starts[k + 1]])))
+            let prefix = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: prefixes[starts[k]..<starts[k + 1]]))
             switch tag {
             case RawColumns.integer:
                 let value = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: Int64.self))
                 p += 8
+                out.reserve(1 + prefix.count + 20)
+                Self.storeSeparator(&first, prefix, into: out)
                 Self.storeInteger(value, into: out)
             case RawColumns.text:
                 let count = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
@@ -124,17 +124,32 @@ struct PayloadBuilder {
                 if RawColumns.needsEscaping(text) {
                     escaped.removeAll(keepingCapacity: true)
                     CanonicalJSON.appendString(utf8: text, to: &escaped)
+                    out.reserve(1 + prefix.count + escaped.count)
+                    Self.storeSeparator(&first, prefix, into: out)
                     escaped.withUnsafeBytes { out.store($0) }
                 } else {
+                    out.reserve(1 + prefix.count + count + 2)
+                    Self.storeSeparator(&first, prefix, into: out)
                     out.store(UInt8(ascii: "\""))
                     out.store(text)
                     out.store(UInt8(ascii: "\""))
                 }
             default:
+                out.reserve(1 + prefix.count + 4)
+                Self.storeSeparator(&first, prefix, into: out)
                 for byte in "null".utf8 { out.store(byte) }
             }
         }
+        out.reserve(1)
         out.store(UInt8(ascii: "}"))
+    }
+
+    /// Stores the comma before every member but the first, and the member's `"name":` prefix.
+    @inline(__always)
+    private static func storeSeparator(_ first: inout Bool, _ prefix: UnsafeRawBufferPointer, into out: RawBuffer) {
+        if !first { out.store(UInt8(ascii: ",")) }
+        first = false
+        out.store(prefix)
     }
 
     /// Stores a JSON integer (decimal, no exponent), as `CanonicalJSON.appendInteger` writes it.
