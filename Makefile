@@ -1,7 +1,7 @@
 # model-ledger: the two set-up commands are `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: all deps build release demo test bench migrations clean install uninstall
+.PHONY: all deps build release demo test bench migrations clean install uninstall lint format
 
 all: build
 
@@ -32,10 +32,10 @@ demo: deps
 	./scripts/demo.sh "$$($(SWIFT) build --show-bin-path)"
 
 ## The whole test suite (unit, integration against the simulator, tamper suites).
-## Two runs of one build: the in-process simulator and client tests (async, timing-sensitive) run
-## apart from the tests that block a thread while a `ledger` or `epa-simulator` subprocess works,
-## so that on a 2-core machine neither starves the other.
-ASYNC_SUITES = EPASimulatorTests|EPAClientTests
+## Two runs of one build: the in-process async tests (the simulator, the client, the switch service
+## driven as a library; timing-sensitive) run apart from the tests that block a thread while a
+## `ledger` or `epa-simulator` subprocess works, so that on a 2-core machine neither starves the other.
+ASYNC_SUITES = EPASimulatorTests|EPAClientTests|SwitchServiceTests
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product generate-manual
@@ -45,6 +45,14 @@ test: deps
 ## Benchmarks (release build): verify vs the raw SQLite + HMAC limit.
 bench: release
 	"$$($(RELEASE_BUILD) --show-bin-path)/ledger-bench"
+
+## Formatting: `swift format lint --strict` over Sources and Tests with .swift-format (CI runs it);
+## `make format` rewrites the files in place.
+lint:
+	$(SWIFT) format lint --strict --configuration .swift-format -r Sources Tests
+
+format:
+	$(SWIFT) format format -i --configuration .swift-format -r Sources Tests
 
 ## Regenerate the embedded copy of migrations/sqlite/*.sql after editing them.
 migrations:

@@ -26,7 +26,8 @@ public final class LaunchedSimulator: @unchecked Sendable {
         self.requestLogPath = requestLogPath
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--fixture", fixturePath, "--host", "127.0.0.1", "--port", "0", "--request-log", requestLogPath]
+        process.arguments =
+            ["--fixture", fixturePath, "--host", "127.0.0.1", "--port", "0", "--request-log", requestLogPath]
             + (tlsCertificate.map { ["--tls-cert", $0] } ?? []) + (tlsKey.map { ["--tls-key", $0] } ?? [])
         let stdout = Pipe()
         process.standardOutput = stdout

@@ -145,7 +145,9 @@ public final class EPAClient: Sendable {
         }
         if key.utf8.count < minimumAPIKeyLength {
             throw .malformedAPIKey(
-                reason: "the API key is too short: it has \(key.utf8.count) character\(key.utf8.count == 1 ? "" : "s"), at least \(minimumAPIKeyLength) are required")
+                reason:
+                    "the API key is too short: it has \(key.utf8.count) character\(key.utf8.count == 1 ? "" : "s"), at least \(minimumAPIKeyLength) are required"
+            )
         }
     }
 

@@ -12,8 +12,9 @@ enum ResponseDecoding {
             value = try JSONValue(parsing: body)
         } catch let error as JSONParseError {
             if error.duplicateMember != nil {
-                return .failure(.malformedResponse(
-                    reason: "the body repeats a member name in one object (\(error.description)); duplicated members are refused"))
+                return .failure(
+                    .malformedResponse(
+                        reason: "the body repeats a member name in one object (\(error.description)); duplicated members are refused"))
             }
             return .failure(.malformedResponse(reason: "the body is not JSON (\(error.description))"))
         } catch {
@@ -130,8 +131,11 @@ enum ResponseDecoding {
         switch status {
         case 200..<300:
             guard bodyComplete else {
-                return (.failed, nil, .malformedResponse(
-                    reason: "the body is larger than \(EPAConfiguration.parseLimit) bytes"))
+                return (
+                    .failed, nil,
+                    .malformedResponse(
+                        reason: "the body is larger than \(EPAConfiguration.parseLimit) bytes")
+                )
             }
             switch decode(body) {
             case .success(let response):

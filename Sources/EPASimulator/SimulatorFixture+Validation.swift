@@ -55,7 +55,8 @@ extension SimulatorFixture {
 
     private static func validateJobID(_ id: String, at: String) throws {
         let forbidden = Set("/?#%\\")
-        let ok = !id.isEmpty && id != "." && !id.contains("..")
+        let ok =
+            !id.isEmpty && id != "." && !id.contains("..")
             && !id.contains { forbidden.contains($0) || $0.isWhitespace || ($0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false) }
         try require(ok, "\(at): '\(id)' cannot be a URL path segment (no / ? # % \\ .. whitespace or control characters)")
     }

@@ -112,7 +112,8 @@ enum Reply: Sendable, Equatable {
         let ownType: String?
         switch body {
         case .html:
-            bytes = Data("""
+            bytes = Data(
+                """
                 <html>\r
                 <head><title>\(status) \(phrase)</title></head>\r
                 <body>\r

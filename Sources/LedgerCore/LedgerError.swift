@@ -60,7 +60,8 @@ public enum LedgerError: Error, LocalizedError {
         case let .schemaTooNew(path, version, newest):
             return "\(path) has schema version \(version), but this ledger binary knows versions up to \(newest). Upgrade model-ledger to read it."
         case let .migrationChanged(path, version, name):
-            return "\(path): migration \(String(format: "%04d", version))_\(name) recorded in the database differs from the one this binary ships (checksum mismatch). The schema was edited; refusing to use it."
+            return
+                "\(path): migration \(String(format: "%04d", version))_\(name) recorded in the database differs from the one this binary ships (checksum mismatch). The schema was edited; refusing to use it."
         case let .database(error):
             return error.errorDescription
         case let .crypto(error):
@@ -68,7 +69,8 @@ public enum LedgerError: Error, LocalizedError {
         case let .keyFileMissing(path):
             return "no key file at \(path). `ledger init` creates one; otherwise point --key-file / LEDGER_KEY_FILE at the ledger's key."
         case let .keyFilePermissions(path, mode):
-            return "key file \(path) has mode \(String(format: "%04o", mode)); it must not be readable or writable by group or others. Fix it with: chmod 600 \(path)"
+            return
+                "key file \(path) has mode \(String(format: "%04o", mode)); it must not be readable or writable by group or others. Fix it with: chmod 600 \(path)"
         case let .keyFileMalformed(path, reason):
             return "key file \(path) is malformed: \(reason). Each line must be 64 lowercase hex digits (a 32-byte key); the last line is the active key."
         case let .keyFileExists(path):
@@ -80,11 +82,14 @@ public enum LedgerError: Error, LocalizedError {
         case let .unknownSigningKey(keyID, keyFile):
             return "the ledger's newest entry is signed by key \(keyID), which is not in \(keyFile). Use the key file this ledger was created with."
         case let .tailDoesNotVerify(seq, reason):
-            return "refusing to append: the ledger's newest entry (seq \(seq)) does not verify (\(reason)). The ledger may have been tampered with; run `ledger verify` and investigate before writing."
+            return
+                "refusing to append: the ledger's newest entry (seq \(seq)) does not verify (\(reason)). The ledger may have been tampered with; run `ledger verify` and investigate before writing."
         case let .entryDoesNotVerify(seq, reason):
-            return "refusing to append: entry seq \(seq) does not verify (\(reason)). The ledger may have been tampered with; run `ledger verify` and investigate before writing."
+            return
+                "refusing to append: entry seq \(seq) does not verify (\(reason)). The ledger may have been tampered with; run `ledger verify` and investigate before writing."
         case let .unannouncedSigningKey(keyID, keyFile):
-            return "refusing to sign with key \(keyID), the last line of \(keyFile): this ledger never announced it (it is not the key of the first entry, and no key.rotated entry names it). Keys are added only by `ledger keys rotate`; remove the extra line or use this ledger's key file."
+            return
+                "refusing to sign with key \(keyID), the last line of \(keyFile): this ledger never announced it (it is not the key of the first entry, and no key.rotated entry names it). Keys are added only by `ledger keys rotate`; remove the extra line or use this ledger's key file."
         case let .nothingToVerify(from, to, head):
             let upper = to == Int64.max ? "the head" : "seq \(to)"
             return "nothing to verify: the ledger holds seq 1…\(head), and seq \(from)…\(upper) selects none of them. Choose --from/--to within 1…\(head)."
@@ -95,7 +100,8 @@ public enum LedgerError: Error, LocalizedError {
         case let .malformedCheckpoint(path, reason):
             return "checkpoint \(path) is malformed: \(reason)."
         case let .checkpointMismatch(path, reason):
-            return "refusing to append: the ledger does not match the last checkpoint (\(path)): \(reason). Run `ledger verify --checkpoint \(path)` and investigate before writing."
+            return
+                "refusing to append: the ledger does not match the last checkpoint (\(path)): \(reason). Run `ledger verify --checkpoint \(path)` and investigate before writing."
         }
     }
 

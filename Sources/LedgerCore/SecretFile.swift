@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Reading files that hold secrets (HMAC key files, private keys, API key files) the way
 /// OpenSSH reads its private keys: refuse anything another user could have written or swapped.
@@ -87,7 +88,9 @@ public enum SecretFile {
                 if stat(parent, &dir) == 0, dir.st_mode & 0o022 != 0 {
                     throw LedgerError.unsafeSecretFile(
                         path: path,
-                        reason: "it is reached through the symbolic link \(prefix) in \(parent), a directory that group or others may write; anyone could have replaced the link")
+                        reason:
+                            "it is reached through the symbolic link \(prefix) in \(parent), a directory that group or others may write; anyone could have replaced the link"
+                    )
                 }
             }
             parent = prefix
@@ -108,7 +111,9 @@ public enum SecretFile {
                 if st.st_mode & 0o022 != 0 && st.st_mode & UInt32(S_ISVTX) == 0 {
                     throw LedgerError.unsafeSecretFile(
                         path: path,
-                        reason: "the directory \(dir) above it may be written by group or others (mode \(String(format: "%04o", st.st_mode & 0o7777))), so the \(what) could be swapped")
+                        reason:
+                            "the directory \(dir) above it may be written by group or others (mode \(String(format: "%04o", st.st_mode & 0o7777))), so the \(what) could be swapped"
+                    )
                 }
             }
             if dir == "/" || dir.isEmpty { break }

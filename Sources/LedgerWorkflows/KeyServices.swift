@@ -56,8 +56,9 @@ public struct KeyListing: Sendable, Equatable {
                 seqRange: used.map { $0.firstSeq...$0.lastSeq })
         }
         for unknown in usage where ring.key(id: unknown.keyID) == nil {
-            rows.append(KeyListing(
-                keyID: unknown.keyID, active: false, missing: true, entries: unknown.rows, seqRange: unknown.firstSeq...unknown.lastSeq))
+            rows.append(
+                KeyListing(
+                    keyID: unknown.keyID, active: false, missing: true, entries: unknown.rows, seqRange: unknown.firstSeq...unknown.lastSeq))
         }
         return rows
     }

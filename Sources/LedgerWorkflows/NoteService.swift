@@ -165,7 +165,9 @@ public enum NoteService {
     /// each note's size is recomputed from the rows in one streaming pass (constant memory) and its
     /// root must equal the note's. A ledger cut below a note's size, or rewritten below it (even
     /// re-chained with the HMAC key), fails.
-    public static func verifyLedger(_ store: LedgerStore, notes paths: [String], key: PublicKeyFile, progress: ((Int64) -> Void)? = nil) throws -> LedgerNoteReport {
+    public static func verifyLedger(_ store: LedgerStore, notes paths: [String], key: PublicKeyFile, progress: ((Int64) -> Void)? = nil) throws
+        -> LedgerNoteReport
+    {
         let started = Date()
         var matches = try paths.map { NoteMatch(check: try check(path: $0, key: key)) }
         let head = try store.head()?.seq ?? 0
@@ -180,11 +182,13 @@ public enum NoteService {
             }
             if let ledgerHead = checkpoint.ledgerHead {
                 guard let entry = try store.entry(seq: ledgerHead.seq) else {
-                    matches[i].finding = "note \(matches[i].check.path): the ledger no longer holds seq \(ledgerHead.seq) (its head is seq \(head)): it was cut short"
+                    matches[i].finding =
+                        "note \(matches[i].check.path): the ledger no longer holds seq \(ledgerHead.seq) (its head is seq \(head)): it was cut short"
                     continue
                 }
                 guard entry.mac == ledgerHead.mac else {
-                    matches[i].finding = "note \(matches[i].check.path): seq \(ledgerHead.seq) has a different mac than the note's ledger-head: the ledger was rewritten"
+                    matches[i].finding =
+                        "note \(matches[i].check.path): seq \(ledgerHead.seq) has a different mac than the note's ledger-head: the ledger was rewritten"
                     continue
                 }
             }
@@ -209,7 +213,8 @@ public enum NoteService {
             }
             matches[i].recomputedRoot = root
             if root != checkpoint.rootHash {
-                matches[i].finding = "note \(matches[i].check.path): the tree of entries 1…\(checkpoint.size) recomputed from the rows has root \(Data(root).base64EncodedString()), the note says \(Data(checkpoint.rootHash).base64EncodedString()): the ledger was rewritten (an entry at or below seq \(checkpoint.size) differs)"
+                matches[i].finding =
+                    "note \(matches[i].check.path): the tree of entries 1…\(checkpoint.size) recomputed from the rows has root \(Data(root).base64EncodedString()), the note says \(Data(checkpoint.rootHash).base64EncodedString()): the ledger was rewritten (an entry at or below seq \(checkpoint.size) differs)"
             }
         }
         return LedgerNoteReport(
@@ -221,7 +226,9 @@ public enum NoteService {
     /// from the older note's tree to the newer one's, taken from this ledger's tree (its stored
     /// state when it covers the newer size, else computed from the rows) and verified with the
     /// RFC 9162 algorithm against the two signed roots: a proof from a rewritten ledger cannot verify.
-    public static func consistency(_ store: LedgerStore, from oldPath: String, to newPath: String, key: PublicKeyFile, catchUp: Bool = false) throws -> NoteConsistency {
+    public static func consistency(_ store: LedgerStore, from oldPath: String, to newPath: String, key: PublicKeyFile, catchUp: Bool = false) throws
+        -> NoteConsistency
+    {
         let old = try check(path: oldPath, key: key), new = try check(path: newPath, key: key)
         var result = NoteConsistency(old: old, new: new, proof: [])
         guard let a = old.checkpoint, old.isAuthentic else {
@@ -252,7 +259,8 @@ public enum NoteService {
             return result
         }
         if !MerkleProof.verifyConsistency(oldSize: a.size, newSize: b.size, oldRoot: a.rootHash, newRoot: b.rootHash, proof: result.proof) {
-            result.failure = "the consistency proof from this ledger does not verify against the two signed roots: the ledger was rewritten, or the notes do not describe one append-only log (or the stored tree state is damaged: `ledger tree rebuild`, then check again)"
+            result.failure =
+                "the consistency proof from this ledger does not verify against the two signed roots: the ledger was rewritten, or the notes do not describe one append-only log (or the stored tree state is damaged: `ledger tree rebuild`, then check again)"
         }
         return result
     }

@@ -62,7 +62,8 @@ public struct RollbackService {
     public func run(_ request: RollbackRequest) async throws -> (target: RollbackPlan.Target, result: SwitchResult) {
         guard let target = try Self.plan(model: request.model, store: switchService.session.store) else {
             throw ApprovalRefusal(
-                "model \(request.model) has nothing to roll back to: the ledger records fewer than two jobs made live by successful switches (rolled-back switches do not count)")
+                "model \(request.model) has nothing to roll back to: the ledger records fewer than two jobs made live by successful switches (rolled-back switches do not count)"
+            )
         }
         var switchRequest = SwitchRequest(
             model: request.model, retrainJobID: target.retrainJobID, reason: request.reason, provenance: request.provenance,

@@ -44,7 +44,8 @@ public enum SwitchGate {
             }
             guard rules.emergencyAllowed else {
                 throw ApprovalRefusal(
-                    "the policy in force (policy.set seq \(inForce.seq.map(String.init) ?? "?")) does not allow emergency switches of model \(request.model) (emergency_allowed = false)")
+                    "the policy in force (policy.set seq \(inForce.seq.map(String.init) ?? "?")) does not allow emergency switches of model \(request.model) (emergency_allowed = false)"
+                )
             }
             decision.details["emergency"] = .bool(true)
             return decision
@@ -61,12 +62,14 @@ public enum SwitchGate {
             switch open.count {
             case 0:
                 throw ApprovalRefusal(
-                    "model \(request.model) needs \(rules.approvalsRequired) approval(s) before a switch, and there is no open proposal for job \(request.retrainJobID): run `ledger propose \(request.retrainJobID) --model \(request.model) --reason …` and have it approved")
+                    "model \(request.model) needs \(rules.approvalsRequired) approval(s) before a switch, and there is no open proposal for job \(request.retrainJobID): run `ledger propose \(request.retrainJobID) --model \(request.model) --reason …` and have it approved"
+                )
             case 1:
                 proposal = open[0]
             default:
                 throw ApprovalRefusal(
-                    "several open proposals for model \(request.model) → \(request.retrainJobID) (seqs \(open.map { String($0.seq) }.joined(separator: ", "))): name one with --proposal")
+                    "several open proposals for model \(request.model) → \(request.retrainJobID) (seqs \(open.map { String($0.seq) }.joined(separator: ", "))): name one with --proposal"
+                )
             }
         } else {
             return decision

@@ -56,8 +56,9 @@ struct LedgerBench: ParsableCommand {
             try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
             defer { if dir == nil { try? FileManager.default.removeItem(atPath: workDir) } }
 
-            print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, SQLite \(SQLiteLedgerStorage.libraryVersion), "
-                + "\(String(format: "%.0f", Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824)) GiB")
+            print(
+                "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, SQLite \(SQLiteLedgerStorage.libraryVersion), "
+                    + "\(String(format: "%.0f", Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824)) GiB")
             if runVerify {
                 print("")
                 try VerifyTable(ledgerBinary: ledgerBinary, dir: workDir, runs: verifyRuns).run(sizes: sizes.values)

@@ -26,10 +26,11 @@ struct ReportTimings {
                 samples.append(seconds)
                 rss = max(rss, peakKiB)
             }
-            print(Stats.row([
-                "`ledger \(label)`", String(format: "%.3f", Stats.median(samples)),
-                String(format: "%.3f–%.3f", samples.min() ?? 0, samples.max() ?? 0), String(format: "%.1f MiB", Double(rss) / 1024),
-            ]))
+            print(
+                Stats.row([
+                    "`ledger \(label)`", String(format: "%.3f", Stats.median(samples)),
+                    String(format: "%.3f–%.3f", samples.min() ?? 0, samples.max() ?? 0), String(format: "%.1f MiB", Double(rss) / 1024),
+                ]))
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Spawning and timing processes (posix_spawn + wait4, for the peak RSS `Process` does not report).

@@ -59,16 +59,22 @@ struct SwitchTable {
         let ledgerArgs = ["--db", db, "--key-file", keyPath]
         let job = Self.job
         var commands = [
-            Command(label: "curl -s -o /dev/null -H x-api-key:… -X PUT …/update_model", path: curl,
-                    arguments: ["-s", "-o", "/dev/null", "-H", "x-api-key:\(Self.apiKey)", "-X", "PUT",
-                                "\(simulator.baseURL)/retrain_jobs/\(job)/update_model"]),
-            Command(label: "ledger switch --skip-preflight", path: ledger,
-                    arguments: ["switch", job, "--model", "churn", "--reason", "CHG-bench", "--skip-preflight"] + ledgerArgs),
-            Command(label: "ledger switch (pre-flight, the default)", path: ledger,
-                    arguments: ["switch", job, "--model", "churn", "--reason", "CHG-bench"] + ledgerArgs),
+            Command(
+                label: "curl -s -o /dev/null -H x-api-key:… -X PUT …/update_model", path: curl,
+                arguments: [
+                    "-s", "-o", "/dev/null", "-H", "x-api-key:\(Self.apiKey)", "-X", "PUT",
+                    "\(simulator.baseURL)/retrain_jobs/\(job)/update_model",
+                ]),
+            Command(
+                label: "ledger switch --skip-preflight", path: ledger,
+                arguments: ["switch", job, "--model", "churn", "--reason", "CHG-bench", "--skip-preflight"] + ledgerArgs),
+            Command(
+                label: "ledger switch (pre-flight, the default)", path: ledger,
+                arguments: ["switch", job, "--model", "churn", "--reason", "CHG-bench"] + ledgerArgs),
             Command(label: "ledger --version (process start only)", path: ledger, arguments: ["--version"]),
-            Command(label: "ledger log --limit 1 (start + open the ledger, no write, no network)", path: ledger,
-                    arguments: ["log", "--limit", "1"] + ledgerArgs),
+            Command(
+                label: "ledger log --limit 1 (start + open the ledger, no write, no network)", path: ledger,
+                arguments: ["log", "--limit", "1"] + ledgerArgs),
         ]
         let errPath = dir + "/stderr.txt"
         for round in 0..<(Self.warmupRuns + runs) {
@@ -95,17 +101,19 @@ struct SwitchTable {
         guard verifyStatus == 0 else { throw BenchFailure("ledger verify exited \(verifyStatus) after the switch benchmark", code: 1) }
 
         let curlMedian = Stats.median(commands[0].samples)
-        print("`ledger switch` vs `curl`: \(runs) runs each (after \(Self.warmupRuns) warm-up runs), interleaved, wall time from spawn to exit, "
-            + "against epa-simulator on \(simulator.baseURL)")
+        print(
+            "`ledger switch` vs `curl`: \(runs) runs each (after \(Self.warmupRuns) warm-up runs), interleaved, wall time from spawn to exit, "
+                + "against epa-simulator on \(simulator.baseURL)")
         print("")
         print(Stats.row(["command", "runs", "median ms", "p10 ms", "p90 ms", "min ms", "median / curl"]))
         print(Stats.row(Array(repeating: "---", count: 7)))
         for command in commands {
             let sorted = command.samples.sorted()
-            print(Stats.row([
-                command.label, String(sorted.count), Stats.ms(Stats.median(sorted)), Stats.ms(Stats.percentile(sorted, 0.10)),
-                Stats.ms(Stats.percentile(sorted, 0.90)), Stats.ms(sorted.first ?? 0), String(format: "%.2f×", Stats.median(sorted) / curlMedian),
-            ]))
+            print(
+                Stats.row([
+                    command.label, String(sorted.count), Stats.ms(Stats.median(sorted)), Stats.ms(Stats.percentile(sorted, 0.10)),
+                    Stats.ms(Stats.percentile(sorted, 0.90)), Stats.ms(sorted.first ?? 0), String(format: "%.2f×", Stats.median(sorted) / curlMedian),
+                ]))
         }
         let ratio = Stats.median(commands[1].samples) / curlMedian
         print("")

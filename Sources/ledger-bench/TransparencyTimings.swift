@@ -30,8 +30,10 @@ struct TransparencyTimings {
         let middle = String(entries / 2)
         printRow("`ledger tree proof --seq <middle>`", try measure(["tree", "proof", "--seq", middle, "--db", db], runs: runs))
         try ledger(note("last"), label: "checkpoint (last)")
-        printRow("`ledger tree consistency --from first --to last`", try measure(
-            ["tree", "consistency", "--from", dir + "/first.note", "--to", dir + "/last.note", "--public-key", vkeyFile, "--db", db], runs: runs))
+        printRow(
+            "`ledger tree consistency --from first --to last`",
+            try measure(
+                ["tree", "consistency", "--from", dir + "/first.note", "--to", dir + "/last.note", "--public-key", vkeyFile, "--db", db], runs: runs))
         // verify with the public key only vs verify with the HMAC key, interleaved.
         var publicOnly: Sample = ([], 0), withKey: Sample = ([], 0)
         func add(_ run: Sample, to sample: inout Sample) {
@@ -67,10 +69,11 @@ struct TransparencyTimings {
     }
 
     private func printRow(_ label: String, _ sample: Sample) {
-        print(Stats.row([
-            label, String(format: "%.3f", Stats.median(sample.seconds)),
-            String(format: "%.3f–%.3f", sample.seconds.min() ?? 0, sample.seconds.max() ?? 0),
-            String(format: "%.1f MiB", Double(sample.rssKiB) / 1024),
-        ]))
+        print(
+            Stats.row([
+                label, String(format: "%.3f", Stats.median(sample.seconds)),
+                String(format: "%.3f–%.3f", sample.seconds.min() ?? 0, sample.seconds.max() ?? 0),
+                String(format: "%.1f MiB", Double(sample.rssKiB) / 1024),
+            ]))
     }
 }

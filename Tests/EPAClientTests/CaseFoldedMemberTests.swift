@@ -1,5 +1,6 @@
-@testable import EPAClient
 import Testing
+
+@testable import EPAClient
 
 @Suite("Error bodies with one name spelt in two cases")
 struct CaseFoldedMemberTests {

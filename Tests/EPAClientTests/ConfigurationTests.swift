@@ -1,5 +1,6 @@
-@testable import EPAClient
 import Testing
+
+@testable import EPAClient
 
 @Suite("Configuration and caller input")
 struct ConfigurationTests {

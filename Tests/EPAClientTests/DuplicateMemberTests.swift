@@ -1,6 +1,7 @@
-@testable import EPAClient
 import LedgerPrimitives
 import Testing
+
+@testable import EPAClient
 
 /// A service answer whose JSON repeats a member name is malformed: "last wins" would let a proxy or
 /// a hostile service show one value to a log or a person and another to the ledger.
@@ -30,10 +31,12 @@ struct DuplicateMemberTests {
         #expect(Self.isDuplicateMalformed(result.failure), "\(result)")
     }
 
-    @Test("a repeated member spelt with an escape, or repeated metadata objects, are malformed too", arguments: [
-        #"{"status":"finished","st\u0061tus":"failed","metadata":{"retrain_job_id":"j"}}"#,
-        #"{"status":"finished","metadata":{"retrain_job_id":"x"},"metadata":{"retrain_job_id":"j"}}"#,
-    ])
+    @Test(
+        "a repeated member spelt with an escape, or repeated metadata objects, are malformed too",
+        arguments: [
+            #"{"status":"finished","st\u0061tus":"failed","metadata":{"retrain_job_id":"j"}}"#,
+            #"{"status":"finished","metadata":{"retrain_job_id":"x"},"metadata":{"retrain_job_id":"j"}}"#,
+        ])
     func disguisedRepetitionIsMalformed(body: String) {
         let result = ResponseDecoding.statusResponse(Self.bytes(body), expectedJobID: "j")
         #expect(Self.isDuplicateMalformed(result.failure), "\(result)")
@@ -49,8 +52,9 @@ struct DuplicateMemberTests {
     @Test("an error answer that repeats message is not read as either documented error")
     func errorAnswerWithRepeatedMessageIsNotDocumented() {
         let body = #"{"code":4001000204,"message":"Retrain job is not finished.","message":"Not found retrain job."}"#
-        #expect(EPAError.fromErrorResponse(httpStatus: 400, body: Self.bytes(body))
-            == .undocumented(httpStatus: 400, code: nil, error: nil, message: nil))
+        #expect(
+            EPAError.fromErrorResponse(httpStatus: 400, body: Self.bytes(body))
+                == .undocumented(httpStatus: 400, code: nil, error: nil, message: nil))
         // Nor does a 2xx carrying it turn into a documented error.
         let r = ResponseDecoding.judge(status: 200, body: Self.bytes(body), bodyComplete: true) {
             ResponseDecoding.switchResponse($0, expectedJobID: "job-1")
@@ -60,14 +64,18 @@ struct DuplicateMemberTests {
 
     @Test("the same answers without the repetition are still accepted")
     func answersWithoutRepetitionAreAccepted() throws {
-        #expect(try ResponseDecoding.switchResponse(Self.bytes(#"{"metadata":{"retrain_job_id":"job-1"}}"#), expectedJobID: "job-1").get()
-            == SwitchResponse(retrainJobID: "job-1"))
-        #expect(try ResponseDecoding.uploadURLResponse(Self.bytes(#"{"retrain_job_id":"a-1","upload_url":"https://a/x"}"#)).get()
-            == UploadURLResponse(retrainJobID: "a-1", uploadURL: "https://a/x"))
+        #expect(
+            try ResponseDecoding.switchResponse(Self.bytes(#"{"metadata":{"retrain_job_id":"job-1"}}"#), expectedJobID: "job-1").get()
+                == SwitchResponse(retrainJobID: "job-1"))
+        #expect(
+            try ResponseDecoding.uploadURLResponse(Self.bytes(#"{"retrain_job_id":"a-1","upload_url":"https://a/x"}"#)).get()
+                == UploadURLResponse(retrainJobID: "a-1", uploadURL: "https://a/x"))
         // Names differing in letter case are different JSON members.
-        #expect(try ResponseDecoding.statusResponse(
-            Self.bytes(#"{"status":"finished","Status":"x","metadata":{"retrain_job_id":"j"}}"#), expectedJobID: "j").get().status
-            == "finished")
+        #expect(
+            try ResponseDecoding.statusResponse(
+                Self.bytes(#"{"status":"finished","Status":"x","metadata":{"retrain_job_id":"j"}}"#), expectedJobID: "j"
+            ).get().status
+                == "finished")
     }
 }
 

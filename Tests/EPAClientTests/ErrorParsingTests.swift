@@ -1,6 +1,7 @@
-@testable import EPAClient
 import LedgerPrimitives
 import Testing
+
+@testable import EPAClient
 
 @Suite("Error bodies and response judgement")
 struct ErrorParsingTests {
@@ -36,20 +37,30 @@ struct ErrorParsingTests {
         "tolerant error-body parsing",
         arguments: [
             // code as number
-            (#"{"code": 4001000204, "error": "PREDA_EXTERNAL_BAD_REQUEST", "message": "Not found retrain job."}"#,
-             ServiceErrorBody(code: "4001000204", error: "PREDA_EXTERNAL_BAD_REQUEST", message: "Not found retrain job.")),
+            (
+                #"{"code": 4001000204, "error": "PREDA_EXTERNAL_BAD_REQUEST", "message": "Not found retrain job."}"#,
+                ServiceErrorBody(code: "4001000204", error: "PREDA_EXTERNAL_BAD_REQUEST", message: "Not found retrain job.")
+            ),
             // code as string, extra fields, other key case
-            (#"{"Code": "4001000204", "Message": "Not found classifier.", "extra": [1, 2], "trace": {"id": 7}}"#,
-             ServiceErrorBody(code: "4001000204", error: nil, message: "Not found classifier.")),
+            (
+                #"{"Code": "4001000204", "Message": "Not found classifier.", "extra": [1, 2], "trace": {"id": 7}}"#,
+                ServiceErrorBody(code: "4001000204", error: nil, message: "Not found classifier.")
+            ),
             // missing fields
-            (#"{"message": "Retrain job is not finished."}"#,
-             ServiceErrorBody(code: nil, error: nil, message: "Retrain job is not finished.")),
+            (
+                #"{"message": "Retrain job is not finished."}"#,
+                ServiceErrorBody(code: nil, error: nil, message: "Retrain job is not finished.")
+            ),
             (#"{}"#, ServiceErrorBody(code: nil, error: nil, message: nil)),
             // nested
-            (#"{"error": {"code": 4001000204, "message": "invalid_api_key."}}"#,
-             ServiceErrorBody(code: "4001000204", error: nil, message: "invalid_api_key.")),
-            (#"{"errors": [{"code": "X1", "detail": "This job may be deleted."}]}"#,
-             ServiceErrorBody(code: "X1", error: nil, message: "This job may be deleted.")),
+            (
+                #"{"error": {"code": 4001000204, "message": "invalid_api_key."}}"#,
+                ServiceErrorBody(code: "4001000204", error: nil, message: "invalid_api_key.")
+            ),
+            (
+                #"{"errors": [{"code": "X1", "detail": "This job may be deleted."}]}"#,
+                ServiceErrorBody(code: "X1", error: nil, message: "This job may be deleted.")
+            ),
             // bare JSON string
             (#""Not_found_credential.""#, ServiceErrorBody(code: nil, error: nil, message: "Not_found_credential.")),
             // non-JSON
@@ -57,8 +68,10 @@ struct ErrorParsingTests {
             ("Inactive_credential.\n", ServiceErrorBody(code: nil, error: nil, message: "Inactive_credential.")),
             ("", ServiceErrorBody(code: nil, error: nil, message: nil)),
             // object-store XML
-            ("<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>bad sig</Message></Error>",
-             ServiceErrorBody(code: "SignatureDoesNotMatch", error: nil, message: "bad sig")),
+            (
+                "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>bad sig</Message></Error>",
+                ServiceErrorBody(code: "SignatureDoesNotMatch", error: nil, message: "bad sig")
+            ),
             // wrong types are ignored
             (#"{"code": true, "message": 12}"#, ServiceErrorBody(code: nil, error: nil, message: "12")),
         ])

@@ -1,7 +1,8 @@
-@testable import EPAClient
-import LedgerPrimitives
 import Foundation
+import LedgerPrimitives
 import Testing
+
+@testable import EPAClient
 
 @Suite("Job status words")
 struct JobStatusWordsTests {
@@ -30,8 +31,9 @@ struct JobStatusWordsTests {
         #expect(words.finishedPhrase == #"one of "finished", "completed", "done""#)
     }
 
-    @Test("a word that would mean two things, an empty word, an over-long one or one with a control character is refused",
-          arguments: [
+    @Test(
+        "a word that would mean two things, an empty word, an over-long one or one with a control character is refused",
+        arguments: [
             (["failed"], [String](), "it already means failed"),
             (["running"], [], "it already means running"),
             ([], ["Finished"], "it already means finished"),
@@ -40,7 +42,7 @@ struct JobStatusWordsTests {
             ([String(repeating: "x", count: 65)], [], "longer than 64 bytes"),
             (["done\u{1B}[2J"], [], "control or invisible character"),
             (["do\u{200B}ne"], [], "control or invisible character"),
-          ])
+        ])
     func refused(finished: [String], failed: [String], reason: String) {
         do {
             _ = try JobStatusWords(extraFinished: finished, extraFailed: failed)

@@ -52,7 +52,8 @@ struct KeyRedactionTests {
 
     @Test("the values of upload_url and download_url members, in any encoding, and their token parts are found")
     func urlMembersAndTheirParts() {
-        let body = #"{"retrain_job_id":"up-1","upload\u005furl":"https:\/\/bucket.example\/data\/tok-0123456789abcdef?X-Sig=abcdef0123456789","note":"PUT to \/data\/tok-0123456789abcdef"}"#
+        let body =
+            #"{"retrain_job_id":"up-1","upload\u005furl":"https:\/\/bucket.example\/data\/tok-0123456789abcdef?X-Sig=abcdef0123456789","note":"PUT to \/data\/tok-0123456789abcdef"}"#
         let secrets = EPAClient.bodySecrets(body)
         let redacted = SecretRedaction.redact(body, secrets: secrets)
         #expect(!redacted.contains("tok-0123456789abcdef") && !redacted.contains("abcdef0123456789"), "\(redacted)")
@@ -65,10 +66,11 @@ struct KeyRedactionTests {
         let twice = #"{"upload_url":"https://a.example/one-secret-token","upload_url":"https://a.example/two-secret-token"}"#
         let both = SecretRedaction.redact(twice, secrets: EPAClient.bodySecrets(twice))
         #expect(!both.contains("secret-token"))
-        #expect(!SecretRedaction.redact(
-            #"{"download_url":"https://d.example/m/dl-secret-0123456789"}"#,
-            secrets: EPAClient.bodySecrets(#"{"download_url":"https://d.example/m/dl-secret-0123456789"}"#)
-        ).contains("dl-secret"))
+        #expect(
+            !SecretRedaction.redact(
+                #"{"download_url":"https://d.example/m/dl-secret-0123456789"}"#,
+                secrets: EPAClient.bodySecrets(#"{"download_url":"https://d.example/m/dl-secret-0123456789"}"#)
+            ).contains("dl-secret"))
     }
 
     @Test("a retrain job id inside a handed-out URL's path stays readable elsewhere; the URL itself does not")

@@ -1,7 +1,7 @@
 import EPAClient
-import LedgerPrimitives
 import EPASimulator
 import Foundation
+import LedgerPrimitives
 import LedgerTestSupport
 import Testing
 

@@ -109,8 +109,10 @@ struct ExecutableTests {
         #expect(result.stderr.contains("models[0].colour"))
     }
 
-    @Test(arguments: [["--fixture"], ["--fixture", "x.json", "--port", "abc"], ["--bogus"],
-                      ["--fixture", "x.json", "--host", "0.0.0.0"], ["--fixture", "x.json", "--port", "99999"]])
+    @Test(arguments: [
+        ["--fixture"], ["--fixture", "x.json", "--port", "abc"], ["--bogus"],
+        ["--fixture", "x.json", "--host", "0.0.0.0"], ["--fixture", "x.json", "--port", "99999"],
+    ])
     func badFlagsExit64(arguments: [String]) async throws {
         let result = try await Self.run(arguments)
         #expect(result.status == 64)

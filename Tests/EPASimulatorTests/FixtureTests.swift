@@ -54,16 +54,22 @@ struct FixtureTests {
 
     @Test(arguments: [
         (#"{"modelz":[]}"#, "invalid fixture: modelz: unknown field 'modelz'"),
-        (#"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","statuss":"running"}]}]}"#,
-         "models[0].jobs[0].statuss: unknown field 'statuss'"),
-        (#"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"finished","faults":{"update_model":{"http500":true}}}]}]}"#,
-         "models[0].jobs[0].faults.update_model.http500: unknown field 'http500'"),
+        (
+            #"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","statuss":"running"}]}]}"#,
+            "models[0].jobs[0].statuss: unknown field 'statuss'"
+        ),
+        (
+            #"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"finished","faults":{"update_model":{"http500":true}}}]}]}"#,
+            "models[0].jobs[0].faults.update_model.http500: unknown field 'http500'"
+        ),
         (#"{"upload_defaults":{"finish_after":2}}"#, "upload_defaults.finish_after: unknown field"),
         (#"{"api_keys":[{"key":"k","model":"m","state":"active","value":"x"}]}"#, "api_keys[0].value: unknown field"),
         (#"{"models":[{"name":"a","model_id":"1"}]}"#, "models[0].model_id: wrong type, expected an integer"),
         (#"{"models":[{"name":"a"}]}"#, "models[0].model_id: missing required field 'model_id'"),
-        (#"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"runing"}]}]}"#,
-         "models[0].jobs[0].status: unknown value 'runing' (allowed: running, finished, failed)"),
+        (
+            #"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"runing"}]}]}"#,
+            "models[0].jobs[0].status: unknown value 'runing' (allowed: running, finished, failed)"
+        ),
         (#"{"api_keys":[{"key":"k","model":"m","state":"dead"}]}"#, "api_keys[0].state: unknown value 'dead'"),
         (#"{"models": ["#, "not valid JSON"),
     ])
@@ -76,17 +82,27 @@ struct FixtureTests {
         (#"{"api_keys":[{"key":"k","model":"nope"}]}"#, "api_keys[0].model: no model named 'nope'"),
         (#"{"models":[{"name":"a","model_id":1},{"name":"a","model_id":2}]}"#, "models[1].name: duplicate model name"),
         (#"{"models":[{"name":"a","model_id":1},{"name":"b","model_id":1}]}"#, "models[1].model_id: duplicate"),
-        (#"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"finished"}]},{"name":"b","model_id":2,"jobs":[{"id":"x","status":"finished"}]}]}"#,
-         "models[1].jobs[0].id: duplicate job id 'x'"),
+        (
+            #"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"finished"}]},{"name":"b","model_id":2,"jobs":[{"id":"x","status":"finished"}]}]}"#,
+            "models[1].jobs[0].id: duplicate job id 'x'"
+        ),
         (#"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x/y","status":"finished"}]}]}"#, "models[0].jobs[0].id"),
-        (#"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"running","end_status":"running"}]}]}"#,
-         "models[0].jobs[0].end_status: must be finished or failed"),
-        (#"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"finished","finish_after_checks":1}]}]}"#,
-         "only apply to a job whose status is running"),
-        (#"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"running","finish_after_checks":-1}]}]}"#,
-         "models[0].jobs[0].finish_after_checks: must be >= 0"),
-        (#"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"finished","faults":{"status":{"http_500":true,"drop_connection":true}}}]}]}"#,
-         "models[0].jobs[0].faults.status: at most one of"),
+        (
+            #"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"running","end_status":"running"}]}]}"#,
+            "models[0].jobs[0].end_status: must be finished or failed"
+        ),
+        (
+            #"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"finished","finish_after_checks":1}]}]}"#,
+            "only apply to a job whose status is running"
+        ),
+        (
+            #"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"running","finish_after_checks":-1}]}]}"#,
+            "models[0].jobs[0].finish_after_checks: must be >= 0"
+        ),
+        (
+            #"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"finished","faults":{"status":{"http_500":true,"drop_connection":true}}}]}]}"#,
+            "models[0].jobs[0].faults.status: at most one of"
+        ),
         (#"{"models":[{"name":"a","model_id":1,"live_job":"zz"}]}"#, "models[0].live_job: 'zz' is not one of"),
         (#"{"upload_defaults":{"job_id_prefix":"a b"}}"#, "upload_defaults.job_id_prefix"),
     ])

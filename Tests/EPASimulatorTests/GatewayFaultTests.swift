@@ -99,28 +99,33 @@ struct GatewayFaultTests {
 
     @Test("status_words decodes from JSON, also in upload_defaults; an unknown key is an error naming the field")
     func statusWordsDecoding() throws {
-        let fixture = try SimulatorFixture.decode(Data(#"""
-            {"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"finished","status_words":{"finished":"  FINISHED \n"}}]}],
-             "upload_defaults":{"finish_after_checks":1,"status_words":{"running":"queued"}}}
-            """#.utf8))
+        let fixture = try SimulatorFixture.decode(
+            Data(
+                #"""
+                {"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"finished","status_words":{"finished":"  FINISHED \n"}}]}],
+                 "upload_defaults":{"finish_after_checks":1,"status_words":{"running":"queued"}}}
+                """#.utf8))
         #expect(fixture.models[0].jobs[0].statusWords.word(for: .finished) == "  FINISHED \n")
         #expect(fixture.uploadDefaults.statusWords.word(for: .running) == "queued")
         #expect(fixture.uploadDefaults.statusWords.word(for: .finished) == "finished")
         #expect(throws: SimulatorError.self) {
-            try SimulatorFixture.decode(Data(#"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"finished","status_words":{"done":"x"}}]}]}"#.utf8))
+            try SimulatorFixture.decode(
+                Data(#"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"finished","status_words":{"done":"x"}}]}]}"#.utf8))
         }
     }
 
-    @Test("invalid gateway faults are refused with the field named", arguments: [
-        (#"{"http_status":700}"#, "faults.update_model.http_status: must be 200-599"),
-        (#"{"http_status":199}"#, "faults.update_model.http_status: must be 200-599"),
-        (#"{"body":"html"}"#, "faults.update_model.body: only applies with http_status"),
-        (#"{"error_message":"x"}"#, "faults.update_model.error_message: only applies with http_status"),
-        (#"{"http_status":502,"content_type":"text/html\r\nx-evil: 1"}"#, "faults.update_model.content_type: must be 1-200 printable ASCII"),
-        (#"{"http_status":502,"http_500":true}"#, "at most one of http_500, non_json_200, drop_connection, wrong_job_id, http_status"),
-        (#"{"omit_optional_fields":true}"#, "faults.update_model.omit_optional_fields: only applies to status faults"),
-        (#"{"http_status":502,"body":"xml"}"#, "unknown value 'xml' (allowed: html, message_json, error_json, empty)"),
-    ])
+    @Test(
+        "invalid gateway faults are refused with the field named",
+        arguments: [
+            (#"{"http_status":700}"#, "faults.update_model.http_status: must be 200-599"),
+            (#"{"http_status":199}"#, "faults.update_model.http_status: must be 200-599"),
+            (#"{"body":"html"}"#, "faults.update_model.body: only applies with http_status"),
+            (#"{"error_message":"x"}"#, "faults.update_model.error_message: only applies with http_status"),
+            (#"{"http_status":502,"content_type":"text/html\r\nx-evil: 1"}"#, "faults.update_model.content_type: must be 1-200 printable ASCII"),
+            (#"{"http_status":502,"http_500":true}"#, "at most one of http_500, non_json_200, drop_connection, wrong_job_id, http_status"),
+            (#"{"omit_optional_fields":true}"#, "faults.update_model.omit_optional_fields: only applies to status faults"),
+            (#"{"http_status":502,"body":"xml"}"#, "unknown value 'xml' (allowed: html, message_json, error_json, empty)"),
+        ])
     func invalidGatewayFaults(fault: String, expected: String) {
         let json = #"{"models":[{"name":"a","model_id":1,"jobs":[{"id":"x","status":"finished","faults":{"update_model":"# + fault + "}}]}]}"
         do {

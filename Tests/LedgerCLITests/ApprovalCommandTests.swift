@@ -283,7 +283,8 @@ struct ApprovalCommandTests {
             let result = try bench.run(["propose", "job-a", "--model", "churn", "--reason", "r"], actor: "alice")
             #expect(result.exitCode == 78 && result.stderr.contains(expected), "\(text): \(result.allOutput)")
         }
-        let missing = try bench.run(["propose", "job-a", "--model", "churn", "--reason", "r", "--policy", "/nonexistent/p.toml"], actor: "alice", policy: false)
+        let missing = try bench.run(
+            ["propose", "job-a", "--model", "churn", "--reason", "r", "--policy", "/nonexistent/p.toml"], actor: "alice", policy: false)
         #expect(missing.exitCode == 78)
         #expect(try bench.entries().count == 1, "nothing written")
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
-@testable import LedgerCLI
 import Testing
+
+@testable import LedgerCLI
 
 /// Every command names itself: ArgumentParser would otherwise derive each name from the type's name
 /// at every start (about 13 % of a switch's CPU time, measured with perf), and a renamed type would

@@ -144,11 +144,12 @@ struct ConfigFileTests {
         #expect(byXDG["settings"]?["actor"]?["source"]?.stringValue == "default")
     }
 
-    @Test("an unknown key, at the top level or in a [models.NAME] table, exits 78 naming the key and its line; nothing is written",
-          arguments: [
+    @Test(
+        "an unknown key, at the top level or in a [models.NAME] table, exits 78 naming the key and its line; nothing is written",
+        arguments: [
             ("db = \"x.sqlite\"\nactr = \"alice\"\n", "actr", 2),
             ("actor = \"alice\"\n\n[models.churn]\nbase_url = \"http://127.0.0.1:1/v1/external\"\napi_key_fil = \"k\"\n", "models.churn.api_key_fil", 5),
-          ])
+        ])
     func unknownKeyExits78NamingKeyAndLine(text: String, key: String, line: Int) throws {
         let ledger = try TestLedger()
         let home = try Home(config: text)

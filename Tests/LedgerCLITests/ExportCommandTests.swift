@@ -93,8 +93,10 @@ struct ExportCommandTests {
         #expect(result.exitCode == 2, "\(result.stdout)")
         switch change {
         case "reorder": #expect(result.stdout.contains("seq 11") && result.stdout.contains("broken_link") && result.stdout.contains("gap"))
-        case "remove": #expect(result.stdout.contains("seq 21") && result.stdout.contains("entries 20…20 are missing") == false
-            && result.stdout.contains("entry 20 is missing"))
+        case "remove":
+            #expect(
+                result.stdout.contains("seq 21") && result.stdout.contains("entries 20…20 are missing") == false
+                    && result.stdout.contains("entry 20 is missing"))
         case "duplicate": #expect(result.stdout.contains("seq runs backwards"))
         default: #expect(result.stdout.contains("header_mismatch") && result.stdout.contains("ends at seq 51"))
         }
@@ -152,7 +154,9 @@ struct ExportCommandTests {
         let again = try Binaries.ledger(["export", "--out", bundle] + args)
         #expect(again.exitCode == 64 && again.stderr.contains("--force"))
         #expect(try Binaries.ledger(["export", "--out", bundle, "--force"] + args).exitCode == 0)
-        let noKey = try Binaries.ledger(["export", "--out", ledger.directory.file("x.jsonl"), "--db", ledger.dbPath, "--key-file", ledger.directory.file("none.key")])
+        let noKey = try Binaries.ledger([
+            "export", "--out", ledger.directory.file("x.jsonl"), "--db", ledger.dbPath, "--key-file", ledger.directory.file("none.key"),
+        ])
         #expect(noKey.exitCode == 78)
         let toStdout = try Binaries.ledger(["export", "--out", "-", "--model", "fraud"] + args)
         #expect(toStdout.exitCode == 0 && toStdout.stdout.split(separator: "\n").count == 11)

@@ -125,8 +125,9 @@ struct GatewayShapeTests {
             errorMessage: "not JSON", body: "<h1>200 OK</h1>"),
     ]
 
-    @Test("each gateway answer to the switch: exit code, message, the recorded completion, and one PUT that reached the service",
-          arguments: switchCases)
+    @Test(
+        "each gateway answer to the switch: exit code, message, the recorded completion, and one PUT that reached the service",
+        arguments: switchCases)
     func gatewayAnswerToSwitch(_ c: SwitchCase) throws {
         let bench = try ShapeBench(fixture: Self.fixture)
         let result = try bench.switchTo(c.job)
@@ -146,10 +147,11 @@ struct GatewayShapeTests {
         } else {
             #expect(completed.responseBody?.contains(c.body) == true, "\(completed.responseBody ?? "nil")")
         }
-        #expect(try bench.seen() == [
-            "GET /v1/external/retrain_jobs/\(c.job) → 200",
-            "PUT /v1/external/retrain_jobs/\(c.job)/update_model → \(c.httpStatus)",
-        ])
+        #expect(
+            try bench.seen() == [
+                "GET /v1/external/retrain_jobs/\(c.job) → 200",
+                "PUT /v1/external/retrain_jobs/\(c.job)/update_model → \(c.httpStatus)",
+            ])
         #expect(try bench.verifyExitCode() == 0)
     }
 
@@ -192,9 +194,10 @@ struct GatewayShapeTests {
         #expect(checked.detailsObject?["message"] == nil)
         #expect(checked.responseBody?.contains("model_id") == false)
         #expect(completed.outcome == .succeeded && completed.modelID == nil)
-        #expect(try bench.seen() == [
-            "GET /v1/external/retrain_jobs/p-bare → 200", "PUT /v1/external/retrain_jobs/p-bare/update_model → 200",
-        ])
+        #expect(
+            try bench.seen() == [
+                "GET /v1/external/retrain_jobs/p-bare → 200", "PUT /v1/external/retrain_jobs/p-bare/update_model → 200",
+            ])
         #expect(try bench.verifyExitCode() == 0)
     }
 }

@@ -9,8 +9,9 @@ import Testing
 struct InputValidationTests {
     // MARK: API keys
 
-    @Test("a malformed or too-short API key exits 78 with one line, without the key, writing and sending nothing",
-          arguments: ["has space-in-key", "bell\u{07}-in-the-key", "ключ-non-ascii-key", "short7k"])
+    @Test(
+        "a malformed or too-short API key exits 78 with one line, without the key, writing and sending nothing",
+        arguments: ["has space-in-key", "bell\u{07}-in-the-key", "ключ-non-ascii-key", "short7k"])
     func malformedAPIKeyIsRefusedBeforeAnyWrite(key: String) throws {
         let bench = try SwitchBench()
         let before = bench.databaseBytes()
@@ -95,8 +96,10 @@ struct InputValidationTests {
             #expect(Timestamp.parse(text) == nil, "\(text) was accepted")
             #expect(Timestamp.problem(with: text) != nil)
         }
-        for text in ["2024-02-29", "2000-02-29", "2026-11-29T23:59:59.999+23:59", "0001-01-01", "9999-12-31T23:59:59.999Z",
-                     "2026-11-29T10:00:00-23:59"] {
+        for text in [
+            "2024-02-29", "2000-02-29", "2026-11-29T23:59:59.999+23:59", "0001-01-01", "9999-12-31T23:59:59.999Z",
+            "2026-11-29T10:00:00-23:59",
+        ] {
             #expect(Timestamp.parse(text) != nil, "\(text) was refused: \(Timestamp.problem(with: text) ?? "")")
         }
         #expect(Timestamp.problem(with: "1900-02-29")?.contains("28 days") == true)

@@ -93,17 +93,19 @@ struct InstallTests {
         #expect(registered.exitCode == 0, "complete -p ledger: \(registered.allOutput)")
         #expect(registered.stdout.contains("ledger"))
         // And it completes subcommands: `ledger sw<TAB>` → switch.
-        let completed = try SystemTool.run("bash", [
-            "-c",
-            """
-            source "$1" || exit 1
-            COMP_WORDS=(ledger sw); COMP_CWORD=1; COMP_LINE="ledger sw"; COMP_POINT=9
-            func=$(complete -p ledger | sed -n 's/.* -F \\([^ ]*\\) .*/\\1/p')
-            "$func" ledger sw ledger
-            printf '%s\\n' "${COMPREPLY[@]}"
-            """,
-            "bash", bashCompletion,
-        ])
+        let completed = try SystemTool.run(
+            "bash",
+            [
+                "-c",
+                """
+                source "$1" || exit 1
+                COMP_WORDS=(ledger sw); COMP_CWORD=1; COMP_LINE="ledger sw"; COMP_POINT=9
+                func=$(complete -p ledger | sed -n 's/.* -F \\([^ ]*\\) .*/\\1/p')
+                "$func" ledger sw ledger
+                printf '%s\\n' "${COMPREPLY[@]}"
+                """,
+                "bash", bashCompletion,
+            ])
         #expect(completed.stdout.split(separator: "\n").contains("switch"), "ledger sw<TAB>: \(completed.allOutput)")
 
         // Uninstall leaves only what was there before.

@@ -97,7 +97,8 @@ struct JSONEverywhereTests {
             #expect(json["verdict"]?.stringValue == "NOT AUTHENTIC" && json["authentic"] == .bool(false))
             #expect(json["failure"]?.stringValue?.contains("HMAC is invalid") == true)
         },
-        Case(name: "export --out FILE", members: ["ledger_id", "first_seq", "last_seq", "entries", "matched", "head_seq", "key_ids", "path", "bytes"]) { ledger in
+        Case(name: "export --out FILE", members: ["ledger_id", "first_seq", "last_seq", "entries", "matched", "head_seq", "key_ids", "path", "bytes"]) {
+            ledger in
             try ledger.appendSample(count: 6)
             return ["export", "--out", ledger.directory.file("b.jsonl")] + ledger.arguments
         } check: { json, ledger in

@@ -124,22 +124,23 @@ struct MutationSuiteTests {
         for seq in sampleRows {
             for column in columns {
                 let expected = Expected.includes([columnRule[column] ?? .macMismatch])
-                list.append(Mutation(name: "change \(column) of seq \(seq)", expected) { db, _ in
-                    let connection = try SQLiteConnection(path: db, mode: .readOnly)
-                    let value = try connection.scalar("SELECT \(column) FROM entries WHERE seq = ?1", [.integer(seq)])
-                    let newValue: String
-                    switch value {
-                    case .integer: newValue = column == "seq" ? "\(column) + 100000" : "\(column) + 1"
-                    case .text(let s) where !s.isEmpty:
-                        let first = s.first == "a" ? "b" : "a"
-                        newValue = "'\(first)' || substr(\(column), 2)"
-                    case .text: newValue = "'x'"
-                    default:
-                        let integerColumns: Set = ["model_id", "http_status", "duration_ms", "ref_seq"]
-                        newValue = integerColumns.contains(column) ? "7" : "'x'"
-                    }
-                    try sql(db, "UPDATE entries SET \(column) = \(newValue) WHERE seq = \(seq)")
-                })
+                list.append(
+                    Mutation(name: "change \(column) of seq \(seq)", expected) { db, _ in
+                        let connection = try SQLiteConnection(path: db, mode: .readOnly)
+                        let value = try connection.scalar("SELECT \(column) FROM entries WHERE seq = ?1", [.integer(seq)])
+                        let newValue: String
+                        switch value {
+                        case .integer: newValue = column == "seq" ? "\(column) + 100000" : "\(column) + 1"
+                        case .text(let s) where !s.isEmpty:
+                            let first = s.first == "a" ? "b" : "a"
+                            newValue = "'\(first)' || substr(\(column), 2)"
+                        case .text: newValue = "'x'"
+                        default:
+                            let integerColumns: Set = ["model_id", "http_status", "duration_ms", "ref_seq"]
+                            newValue = integerColumns.contains(column) ? "7" : "'x'"
+                        }
+                        try sql(db, "UPDATE entries SET \(column) = \(newValue) WHERE seq = \(seq)")
+                    })
             }
         }
         // Each row deleted in turn (sampled), including the first and the last.
@@ -155,31 +156,40 @@ struct MutationSuiteTests {
                 try sql(db, "INSERT INTO entries (\(all)) SELECT \(head + 1), \(nonSeq.joined(separator: ", ")) FROM entries WHERE seq = 100")
             },
             Mutation(name: "duplicate a row in the middle (renumbering the rest)", .includes([.brokenLink, .macMismatch])) { db, _ in
-                try sql(db, """
+                try sql(
+                    db,
+                    """
                     UPDATE entries SET seq = seq + 1000000 WHERE seq > 150;
                     UPDATE entries SET seq = seq - 1000000 + 1 WHERE seq > 1000000;
                     INSERT INTO entries (\(all)) SELECT 151, \(nonSeq.joined(separator: ", ")) FROM entries WHERE seq = 150;
                     """)
             },
             Mutation(name: "swap two rows", .includes([.brokenLink])) { db, _ in
-                try sql(db, """
+                try sql(
+                    db,
+                    """
                     CREATE TEMP TABLE swap AS SELECT * FROM entries WHERE seq IN (40, 80);
                     UPDATE entries SET (\(nonSeq.joined(separator: ", "))) =
                       (SELECT \(nonSeq.joined(separator: ", ")) FROM swap WHERE swap.seq = 120 - entries.seq) WHERE seq IN (40, 80);
                     """)
             },
             Mutation(name: "swap two adjacent rows with their seqs", .includes([.brokenLink, .macMismatch])) { db, _ in
-                try sql(db, "UPDATE entries SET seq = -1 WHERE seq = 70; UPDATE entries SET seq = 70 WHERE seq = 71; UPDATE entries SET seq = 71 WHERE seq = -1;")
+                try sql(
+                    db, "UPDATE entries SET seq = -1 WHERE seq = 70; UPDATE entries SET seq = 70 WHERE seq = 71; UPDATE entries SET seq = 71 WHERE seq = -1;")
             },
             Mutation(name: "splice a row from another ledger (same key, same seq)", .includes([.foreignLedgerID, .brokenLink])) { db, _ in
-                try sql(db, """
+                try sql(
+                    db,
+                    """
                     ATTACH '\(otherDB)' AS other;
                     DELETE FROM entries WHERE seq = 50;
                     INSERT INTO entries (\(all)) SELECT \(all) FROM other.entries WHERE seq = 50;
                     """)
             },
             Mutation(name: "append a row from another ledger", .includes([.foreignLedgerID, .brokenLink])) { db, _ in
-                try sql(db, """
+                try sql(
+                    db,
+                    """
                     ATTACH '\(otherDB)' AS other;
                     INSERT INTO entries (\(all)) SELECT \(head + 1), \(nonSeq.joined(separator: ", ")) FROM other.entries WHERE seq = 300;
                     """)
@@ -188,8 +198,9 @@ struct MutationSuiteTests {
             Mutation(name: "cut the tail and re-chain a new tail with the key", .exactly([.checkpointMismatch])) { db, ring in
                 try sql(db, "DELETE FROM entries WHERE seq > \(head - 10)")
                 _ = try LedgerStore.open(path: db, writable: true)
-                    .append(contentsOf: (0..<15).map(TestLedger.sampleDraft), keyRing: ring,
-                            provenance: Provenance(actor: "mallory", osUser: "x", host: "y"))
+                    .append(
+                        contentsOf: (0..<15).map(TestLedger.sampleDraft), keyRing: ring,
+                        provenance: Provenance(actor: "mallory", osUser: "x", host: "y"))
             },
             Mutation(name: "key_id substituted with another valid key's id", .includes([.macMismatch])) { db, ring in
                 let other = ring.keys.first { $0.id != ring.active.id }?.id ?? "0000000000000000"
@@ -207,23 +218,35 @@ struct MutationSuiteTests {
                 }
             },
             // The retired-key rule alone: the links stay right, so no chain rule can see these.
-            Mutation(name: "a row appended after the head, signed with the retired genesis key and linked correctly",
-                     .exactly([.retiredKey])) { db, ring in
+            Mutation(
+                name: "a row appended after the head, signed with the retired genesis key and linked correctly",
+                .exactly([.retiredKey])
+            ) { db, ring in
                 let retired = ring.keys[0].id
                 let headMac = try SQLiteConnection(path: db, mode: .readOnly).scalar("SELECT mac FROM entries WHERE seq = \(head)").text ?? ""
                 try sql(db, "INSERT INTO entries (\(all)) SELECT \(head + 1), \(nonSeq.joined(separator: ", ")) FROM entries WHERE seq = \(head - 1)")
-                try resign(db, ring: ring, seq: head + 1) { $0["key_id"] = .text(retired); $0["prev_mac"] = .text(headMac) }
+                try resign(db, ring: ring, seq: head + 1) {
+                    $0["key_id"] = .text(retired); $0["prev_mac"] = .text(headMac)
+                }
             },
-            Mutation(name: "outcome of a switch after the first rotation flipped and re-signed with the retired genesis key, every later row re-chained with its own key",
-                     .exactly([.retiredKey, .checkpointMismatch])) { db, ring in
+            Mutation(
+                name:
+                    "outcome of a switch after the first rotation flipped and re-signed with the retired genesis key, every later row re-chained with its own key",
+                .exactly([.retiredKey, .checkpointMismatch])
+            ) { db, ring in
                 let retired = ring.keys[0].id
                 let reader = try SQLiteConnection(path: db, mode: .readOnly)
-                guard let target = try reader.scalar("""
+                guard
+                    let target = try reader.scalar(
+                        """
                         SELECT min(seq) FROM entries WHERE kind = 'switch.completed' AND outcome != 'succeeded'
                         AND seq > (SELECT min(seq) FROM entries WHERE kind = 'key.rotated')
-                        """).integer
+                        """
+                    ).integer
                 else { throw CannotApply(description: "no switch.completed after the first rotation") }
-                try resign(db, ring: ring, seq: target) { $0["outcome"] = .text("succeeded"); $0["key_id"] = .text(retired) }
+                try resign(db, ring: ring, seq: target) {
+                    $0["outcome"] = .text("succeeded"); $0["key_id"] = .text(retired)
+                }
                 var previous = try reader.scalar("SELECT mac FROM entries WHERE seq = ?1", [.integer(target)]).text ?? ""
                 for seq in (target + 1)...head {
                     try resign(db, ring: ring, seq: seq) { $0["prev_mac"] = .text(previous) }
@@ -234,15 +257,21 @@ struct MutationSuiteTests {
         return list
     }
 
-    @Test("each of the 399 mutations makes `ledger verify --checkpoint` exit 2 with the finding kind(s) its class determines (retired_key alone for a correctly linked row signed with a retired key)")
+    @Test(
+        "each of the 399 mutations makes `ledger verify --checkpoint` exit 2 with the finding kind(s) its class determines (retired_key alone for a correctly linked row signed with a retired key)"
+    )
     func everyMutationIsCaught() throws {
         let (ledger, checkpoint, other) = try Self.buildLedger()
         let ring = try KeyFile.load(path: ledger.keyPath)
         let head = try #require(try ledger.open().head()?.seq)
-        let kinds = Set(try #require(ledger.open().connection).rows("SELECT DISTINCT kind FROM entries").compactMap { $0["kind"]?.text.map(EntryKind.init(rawValue:)) })
-        #expect(kinds.isSuperset(of: [EntryKind.ledgerCreated, EntryKind.switchRequested, EntryKind.switchCompleted,
-                                      EntryKind.switchResolved, EntryKind.jobChecked, EntryKind.jobUploaded,
-                                      EntryKind.keyRotated, EntryKind.checkpoint]))
+        let kinds = Set(
+            try #require(ledger.open().connection).rows("SELECT DISTINCT kind FROM entries").compactMap { $0["kind"]?.text.map(EntryKind.init(rawValue:)) })
+        #expect(
+            kinds.isSuperset(of: [
+                EntryKind.ledgerCreated, EntryKind.switchRequested, EntryKind.switchCompleted,
+                EntryKind.switchResolved, EntryKind.jobChecked, EntryKind.jobUploaded,
+                EntryKind.keyRotated, EntryKind.checkpoint,
+            ]))
         let baseline = try Binaries.ledger(["verify", "--db", ledger.dbPath, "--key-file", ledger.keyPath, "--checkpoint", checkpoint])
         try #require(baseline.exitCode == 0, "the unmutated ledger must verify: \(baseline.stdout)")
 
@@ -275,7 +304,9 @@ struct MutationSuiteTests {
                 wrongRule.append("\(mutation.name): expected \(mutation.expected), found \(found.map(\.rawValue).sorted())")
             }
         }
-        print("mutation suite: \(mutations.count) mutations tried on a \(head)-entry ledger, \(mutations.count - missed.count - errors.count) caught, \(missed.count) missed, \(wrongRule.count) caught by another rule than expected")
+        print(
+            "mutation suite: \(mutations.count) mutations tried on a \(head)-entry ledger, \(mutations.count - missed.count - errors.count) caught, \(missed.count) missed, \(wrongRule.count) caught by another rule than expected"
+        )
         #expect(errors.isEmpty, "mutations that could not be applied: \(errors)")
         #expect(missed.isEmpty, "mutations that slipped through: \(missed)")
         #expect(wrongRule.isEmpty, "mutations whose findings are not the expected kinds: \(wrongRule)")

@@ -231,7 +231,8 @@ struct OutputNeutralisationTests {
         #expect(logRows.dropFirst().map { $0[reason] } == expected)
         #expect(logRows.dropFirst().allSatisfy { $0[actor] == "'" + Self.formulaActor })
         #expect(logRows.dropFirst().allSatisfy { Int($0[seq]) != nil })
-        let completions = try parseCSV(try Binaries.ledger(["log", "--limit", "0", "--format", "csv", "--kind", EntryKind.switchCompleted.rawValue] + args).stdout)
+        let completions = try parseCSV(
+            try Binaries.ledger(["log", "--limit", "0", "--format", "csv", "--kind", EntryKind.switchCompleted.rawValue] + args).stdout)
         let duration = try #require(completions.first?.firstIndex(of: "duration_ms"))
         #expect(completions[1][duration] == "-5", "a negative integer in a numeric column is a number, not a formula")
 

@@ -71,7 +71,9 @@ struct PublicBundleTests {
         return findings.compactMap { $0["kind"]?.stringValue }
     }
 
-    @Test("a signed bundle carries the note and a proof per line, and verifies with only the vkey or the PEM public key (no key file anywhere): exit 0, with the header reported as not authenticated")
+    @Test(
+        "a signed bundle carries the note and a proof per line, and verifies with only the vkey or the PEM public key (no key file anywhere): exit 0, with the header reported as not authenticated"
+    )
     func verifiesWithOnlyThePublicKey() throws {
         let f = try Fixture()
         let bundle = try f.signedBundle()
@@ -113,7 +115,9 @@ struct PublicBundleTests {
         #expect(withPEM.exitCode == 0, "\(withPEM.allOutput)")
     }
 
-    @Test("an edited line, two lines' proofs swapped, a note signed by another key, a note edited by one byte, and a removed line are each caught with their finding kind (exit 2)")
+    @Test(
+        "an edited line, two lines' proofs swapped, a note signed by another key, a note edited by one byte, and a removed line are each caught with their finding kind (exit 2)"
+    )
     func tamperingIsCaught() throws {
         let f = try Fixture()
         let bundle = try f.signedBundle()
@@ -220,7 +224,9 @@ struct PublicBundleTests {
         #expect(foreign.stderr.contains("root hash is not this ledger's"))
     }
 
-    @Test("--key-file with --public-key also recomputes the HMACs: an edited header (proofs intact) passes with the public key alone but is a header_mac_mismatch with the key file")
+    @Test(
+        "--key-file with --public-key also recomputes the HMACs: an edited header (proofs intact) passes with the public key alone but is a header_mac_mismatch with the key file"
+    )
     func keyFileAlsoChecksHMACs() throws {
         let f = try Fixture()
         let bundle = try f.signedBundle()
@@ -263,7 +269,9 @@ struct PublicBundleTests {
         #expect(refusedV1.stderr.contains("version 1"))
     }
 
-    @Test("docs/verify-bundle.py (python3 hashlib + cryptography, no model-ledger) accepts a bundle made by the built ledger, and rejects an edited line and a note signed by another key")
+    @Test(
+        "docs/verify-bundle.py (python3 hashlib + cryptography, no model-ledger) accepts a bundle made by the built ledger, and rejects an edited line and a note signed by another key"
+    )
     func pythonVerifier() throws {
         try RequiredTool.require("python3", for: "docs/verify-bundle.py, the independent bundle verifier")
         let hasCryptography = try SystemTool.run("python3", ["-c", "import cryptography"]).exitCode == 0

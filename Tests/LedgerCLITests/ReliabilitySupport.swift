@@ -3,7 +3,7 @@ import LedgerCore
 import LedgerTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A `/bin/sh -c SCRIPT` child process (a loop of binary runs): the harness for the

@@ -4,7 +4,7 @@ import LedgerTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reliability of the built binaries: concurrent writers and readers on one ledger, `kill -9`
@@ -17,8 +17,9 @@ struct ReliabilityTests {
     static let writers = 8
     static let switchesPerWriter = 50
 
-    @Test("8 concurrent `ledger switch` loops × 50 into one ledger: 400 requested + 400 completed, seq gap-free, every exit 0, no lock error; concurrent `log`/`verify` always exit 0 and intact; no secret on disk or in output",
-          .timeLimit(.minutes(5)))
+    @Test(
+        "8 concurrent `ledger switch` loops × 50 into one ledger: 400 requested + 400 completed, seq gap-free, every exit 0, no lock error; concurrent `log`/`verify` always exit 0 and intact; no secret on disk or in output",
+        .timeLimit(.minutes(5)))
     func concurrentSwitches() async throws {
         try #require(SystemTool.exists("timeout"), "coreutils `timeout` bounds each run in the shell loops")
         let simulator = try SimulatorProcess(fixture: SwitchFixture.json)
@@ -85,8 +86,9 @@ struct ReliabilityTests {
             let codes = Files.lines(dir.file("w\(w).codes"))
             #expect(codes == Array(repeating: "0", count: Self.switchesPerWriter), "writer \(w) exit codes: \(codes)")
             let out = Files.lines(dir.file("w\(w).out"))
-            #expect(out.count == Self.switchesPerWriter && out.allSatisfy { $0.hasPrefix("switched churn → job-ok: succeeded (HTTP 200)") },
-                    "writer \(w) stdout: \(out.prefix(3))")
+            #expect(
+                out.count == Self.switchesPerWriter && out.allSatisfy { $0.hasPrefix("switched churn → job-ok: succeeded (HTTP 200)") },
+                "writer \(w) stdout: \(out.prefix(3))")
             #expect(Files.text(dir.file("w\(w).err")).isEmpty, "writer \(w) stderr: \(Files.text(dir.file("w\(w).err")).prefix(2000))")
         }
         // No lock or busy error anywhere.
@@ -112,8 +114,9 @@ struct ReliabilityTests {
         #expect(Set(completed.compactMap(\.refSeq)) == Set(requestBySeq.keys), "each request has exactly one completion")
         for completion in completed {
             let request = completion.refSeq.flatMap { requestBySeq[$0] }
-            #expect(completion.outcome == .succeeded && completion.httpStatus == 200 && request?.reason == completion.reason,
-                    "seq \(completion.seq)")
+            #expect(
+                completion.outcome == .succeeded && completion.httpStatus == 200 && request?.reason == completion.reason,
+                "seq \(completion.seq)")
             #expect((request?.seq ?? .max) < completion.seq)
         }
         let verify = try Binaries.ledger(["verify", "--format", "json", "--db", ledger.dbPath, "--key-file", ledger.keyPath])
@@ -134,10 +137,11 @@ struct ReliabilityTests {
         #expect(!readerCodes.isEmpty && readerCodes.allSatisfy { $0.hasSuffix(" 0") }, "reader exit codes: \(readerCodes.filter { !$0.hasSuffix(" 0") })")
         let verifyOut = Files.lines(dir.file("r.verify-out"))
         #expect(verifyOut.filter { $0.hasPrefix("result      INTACT") }.count == verifyRuns)
-        let heads = Set(verifyOut.compactMap { line -> Int? in
-            guard line.hasPrefix("entries "), let range = line.range(of: "(head seq ") else { return nil }
-            return Int(line[range.upperBound...].prefix { $0.isNumber })
-        })
+        let heads = Set(
+            verifyOut.compactMap { line -> Int? in
+                guard line.hasPrefix("entries "), let range = line.range(of: "(head seq ") else { return nil }
+                return Int(line[range.upperBound...].prefix { $0.isNumber })
+            })
         #expect(heads.filter { $0 > 1 && $0 < entries.count }.count >= 2, "the readers saw the ledger growing: \(heads.sorted())")
 
         // 4. Secrets: no API key and no HMAC key in the database, WAL, request log or any output.
@@ -149,16 +153,18 @@ struct ReliabilityTests {
         #expect(scanned.contains(ledger.dbPath))
         #expect(scan.hits(files: scanned, outputs: [("verify", verify.allOutput)]).isEmpty)
 
-        print("reliability/concurrency: \(entries.count) entries (\(total) requested + \(total) completed + \(checked.count) checked), "
-            + "\(entries.count) rows gap-free, 0 lock errors; \(total) switches in \(String(format: "%.1f", writeSeconds)) s "
-            + "(\(Self.writers) writers); \(verifyRuns) concurrent verify + \(readerCodes.count - verifyRuns) log runs, all 0")
+        print(
+            "reliability/concurrency: \(entries.count) entries (\(total) requested + \(total) completed + \(checked.count) checked), "
+                + "\(entries.count) rows gap-free, 0 lock errors; \(total) switches in \(String(format: "%.1f", writeSeconds)) s "
+                + "(\(Self.writers) writers); \(verifyRuns) concurrent verify + \(readerCodes.count - verifyRuns) log runs, all 0")
     }
 
     // MARK: 2. kill -9 during bulk appends
 
-    @Test("kill -9 during a burst of batched appends: the ledger opens, verifies, holds a gap-free prefix of whole batches, and accepts writes again",
-          .timeLimit(.minutes(2)),
-          arguments: [(0, 50), (30, 200), (150, 1_000), (400, 3_000)])
+    @Test(
+        "kill -9 during a burst of batched appends: the ledger opens, verifies, holds a gap-free prefix of whole batches, and accepts writes again",
+        .timeLimit(.minutes(2)),
+        arguments: [(0, 50), (30, 200), (150, 1_000), (400, 3_000)])
     func crashDuringAppends(delayMs: Int, batch: Int) async throws {
         let bench = Binaries.path("ledger-bench")
         try #require(FileManager.default.isExecutableFile(atPath: bench), "\(bench) is not built")
@@ -183,8 +189,9 @@ struct ReliabilityTests {
         let reported = Files.lines(outPath)  // every line is printed after its batch committed
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL,
-                "ledger-bench was not killed mid-way: \(Files.text(errPath))")
+        #expect(
+            process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL,
+            "ledger-bench was not killed mid-way: \(Files.text(errPath))")
         try #require(!reported.isEmpty, "no batch committed within 30 s: \(Files.text(errPath))")
 
         // A fresh process opens and verifies it.
@@ -208,10 +215,14 @@ struct ReliabilityTests {
 
         var scan = SecretScan()
         try scan.addKeyFile(ledger.keyPath)
-        #expect(scan.hits(files: Files.all(under: ledger.directory.path).filter { $0 != ledger.keyPath },
-                          outputs: [("verify", verify.allOutput), ("append", more.allOutput)]).isEmpty)
-        print("reliability/crash: batch \(batch), killed \(delayMs) ms after the first commit at head seq \(head) "
-            + "(\(reported.count) batches reported), \(rows ?? -1) rows, gap-free, verify 0")
+        #expect(
+            scan.hits(
+                files: Files.all(under: ledger.directory.path).filter { $0 != ledger.keyPath },
+                outputs: [("verify", verify.allOutput), ("append", more.allOutput)]
+            ).isEmpty)
+        print(
+            "reliability/crash: batch \(batch), killed \(delayMs) ms after the first commit at head seq \(head) "
+                + "(\(reported.count) batches reported), \(rows ?? -1) rows, gap-free, verify 0")
     }
 
     // MARK: 3. Bad input through `ledger switch`
@@ -238,8 +249,9 @@ struct ReliabilityTests {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
     }
 
-    @Test("bad input to `ledger switch`: one `error:` line, the documented exit code, nothing sent, the ledger's bytes unchanged; no secret in any output",
-          .timeLimit(.minutes(3)))
+    @Test(
+        "bad input to `ledger switch`: one `error:` line, the documented exit code, nothing sent, the ledger's bytes unchanged; no secret in any output",
+        .timeLimit(.minutes(3)))
     func badInput() throws {
         let simulator = try SimulatorProcess(fixture: SwitchFixture.json)
         let env = ["EPA_BASE_URL": simulator.baseURL, "EPA_API_KEY": SwitchFixture.churnKey, "LEDGER_ACTOR": "ci-pipeline"]
@@ -247,7 +259,8 @@ struct ReliabilityTests {
         let base = try TestLedger()
         try base.appendSample(count: 400)
         for job in ["job-ok", "job-ok-2"] {
-            let result = try Binaries.ledger(["switch", job, "--model", "churn", "--reason", "CHG-base", "--db", base.dbPath, "--key-file", base.keyPath], environment: env)
+            let result = try Binaries.ledger(
+                ["switch", job, "--model", "churn", "--reason", "CHG-base", "--db", base.dbPath, "--key-file", base.keyPath], environment: env)
             try #require(result.exitCode == 0, "\(result.allOutput)")
         }
         do {
@@ -306,12 +319,15 @@ struct ReliabilityTests {
             BadInput(name: "newer schema (version 999)", exitCode: 74, message: "schema version 999") { db, key in
                 let connection = try SQLiteConnection(path: db, mode: .readWrite)
                 try connection.execute(
-                    "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, 'from_the_future', 'x', '2030-01-01T00:00:00.000Z'); PRAGMA wal_checkpoint(TRUNCATE)")
+                    "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, 'from_the_future', 'x', '2030-01-01T00:00:00.000Z'); PRAGMA wal_checkpoint(TRUNCATE)"
+                )
                 return ["--db", db, "--key-file", key]
             },
-            BadInput(name: "usage: empty --db", exitCode: 64, message: "--db must not be empty", prepare: { _, key in
-                ["--db", "", "--key-file", key]
-            }, usage: true),
+            BadInput(
+                name: "usage: empty --db", exitCode: 64, message: "--db must not be empty",
+                prepare: { _, key in
+                    ["--db", "", "--key-file", key]
+                }, usage: true),
         ]
 
         let root = TemporaryDirectory()
@@ -359,7 +375,8 @@ struct ReliabilityTests {
 
         // 4. Secrets: nowhere on disk (but the key files) or in any output.
         #expect(!scan.hits(files: keyFiles).isEmpty, "the scan finds a key where there is one")
-        let files = (Files.all(under: root.path) + Files.all(under: base.directory.path)).filter { !keyFiles.contains($0) }
+        let files =
+            (Files.all(under: root.path) + Files.all(under: base.directory.path)).filter { !keyFiles.contains($0) }
             + [simulator.requestLogPath]
         #expect(files.contains(base.dbPath))
         #expect(scan.hits(files: files, outputs: outputs).isEmpty)

@@ -32,8 +32,9 @@ struct ReportBannerTests {
             #expect(result.exitCode == 2, "\(answer.name): \(result.allOutput)")
             let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
             #expect(lines.first == "{", "\(answer.name)")
-            #expect(lines.dropFirst().first?.hasPrefix("  \"banner\": \"LEDGER TAMPERED: ") == true,
-                    "\(answer.name): the banner is not the first member: \(lines.prefix(3))")
+            #expect(
+                lines.dropFirst().first?.hasPrefix("  \"banner\": \"LEDGER TAMPERED: ") == true,
+                "\(answer.name): the banner is not the first member: \(lines.prefix(3))")
             let json = try JSONValue(parsing: result.stdout)
             let banner = try #require(json["banner"]?.stringValue, "\(answer.name)")
             #expect(banner.hasPrefix("LEDGER TAMPERED: DO NOT TRUST THIS REPORT") && banner.contains("1 finding(s)"), "\(banner)")

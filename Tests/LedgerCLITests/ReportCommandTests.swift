@@ -32,8 +32,10 @@ final class ReportScenario: @unchecked Sendable {
         try record("s5") { try self.bench.switchModel("job-ok-2", extra: ["--actor", "alice"]) }
         try killedSwitch("s6", job: "job-delay", actor: "bob")
         guard let s6 = requests["s6"] else { throw ScenarioFailure(step: "s6", output: "no request") }
-        let resolve = try bench.run(["resolve", String(s6.seq), "--outcome", "succeeded",
-                                     "--reason", "INC-7: console shows job-delay live", "--actor", "carol"])
+        let resolve = try bench.run([
+            "resolve", String(s6.seq), "--outcome", "succeeded",
+            "--reason", "INC-7: console shows job-delay live", "--actor", "carol",
+        ])
         guard resolve.exitCode == 0 else { throw ScenarioFailure(step: "resolve", output: resolve.allOutput) }
         completions["s6"] = try bench.last(EntryKind.switchResolved)
         try killedSwitch("s7", job: "job-delay-2", actor: "ci-pipeline")
@@ -168,8 +170,11 @@ struct ReportCommandTests {
         #expect(csvResult.exitCode == 0)
         let rows = try parseCSV(csvResult.stdout)
         let header = try #require(rows.first)
-        #expect(header == ["section", "model", "actor", "outcome", "count", "seq", "recorded_at", "retrain_job_id", "reason",
-                           "error_code", "error_message", "detail"])
+        #expect(
+            header == [
+                "section", "model", "actor", "outcome", "count", "seq", "recorded_at", "retrain_job_id", "reason",
+                "error_code", "error_message", "detail",
+            ])
         #expect(rows.dropFirst().allSatisfy { $0.count == header.count })
         func value(_ section: String, _ key: String, _ outcome: String) -> String? {
             rows.first { $0[0] == section && ($0[1] == key || $0[2] == key) && $0[3] == outcome }?[4]
@@ -250,8 +255,10 @@ struct ReportCommandTests {
 
         let head = try #require(try scenario.bench.entries().last)
         let dir = scenario.bench.ledger.directory
-        for (name, command) in [("report.html", ["report"]), ("history.html", ["history", "--model", "churn"]),
-                                ("asof.html", ["report", "--as-of", "2999-01-01"])] {
+        for (name, command) in [
+            ("report.html", ["report"]), ("history.html", ["history", "--model", "churn"]),
+            ("asof.html", ["report", "--as-of", "2999-01-01"]),
+        ] {
             let result = try scenario.ledger(command + ["--format", "html", "--out", dir.file(name)])
             #expect(result.exitCode == 0, "\(result.allOutput)")
             let html = try String(contentsOfFile: dir.file(name), encoding: .utf8)

@@ -111,8 +111,9 @@ struct StatusWordTests {
         #expect(statuses == ["training", "completed"])
     }
 
-    @Test("retrain status --wait ends at once on a failed word (built-in or --failed-status), exit 5, without the unknown-word note",
-          arguments: [("w-failed", [String]()), ("w-error", ["--failed-status", "error"])])
+    @Test(
+        "retrain status --wait ends at once on a failed word (built-in or --failed-status), exit 5, without the unknown-word note",
+        arguments: [("w-failed", [String]()), ("w-error", ["--failed-status", "error"])])
     func waitEndsOnFailedWord(job: String, extra: [String]) throws {
         let bench = try ShapeBench(fixture: Self.fixture)
         let result = try bench.run(["retrain", "status", job, "--model", "churn", "--wait", "--interval", "0.1"] + extra)

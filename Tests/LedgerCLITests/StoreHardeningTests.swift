@@ -1,10 +1,11 @@
 import Foundation
-@_spi(Testing) @testable import LedgerCore
 import LedgerTestSupport
 import Testing
 
+@_spi(Testing) @testable import LedgerCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue 9 (hardening), the storage and writer items: NUL bytes, read-only copies, file modes,
@@ -108,7 +109,8 @@ struct StoreHardeningTests {
         chmod(ledgerBinary, 0o755)
         for command in [["verify"], ["log", "--limit", "3"], ["show", "2"], ["report", "--format", "json"]] {
             let result = try SystemTool.run(
-                "runuser", ["-u", "nobody", "--", "env", "HOME=/nonexistent", "NO_COLOR=1", ledgerBinary]
+                "runuser",
+                ["-u", "nobody", "--", "env", "HOME=/nonexistent", "NO_COLOR=1", ledgerBinary]
                     + command + ["--db", db, "--key-file", key])
             #expect(result.exitCode == 0, "ledger \(command.joined(separator: " ")): \(result.allOutput)")
             #expect(!result.allOutput.contains("readonly database"))

@@ -28,14 +28,16 @@ struct SwitchCommandTests {
         #expect(try bench.verifyExitCode() == 0)
     }
 
-    @Test("every documented switch error: exit 3, the manual's message, a rejected entry", arguments: [
-        (TestSecret("unknown", SwitchFixture.unknownKey), "job-ok", "churn", "invalid_api_key."),
-        (TestSecret("inactive", SwitchFixture.inactiveKey), "job-ok", "churn", "Inactive_credential."),
-        (TestSecret("not-found", SwitchFixture.goneKey), "job-ok", "churn", "Not_found_credential."),
-        (TestSecret("churn", SwitchFixture.churnKey), "job-nope", "churn", "Not found retrain job."),
-        (TestSecret("fraud", SwitchFixture.fraudKey), "fraud-job", "fraud", "Not found classifier."),
-        (TestSecret("churn", SwitchFixture.churnKey), "job-running", "churn", "Retrain job is not finished."),
-    ])
+    @Test(
+        "every documented switch error: exit 3, the manual's message, a rejected entry",
+        arguments: [
+            (TestSecret("unknown", SwitchFixture.unknownKey), "job-ok", "churn", "invalid_api_key."),
+            (TestSecret("inactive", SwitchFixture.inactiveKey), "job-ok", "churn", "Inactive_credential."),
+            (TestSecret("not-found", SwitchFixture.goneKey), "job-ok", "churn", "Not_found_credential."),
+            (TestSecret("churn", SwitchFixture.churnKey), "job-nope", "churn", "Not found retrain job."),
+            (TestSecret("fraud", SwitchFixture.fraudKey), "fraud-job", "fraud", "Not found classifier."),
+            (TestSecret("churn", SwitchFixture.churnKey), "job-running", "churn", "Retrain job is not finished."),
+        ])
     func documentedErrors(key: TestSecret, job: String, model: String, message: String) throws {
         let bench = try SwitchBench()
         let result = try bench.switchModel(job, model: model, apiKey: key.value, extra: ["--skip-preflight"])
@@ -50,8 +52,9 @@ struct SwitchCommandTests {
         #expect(try bench.verifyExitCode() == 0)
     }
 
-    @Test("pre-flight refuses a job that is not finished: exit 5, no PUT, a job.checked entry and no request entry",
-          arguments: ["job-running", "job-failed"])
+    @Test(
+        "pre-flight refuses a job that is not finished: exit 5, no PUT, a job.checked entry and no request entry",
+        arguments: ["job-running", "job-failed"])
     func preflightRefusal(job: String) throws {
         let bench = try SwitchBench()
         let result = try bench.switchModel(job)
@@ -75,13 +78,15 @@ struct SwitchCommandTests {
     /// The simulator's request log is read only after the command exited, a settle period passed
     /// and the simulator stopped gracefully (answering and logging what was still in flight): a retry
     /// sent at any moment before exit — even behind the 4 s delayed first PUT — would be counted.
-    @Test("service faults: failed, exit 4, and exactly one PUT reached the service (a late retry would be counted)", arguments: [
-        ("job-delay", ["--timeout", "1"], "within 1 s", Int64?.none),
-        ("job-500", [], "5001000201", Int64?.some(500)),
-        ("job-nonjson", [], "JSON", Int64?.some(200)),
-        ("job-drop", [], "connection", Int64?.none),
-        ("job-wrongid", [], "job-wrongid", Int64?.some(200)),
-    ])
+    @Test(
+        "service faults: failed, exit 4, and exactly one PUT reached the service (a late retry would be counted)",
+        arguments: [
+            ("job-delay", ["--timeout", "1"], "within 1 s", Int64?.none),
+            ("job-500", [], "5001000201", Int64?.some(500)),
+            ("job-nonjson", [], "JSON", Int64?.some(200)),
+            ("job-drop", [], "connection", Int64?.none),
+            ("job-wrongid", [], "job-wrongid", Int64?.some(200)),
+        ])
     func faultsSendExactlyOnePUT(job: String, extra: [String], expected: String, status: Int64?) throws {
         let bench = try SwitchBench()
         let result = try bench.switchModel(job, extra: extra)
@@ -108,9 +113,11 @@ struct SwitchCommandTests {
     }
 
     /// (A NUL cannot travel through argv at all; EPAClientTests cover it at the library level.)
-    @Test("invalid retrain job ids: exit 64, nothing sent, nothing written", arguments: [
-        "../x", "a/b", "a?b", "a#b", "%2e%2e", "a b", "a\tb", "a\nb", "x × 10000", "job-😀", "", "..", "a\\b",
-    ])
+    @Test(
+        "invalid retrain job ids: exit 64, nothing sent, nothing written",
+        arguments: [
+            "../x", "a/b", "a?b", "a#b", "%2e%2e", "a b", "a\tb", "a\nb", "x × 10000", "job-😀", "", "..", "a\\b",
+        ])
     func invalidJobIDs(label: String) throws {
         let job = label == "x × 10000" ? String(repeating: "x", count: 10_000) : label
         let bench = try SwitchBench()

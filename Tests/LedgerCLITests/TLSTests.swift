@@ -50,7 +50,8 @@ final class ThrowawayPKI: @unchecked Sendable {
         try Data().write(to: URL(fileURLWithPath: database))
         try Data("1000\n".utf8).write(to: URL(fileURLWithPath: serial))
         let config = directory.file("ca.cnf")
-        try Data("""
+        try Data(
+            """
             [ ca ]
             default_ca = throwaway
             [ throwaway ]
@@ -67,7 +68,8 @@ final class ThrowawayPKI: @unchecked Sendable {
             [ leaf ]
             subjectAltName = \(names)
 
-            """.utf8).write(to: URL(fileURLWithPath: config))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: config))
         let path = directory.file("expired.pem")
         try Self.openssl([
             "ca", "-batch", "-notext", "-config", config, "-cert", caPath, "-keyfile", caKeyPath, "-in", requestPath,
@@ -133,7 +135,8 @@ final class TLSBench: @unchecked Sendable {
 
     /// Neither the API key nor any line of the server's TLS key in any output or in the database.
     func expectNoSecrets(sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let database = String(decoding: FileManager.default.contents(atPath: ledger.dbPath) ?? Data(), as: UTF8.self)
+        let database =
+            String(decoding: FileManager.default.contents(atPath: ledger.dbPath) ?? Data(), as: UTF8.self)
             + String(decoding: FileManager.default.contents(atPath: ledger.dbPath + "-wal") ?? Data(), as: UTF8.self)
         let keyLines = try pki.serverKeyLines()
         #expect(!keyLines.isEmpty, sourceLocation: sourceLocation)
@@ -149,8 +152,9 @@ final class TLSBench: @unchecked Sendable {
 struct TLSTests {
     static let loopbackNames = "DNS:localhost,IP:127.0.0.1"
 
-    @Test("a certificate from the CA in --ca-file or EPA_CA_FILE, naming the host: switched, exit 0, GET and PUT over https",
-          arguments: [("localhost", true), ("127.0.0.1", true), ("localhost", false)])
+    @Test(
+        "a certificate from the CA in --ca-file or EPA_CA_FILE, naming the host: switched, exit 0, GET and PUT over https",
+        arguments: [("localhost", true), ("127.0.0.1", true), ("localhost", false)])
     func goodCertificateSwitches(host: String, viaFlag: Bool) throws {
         let pki = try ThrowawayPKI()
         let bench = try TLSBench(pki: pki, certificate: try pki.certificate("good", names: Self.loopbackNames))
@@ -178,19 +182,26 @@ struct TLSTests {
     static func scenario(_ refusal: Refusal, _ pki: ThrowawayPKI) throws -> (certificate: String, extra: [String], message: String) {
         switch refusal {
         case .wrongHost:
-            (try pki.certificate("other", names: "DNS:other.example"), ["--ca-file", pki.caPath],
-             "host-name mismatch - the server's certificate is not valid for the host in the base URL (Couldn't find localhost in certificate from peer)")
+            (
+                try pki.certificate("other", names: "DNS:other.example"), ["--ca-file", pki.caPath],
+                "host-name mismatch - the server's certificate is not valid for the host in the base URL (Couldn't find localhost in certificate from peer)"
+            )
         case .expired:
-            (try pki.expiredCertificate(names: loopbackNames), ["--ca-file", pki.caPath],
-             "the server's certificate was not accepted (CERTIFICATE_VERIFY_FAILED): it has expired or is not yet valid")
+            (
+                try pki.expiredCertificate(names: loopbackNames), ["--ca-file", pki.caPath],
+                "the server's certificate was not accepted (CERTIFICATE_VERIFY_FAILED): it has expired or is not yet valid"
+            )
         case .untrustedCA:
-            (try pki.certificate("good", names: loopbackNames), [],
-             "the server's certificate was not accepted (CERTIFICATE_VERIFY_FAILED)")
+            (
+                try pki.certificate("good", names: loopbackNames), [],
+                "the server's certificate was not accepted (CERTIFICATE_VERIFY_FAILED)"
+            )
         }
     }
 
-    @Test("wrong host name, expired certificate, CA not trusted: pre-flight failed (exit 4), job.checked recorded as failed, nothing reached the service",
-          arguments: Refusal.allCases)
+    @Test(
+        "wrong host name, expired certificate, CA not trusted: pre-flight failed (exit 4), job.checked recorded as failed, nothing reached the service",
+        arguments: Refusal.allCases)
     func refusedCertificateStopsAtPreflight(refusal: Refusal) throws {
         let pki = try ThrowawayPKI()
         let (certificate, extra, message) = try Self.scenario(refusal, pki)
@@ -198,8 +209,9 @@ struct TLSTests {
         let result = try bench.switchJob(extra: extra)
         #expect(result.exitCode == 4, "\(result.allOutput)")
         #expect(result.stdout.contains("NOT switched churn → job-ok: not attempted"), "\(result.stdout)")
-        #expect(result.stderr.contains("pre-flight status check failed: the connection failed: TLS handshake failed: " + message),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains("pre-flight status check failed: the connection failed: TLS handshake failed: " + message),
+            "\(result.stderr)")
         #expect(result.stderr.contains("nothing was sent"))
         let entries = try bench.entries()
         #expect(entries.map(\.kind.rawValue) == ["ledger.created", "job.checked"])
@@ -213,8 +225,9 @@ struct TLSTests {
         try bench.expectNoSecrets()
     }
 
-    @Test("with --skip-preflight a refused certificate is recorded as switch.requested + switch.completed failed (exit 4), and no PUT arrives",
-          arguments: Refusal.allCases)
+    @Test(
+        "with --skip-preflight a refused certificate is recorded as switch.requested + switch.completed failed (exit 4), and no PUT arrives",
+        arguments: Refusal.allCases)
     func refusedCertificateRecordsTheFailedSwitch(refusal: Refusal) throws {
         let pki = try ThrowawayPKI()
         let (certificate, extra, message) = try Self.scenario(refusal, pki)
@@ -233,8 +246,9 @@ struct TLSTests {
         try bench.expectNoSecrets()
     }
 
-    @Test("an unusable CA file (missing, a directory, no certificate, the private key) exits 78 naming it, before anything is written or sent",
-          arguments: ["missing", "directory", "not-pem", "private-key"])
+    @Test(
+        "an unusable CA file (missing, a directory, no certificate, the private key) exits 78 naming it, before anything is written or sent",
+        arguments: ["missing", "directory", "not-pem", "private-key"])
     func unusableCAFileIsAConfigurationError(kind: String) throws {
         let pki = try ThrowawayPKI()
         let bench = try TLSBench(pki: pki, certificate: try pki.certificate("good", names: Self.loopbackNames))
@@ -292,7 +306,8 @@ struct TLSTests {
         let mismatched = try Binaries.run("epa-simulator", ["--fixture", fixture, "--tls-cert", pki.caPath, "--tls-key", pki.serverKeyPath], timeout: 30)
         #expect(mismatched.exitCode == 78, "\(mismatched.allOutput)")
         #expect(mismatched.stderr.contains("unusable --tls-key \(pki.serverKeyPath): it is not the private key of the certificate"))
-        let keyAsCertificate = try Binaries.run("epa-simulator", ["--fixture", fixture, "--tls-cert", pki.serverKeyPath, "--tls-key", pki.serverKeyPath], timeout: 30)
+        let keyAsCertificate = try Binaries.run(
+            "epa-simulator", ["--fixture", fixture, "--tls-cert", pki.serverKeyPath, "--tls-key", pki.serverKeyPath], timeout: 30)
         #expect(keyAsCertificate.exitCode == 78, "\(keyAsCertificate.allOutput)")
         #expect(keyAsCertificate.stderr.contains("unusable --tls-cert \(pki.serverKeyPath): it holds no PEM certificate"))
         for output in [half.allOutput, mismatched.allOutput, keyAsCertificate.allOutput] {

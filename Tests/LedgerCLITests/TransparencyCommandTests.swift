@@ -30,8 +30,11 @@ struct TransparencyCommandTests {
         /// `ledger checkpoint --sign-key --note FILE` (plus `extra`); returns the result.
         @discardableResult
         func note(_ name: String, signKey: String? = nil, _ extra: [String] = []) throws -> ProcessResult {
-            let result = try Binaries.ledger(["checkpoint", "--sign-key", signKey ?? self.signKey, "--note", ledger.directory.file(name),
-                                              "--out", ledger.directory.file(name + ".json")] + extra + ledger.arguments)
+            let result = try Binaries.ledger(
+                [
+                    "checkpoint", "--sign-key", signKey ?? self.signKey, "--note", ledger.directory.file(name),
+                    "--out", ledger.directory.file(name + ".json"),
+                ] + extra + ledger.arguments)
             #expect(result.exitCode == 0, "\(result.allOutput)")
             return result
         }
@@ -69,7 +72,9 @@ struct TransparencyCommandTests {
         sys.exit(0 if ok else 1)
         """#
 
-    @Test("a note signed by the tool verifies with an independent Python signed-note verifier (cryptography, hashlib); a note edited by one byte does not, nor with ledger checkpoint verify")
+    @Test(
+        "a note signed by the tool verifies with an independent Python signed-note verifier (cryptography, hashlib); a note edited by one byte does not, nor with ledger checkpoint verify"
+    )
     func noteVerifiesIndependently() throws {
         try RequiredTool.require("python3", for: "the independent signed-note verifier")
         let f = try Fixture()
@@ -169,7 +174,9 @@ struct TransparencyCommandTests {
         print(checked)
         """#
 
-    @Test("ledger tree proof: every index of trees of sizes 1..64 (grown one entry at a time: the stored state caught up leaf by leaf, then rebuilt) checks with an independent RFC 9162 verifier in Python; a consistency proof between two notes too")
+    @Test(
+        "ledger tree proof: every index of trees of sizes 1..64 (grown one entry at a time: the stored state caught up leaf by leaf, then rebuilt) checks with an independent RFC 9162 verifier in Python; a consistency proof between two notes too"
+    )
     func proofsCheckIndependently() throws {
         try RequiredTool.require("python3", for: "the independent RFC 9162 verifier")
         let ledger = try TestLedger()  // seq 1: ledger.created
@@ -193,18 +200,24 @@ struct TransparencyCommandTests {
         // Two notes (sizes 65 and 70) and the consistency proof between them.
         let sign = dir.file("sign.pem")
         #expect(try Binaries.ledger(["keys", "ed25519-generate", "--out", sign]).exitCode == 0)
-        #expect(try Binaries.ledger(["checkpoint", "--sign-key", sign, "--note", dir.file("a.note"), "--out", dir.file("a.json")] + ledger.arguments).exitCode == 0)
+        #expect(
+            try Binaries.ledger(["checkpoint", "--sign-key", sign, "--note", dir.file("a.note"), "--out", dir.file("a.json")] + ledger.arguments).exitCode == 0)
         try ledger.appendSample(count: 4)
-        #expect(try Binaries.ledger(["checkpoint", "--sign-key", sign, "--note", dir.file("b.note"), "--out", dir.file("b.json")] + ledger.arguments).exitCode == 0)
-        let consistency = try Binaries.ledger(["tree", "consistency", "--from", dir.file("a.note"), "--to", dir.file("b.note"),
-                                               "--public-key", dir.file("sign.pub.pem"), "--format", "json"] + db)
+        #expect(
+            try Binaries.ledger(["checkpoint", "--sign-key", sign, "--note", dir.file("b.note"), "--out", dir.file("b.json")] + ledger.arguments).exitCode == 0)
+        let consistency = try Binaries.ledger(
+            [
+                "tree", "consistency", "--from", dir.file("a.note"), "--to", dir.file("b.note"),
+                "--public-key", dir.file("sign.pub.pem"), "--format", "json",
+            ] + db)
         #expect(consistency.exitCode == 0, "\(consistency.allOutput)")
         let json = try JSONValue(parsing: consistency.stdout)
         #expect(json["old_size"] == .integer(65) && json["new_size"] == .integer(70))
         let consistencyFile = dir.file("consistency.json")
         try consistency.stdout.write(toFile: consistencyFile, atomically: true, encoding: .utf8)
         // Backwards is refused.
-        let backwards = try Binaries.ledger(["tree", "consistency", "--from", dir.file("b.note"), "--to", dir.file("a.note"), "--public-key", dir.file("sign.pub.pem")] + db)
+        let backwards = try Binaries.ledger(
+            ["tree", "consistency", "--from", dir.file("b.note"), "--to", dir.file("a.note"), "--public-key", dir.file("sign.pub.pem")] + db)
         #expect(backwards.exitCode == 2)
 
         let script = dir.file("tree_check.py")
@@ -215,7 +228,9 @@ struct TransparencyCommandTests {
         #expect(checked.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(2 * 64 * 65 / 2 + 1), "\(checked.allOutput)")
     }
 
-    @Test("ledger checkpoint --tsa: an RFC 3161 token from a local TSA over HTTP, kept as NOTE.tsr, verified by openssl ts -verify; ledger checkpoint verify --tsa-ca passes with the TSA's CA and fails with another CA")
+    @Test(
+        "ledger checkpoint --tsa: an RFC 3161 token from a local TSA over HTTP, kept as NOTE.tsr, verified by openssl ts -verify; ledger checkpoint verify --tsa-ca passes with the TSA's CA and fails with another CA"
+    )
     func timeStampFromLocalTSA() throws {
         try RequiredTool.require("openssl", "python3", for: "the local TSA and openssl ts -verify")
         let f = try Fixture()
@@ -245,14 +260,19 @@ struct TransparencyCommandTests {
         #expect(try JSONValue(parsing: wrong.stdout)["verdict"]?.stringValue == "NOT AUTHENTIC")
 
         // A TSA that cannot be reached: the note is written, no token, exit 4 with a readable reason.
-        let unreachable = try Binaries.ledger(["checkpoint", "--sign-key", f.signKey, "--note", f.ledger.directory.file("late.note"),
-                                               "--out", f.ledger.directory.file("late.json"), "--tsa", "http://127.0.0.1:9/", "--tsa-timeout", "5"] + f.ledger.arguments)
+        let unreachable = try Binaries.ledger(
+            [
+                "checkpoint", "--sign-key", f.signKey, "--note", f.ledger.directory.file("late.note"),
+                "--out", f.ledger.directory.file("late.json"), "--tsa", "http://127.0.0.1:9/", "--tsa-timeout", "5",
+            ] + f.ledger.arguments)
         #expect(unreachable.exitCode == 4 && unreachable.stderr.contains("time-stamping authority"), "\(unreachable.allOutput)")
         #expect(FileManager.default.fileExists(atPath: f.ledger.directory.file("late.note")))
         #expect(!FileManager.default.fileExists(atPath: f.ledger.directory.file("late.note.tsr")))
     }
 
-    @Test("verify --public-key with notes needs no key file: an intact ledger passes; a ledger cut and re-chained with the HMAC key below a note's size, a row edited below it, a note signed by another key and a note edited by one byte each fail")
+    @Test(
+        "verify --public-key with notes needs no key file: an intact ledger passes; a ledger cut and re-chained with the HMAC key below a note's size, a row edited below it, a note signed by another key and a note edited by one byte each fail"
+    )
     func verifyWithPublicKeyOnly() throws {
         let f = try Fixture(entries: 40)
         try f.note("a.note")  // size 42
@@ -262,7 +282,9 @@ struct TransparencyCommandTests {
         let a = f.ledger.directory.file("a.note"), b = f.ledger.directory.file("b.note")
 
         let intact = try Binaries.ledger(["verify", "--public-key", f.vkeyFile, "--checkpoint", a, "--checkpoint", b] + db)
-        #expect(intact.exitCode == 0 && intact.stdout.contains("INTACT up to seq 53") && intact.stdout.contains("each extends the one before"), "\(intact.allOutput)")
+        #expect(
+            intact.exitCode == 0 && intact.stdout.contains("INTACT up to seq 53") && intact.stdout.contains("each extends the one before"),
+            "\(intact.allOutput)")
         let pem = try Binaries.ledger(["verify", "--public-key", f.publicKey, "--checkpoint", a, "--format", "json"] + db)
         #expect(pem.exitCode == 0, "\(pem.allOutput)")
         #expect(try JSONValue(parsing: pem.stdout)["intact"] == .bool(true))
@@ -311,7 +333,9 @@ struct TransparencyCommandTests {
         #expect(consistency.exitCode == 2 && consistency.stdout.contains("NOT CONSISTENT"), "\(consistency.allOutput)")
     }
 
-    @Test("ledger keys vkey: the vkey of the checkpoint's key names the ledger's default origin; --name renames; without --name and without a ledger it is a usage error; a private key is refused")
+    @Test(
+        "ledger keys vkey: the vkey of the checkpoint's key names the ledger's default origin; --name renames; without --name and without a ledger it is a usage error; a private key is refused"
+    )
     func vkeyCommand() throws {
         let f = try Fixture(entries: 1)
         let vkey = try String(contentsOfFile: f.vkeyFile, encoding: .utf8)

@@ -78,8 +78,9 @@ struct WrongKeyFileTests {
             #expect(json["banner"] == .null, "\(arguments)")
             let table = try Binaries.ledger(arguments + ["--db", ledger.dbPath, "--key-file", otherKey])
             #expect(table.exitCode == 78)
-            #expect(table.stdout.contains("NOT VERIFIED") && table.stdout.contains("wrong key file") && !table.stdout.contains("TAMPERED"),
-                    "\(table.stdout.prefix(600))")
+            #expect(
+                table.stdout.contains("NOT VERIFIED") && table.stdout.contains("wrong key file") && !table.stdout.contains("TAMPERED"),
+                "\(table.stdout.prefix(600))")
         }
     }
 

@@ -1,7 +1,8 @@
 import Foundation
-@_spi(Testing) @testable import LedgerCore
 import LedgerTestSupport
 import Testing
+
+@_spi(Testing) @testable import LedgerCore
 
 /// A ledger written through the library in the issue-13 entry format: a policy requiring one
 /// approval from someone other than the requester, an approved switch, one that went live
@@ -25,7 +26,7 @@ final class ApprovalScenario: @unchecked Sendable {
         s = try SwitchScenario()
         // Recorded as the writer records it: the merged policy's canonical JSON.
         let table: JSONValue = .object([
-            "default": .object(["approvals_required": .integer(1), "requester_may_approve": .bool(false), "emergency_allowed": .bool(true)]),
+            "default": .object(["approvals_required": .integer(1), "requester_may_approve": .bool(false), "emergency_allowed": .bool(true)])
         ])
         let rules = try ApprovalPolicy(json: table)
         var set = EntryDraft(kind: .policySet)
@@ -121,7 +122,10 @@ struct ApprovalReportTests {
         }
         let approved = try record(a.approvedSwitch)
         #expect(approved.proposalSeq == a.approvedProposal.seq && approved.proposedBy == "alice")
-        #expect(approved.approvals == [ApprovalFact(seq: a.carolApproval.seq, actor: "carol", recordedAt: a.carolApproval.recordedAt, reason: "looked at the metrics")])
+        #expect(
+            approved.approvals == [
+                ApprovalFact(seq: a.carolApproval.seq, actor: "carol", recordedAt: a.carolApproval.recordedAt, reason: "looked at the metrics")
+            ])
         #expect(!approved.emergency && approved.review == nil && approved.rollbackOf == nil)
         let open = try record(a.emergencyOpen)
         #expect(open.emergency && open.reviewOverdue && open.approvals.isEmpty)
@@ -134,7 +138,9 @@ struct ApprovalReportTests {
         #expect(json["proposal_seq"]?.integerValue == a.approvedProposal.seq)
     }
 
-    @Test("went live without required approvals: the switch with no proposal and the self-approved one, re-evaluated with ApprovalRules; never the approved, emergency or rollback ones")
+    @Test(
+        "went live without required approvals: the switch with no proposal and the self-approved one, re-evaluated with ApprovalRules; never the approved, emergency or rollback ones"
+    )
     func unapprovedSection() throws {
         let a = try ApprovalScenario()
         let report = try a.report()

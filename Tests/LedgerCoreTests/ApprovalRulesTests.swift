@@ -58,7 +58,8 @@ struct ApprovalRulesTests {
     @Test func approvalsExpireAfterTheTTL() throws {
         let rules = ApprovalPolicy.Rules(approvalsRequired: 1, approvalTTL: "30m")
         let approvals = [try Self.approve(11, "bob", at: 0)]
-        #expect(ApprovalRules.evaluate(proposal: Self.proposal, approvals: approvals, declines: [], usedBy: nil, policy: rules, now: Self.now(1799)).isSatisfied)
+        #expect(
+            ApprovalRules.evaluate(proposal: Self.proposal, approvals: approvals, declines: [], usedBy: nil, policy: rules, now: Self.now(1799)).isSatisfied)
         let late = ApprovalRules.evaluate(proposal: Self.proposal, approvals: approvals, declines: [], usedBy: nil, policy: rules, now: Self.now(1800))
         #expect(late.missing.contains { $0.contains("expired at") && $0.contains("approval_ttl 30m") })
     }
@@ -81,14 +82,21 @@ struct ApprovalRulesTests {
 
     @Test func approvalsOfAnotherProposalDoNotCount() throws {
         let other = try Self.entry(11, .switchApproved, actor: "bob", ref: 9)
-        #expect(!ApprovalRules.evaluate(proposal: Self.proposal, approvals: [other], declines: [], usedBy: nil, policy: .init(approvalsRequired: 1), now: Self.now(5)).isSatisfied)
+        #expect(
+            !ApprovalRules.evaluate(
+                proposal: Self.proposal, approvals: [other], declines: [], usedBy: nil, policy: .init(approvalsRequired: 1), now: Self.now(5)
+            ).isSatisfied)
     }
 
     @Test func policyParsesMergesAndHashesCanonically() throws {
-        let json = try JSONValue(parsing: #"{"default":{"approvals_required":1,"approval_ttl":"24h","emergency_allowed":true},"models":{"churn":{"approvals_required":2,"approvers":["dave","carol"]}}}"#)
+        let json = try JSONValue(
+            parsing:
+                #"{"default":{"approvals_required":1,"approval_ttl":"24h","emergency_allowed":true},"models":{"churn":{"approvals_required":2,"approvers":["dave","carol"]}}}"#
+        )
         let policy = try ApprovalPolicy(json: json)
         #expect(policy.rules(for: "fraud") == ApprovalPolicy.Rules(approvalsRequired: 1, approvalTTL: "24h", emergencyAllowed: true))
-        #expect(policy.rules(for: "churn") == ApprovalPolicy.Rules(approvalsRequired: 2, approvalTTL: "24h", emergencyAllowed: true, approvers: ["carol", "dave"]))
+        #expect(
+            policy.rules(for: "churn") == ApprovalPolicy.Rules(approvalsRequired: 2, approvalTTL: "24h", emergencyAllowed: true, approvers: ["carol", "dave"]))
         // The recorded (merged, canonical) form reads back to the same policy and hash.
         let again = try ApprovalPolicy(json: try JSONValue(parsing: policy.canonicalJSON))
         #expect(again == policy && again.sha256 == policy.sha256 && policy.sha256.count == 64)

@@ -24,16 +24,18 @@ struct CanonicalJSONTests {
         let plain = String(repeating: "abcdefghij", count: 5)  // 50 bytes, nothing to escape
         #expect(CanonicalJSON.string(.string(plain)) == "\"\(plain)\"")
         let tricky = String(repeating: "x", count: 20) + "\u{01}" + String(repeating: "y", count: 14) + "\"" + "zz\\"
-        #expect(CanonicalJSON.string(.string(tricky))
-            == "\"" + String(repeating: "x", count: 20) + "\\u0001" + String(repeating: "y", count: 14) + "\\\"zz\\\\\"")
+        #expect(
+            CanonicalJSON.string(.string(tricky))
+                == "\"" + String(repeating: "x", count: 20) + "\\u0001" + String(repeating: "y", count: 14) + "\\\"zz\\\\\"")
         let accents = String(repeating: "é✓", count: 10) + "\n"
         #expect(CanonicalJSON.string(.string(accents)) == "\"" + String(repeating: "é✓", count: 10) + "\\n\"")
     }
 
     @Test("integers are plain decimal")
     func integers() {
-        #expect(CanonicalJSON.string([0, -1, 42, .integer(Int64.max), .integer(Int64.min)])
-            == "[0,-1,42,9223372036854775807,-9223372036854775808]")
+        #expect(
+            CanonicalJSON.string([0, -1, 42, .integer(Int64.max), .integer(Int64.min)])
+                == "[0,-1,42,9223372036854775807,-9223372036854775808]")
     }
 
     @Test("null, booleans, nested arrays and objects")
@@ -71,13 +73,15 @@ struct TimestampTests {
         #expect(Timestamp.now().count == 24)
     }
 
-    @Test("parsing accepts RFC 3339 with offsets and bare dates", arguments: [
-        ("2026-11-29T03:20:55.123Z", Int64(1_795_922_455_123)),
-        ("2026-11-29T03:20:55Z", Int64(1_795_922_455_000)),
-        ("2026-11-29T04:20:55.1+01:00", Int64(1_795_922_455_100)),
-        ("2026-11-29", Int64(1_795_910_400_000)),
-        ("2026-11-29T03:20:55.123456Z", Int64(1_795_922_455_123)),
-    ])
+    @Test(
+        "parsing accepts RFC 3339 with offsets and bare dates",
+        arguments: [
+            ("2026-11-29T03:20:55.123Z", Int64(1_795_922_455_123)),
+            ("2026-11-29T03:20:55Z", Int64(1_795_922_455_000)),
+            ("2026-11-29T04:20:55.1+01:00", Int64(1_795_922_455_100)),
+            ("2026-11-29", Int64(1_795_910_400_000)),
+            ("2026-11-29T03:20:55.123456Z", Int64(1_795_922_455_123)),
+        ])
     func parse(text: String, expected: Int64) {
         #expect(Timestamp.parse(text) == expected)
     }

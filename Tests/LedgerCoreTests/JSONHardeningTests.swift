@@ -7,14 +7,16 @@ import Testing
 /// two readers of one text can see different values.
 @Suite("JSON parser hardening (duplicates, numbers, UTF-8)")
 struct JSONHardeningTests {
-    @Test("an object that repeats a member name is refused at any depth, naming the member", arguments: [
-        (#"{"a":1,"a":2}"#, "a"),
-        (#"{"a":1,"b":{"c":true,"c":true}}"#, "c"),
-        (#"[{"x":null},{"k":"v","k":"v"}]"#, "k"),
-        // The same name spelt with an escape is the same name.
-        (#"{"status":"failed","st\u0061tus":"finished"}"#, "status"),
-        (#"{"\/":1,"/":2}"#, "/"),
-    ])
+    @Test(
+        "an object that repeats a member name is refused at any depth, naming the member",
+        arguments: [
+            (#"{"a":1,"a":2}"#, "a"),
+            (#"{"a":1,"b":{"c":true,"c":true}}"#, "c"),
+            (#"[{"x":null},{"k":"v","k":"v"}]"#, "k"),
+            // The same name spelt with an escape is the same name.
+            (#"{"status":"failed","st\u0061tus":"finished"}"#, "status"),
+            (#"{"\/":1,"/":2}"#, "/"),
+        ])
     func duplicateMemberIsRefused(text: String, name: String) {
         do {
             let value = try JSONValue(parsing: text)
@@ -33,19 +35,23 @@ struct JSONHardeningTests {
         #expect(value.objectValue?.count == 3)
     }
 
-    @Test("numbers outside the RFC 8259 grammar are refused", arguments: [
-        "01", "-01", "00", "-", "+1", "1.", ".5", "1e", "1e+", "1E-", "1-2", "--1", "1.2.3", "1e5e5", "0x10", "[1,01]",
-        "1.e3", "-.5",
-    ])
+    @Test(
+        "numbers outside the RFC 8259 grammar are refused",
+        arguments: [
+            "01", "-01", "00", "-", "+1", "1.", ".5", "1e", "1e+", "1E-", "1-2", "--1", "1.2.3", "1e5e5", "0x10", "[1,01]",
+            "1.e3", "-.5",
+        ])
     func malformedNumberIsRefused(text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: text) }
     }
 
-    @Test("numbers in the RFC 8259 grammar are read: integers as integers, the rest as their text", arguments: [
-        ("0", JSONValue.integer(0)), ("-0", .integer(0)), ("42", .integer(42)), ("-9223372036854775808", .integer(Int64.min)),
-        ("9223372036854775808", .string("9223372036854775808")), ("1.5", .string("1.5")), ("1e5", .string("1e5")),
-        ("-0.0E+1", .string("-0.0E+1")), ("2e-3", .string("2e-3")),
-    ])
+    @Test(
+        "numbers in the RFC 8259 grammar are read: integers as integers, the rest as their text",
+        arguments: [
+            ("0", JSONValue.integer(0)), ("-0", .integer(0)), ("42", .integer(42)), ("-9223372036854775808", .integer(Int64.min)),
+            ("9223372036854775808", .string("9223372036854775808")), ("1.5", .string("1.5")), ("1e5", .string("1e5")),
+            ("-0.0E+1", .string("-0.0E+1")), ("2e-3", .string("2e-3")),
+        ])
     func wellFormedNumberIsRead(text: String, expected: JSONValue) throws {
         #expect(try JSONValue(parsing: text) == expected)
     }

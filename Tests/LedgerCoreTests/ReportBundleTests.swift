@@ -71,9 +71,11 @@ struct ReportBundleTests {
         #expect(marks.allSatisfy { $0 })
     }
 
-    @Test("every change to a bundle is caught, with its line and seq", arguments: [
-        "edit", "remove", "swap", "truncate", "header", "reencode", "duplicate",
-    ])
+    @Test(
+        "every change to a bundle is caught, with its line and seq",
+        arguments: [
+            "edit", "remove", "swap", "truncate", "header", "reencode", "duplicate",
+        ])
     func tampering(change: String) throws {
         let s = try Self.ledger()
         let out = s.ledger.directory.file("b.jsonl")

@@ -1,7 +1,8 @@
 import Foundation
-@_spi(Testing) @testable import LedgerCore
 import LedgerTestSupport
 import Testing
+
+@_spi(Testing) @testable import LedgerCore
 
 /// A ledger written through the library with switches whose outcomes the test chooses.
 /// Each append waits 2 ms first, so that every entry has its own recorded_at.

@@ -1,7 +1,8 @@
 import Foundation
-@testable import LedgerCore
 import LedgerTestSupport
 import Testing
+
+@testable import LedgerCore
 
 /// The seam between the report algorithms and storage: the typed rows of the SQLite adapter, and
 /// the one timestamp parser they use.
@@ -43,10 +44,11 @@ struct ReportStorageTests {
                 var rows: [Row] = []
                 while let row = try cursor.next() {
                     #expect(row.requestedAtMilliseconds == nil)
-                    rows.append((
-                        row.requestSeq, row.completion?.seq, row.completion?.isResolution, row.completion?.outcome,
-                        row.completion?.errorCode, row.model, row.actor
-                    ))
+                    rows.append(
+                        (
+                            row.requestSeq, row.completion?.seq, row.completion?.isResolution, row.completion?.outcome,
+                            row.completion?.errorCode, row.model, row.actor
+                        ))
                 }
                 return rows
             }

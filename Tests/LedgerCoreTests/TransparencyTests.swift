@@ -41,13 +41,15 @@ struct TransparencyTests {
     func referenceInclusionProof() throws {
         let nodes = Self.tree(Self.ctLeaves)
         let proof = try MerkleTree(nodes: nodes, size: 8).inclusionProof(leafIndex: 0)
-        #expect(proof.map { Hex.encode($0) } == [
-            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
-        ])
-        #expect(MerkleProof.verifyInclusion(
-            leafHash: MerkleHash.leaf(Self.ctLeaves[0]), leafIndex: 0, treeSize: 8, proof: proof, root: Self.hex(Self.ctRoots[8])))
+        #expect(
+            proof.map { Hex.encode($0) } == [
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ])
+        #expect(
+            MerkleProof.verifyInclusion(
+                leafHash: MerkleHash.leaf(Self.ctLeaves[0]), leafIndex: 0, treeSize: 8, proof: proof, root: Self.hex(Self.ctRoots[8])))
     }
 
     @Test("every inclusion proof of every tree up to 40 leaves verifies; a changed hash, index or root fails")
@@ -86,7 +88,8 @@ struct TransparencyTests {
             for oldSize in Int64(0)...newSize {
                 let oldRoot = try MerkleTree(nodes: nodes, size: oldSize).root()
                 let proof = try newTree.consistencyProof(from: oldSize)
-                #expect(MerkleProof.verifyConsistency(oldSize: oldSize, newSize: newSize, oldRoot: oldRoot, newRoot: newRoot, proof: proof),
+                #expect(
+                    MerkleProof.verifyConsistency(oldSize: oldSize, newSize: newSize, oldRoot: oldRoot, newRoot: newRoot, proof: proof),
                     "\(oldSize) → \(newSize)")
                 if oldSize > 0 {
                     // The old checkpoint was of a different history: the new tree does not extend it.
@@ -113,7 +116,8 @@ struct TransparencyTests {
     func signAndVerify() throws {
         let pair = try Ed25519.generate()
         let other = try Ed25519.generate()
-        let checkpoint = TreeCheckpoint(origin: "model-ledger/test", size: 3, rootHash: Self.hex(Self.ctRoots[3]), extensions: ["time 2026-11-29T12:00:00.000Z"])
+        let checkpoint = TreeCheckpoint(
+            origin: "model-ledger/test", size: 3, rootHash: Self.hex(Self.ctRoots[3]), extensions: ["time 2026-11-29T12:00:00.000Z"])
         var note = try SignedNote.sign(text: checkpoint.body, keyName: "model-ledger/test", privateKeyPEM: pair.privatePEM)
         let key = try NoteVerifierKey(name: "model-ledger/test", pem: pair.publicPEM)
         #expect(key == (try NoteVerifierKey(vkey: key.vkey)))
@@ -134,17 +138,21 @@ struct TransparencyTests {
         #expect(try NoteVerifierKey(vkey: key.vkey) == key)
     }
 
-    @Test("malformed notes, keys and checkpoints are refused, not misread", arguments: [
-        "no final newline", "text\n\n— k AAAA", "text\n\n", "te\u{1}xt\n\n— k AAAAAAAAAAAA\n", "text\n\n— bad+name AAAAAAAAAAAA\n",
-    ])
+    @Test(
+        "malformed notes, keys and checkpoints are refused, not misread",
+        arguments: [
+            "no final newline", "text\n\n— k AAAA", "text\n\n", "te\u{1}xt\n\n— k AAAAAAAAAAAA\n", "text\n\n— bad+name AAAAAAAAAAAA\n",
+        ])
     func malformedNotes(note: String) {
         #expect(throws: SignedNoteError.self) { try SignedNote(parsing: note) }
     }
 
-    @Test("checkpoint bodies with leading zeros, short roots or no origin are refused", arguments: [
-        "o\n01\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", "o\n1\nAAAA\n", "\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",
-        "o\n-1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", "o\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n",
-    ])
+    @Test(
+        "checkpoint bodies with leading zeros, short roots or no origin are refused",
+        arguments: [
+            "o\n01\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", "o\n1\nAAAA\n", "\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",
+            "o\n-1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", "o\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n",
+        ])
     func malformedCheckpoints(body: String) {
         #expect(throws: SignedNoteError.self) { try TreeCheckpoint(parsing: body) }
     }

@@ -17,14 +17,20 @@ public final class LocalTSA: @unchecked Sendable {
         directory = TemporaryDirectory(prefix: "model-ledger-tsa")
         let d = directory.path
         caFile = d + "/ca.pem"
-        try Self.openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", d + "/ca.key", "-out", caFile,
-                          "-days", "2", "-subj", "/CN=model-ledger test TSA CA",
-                          "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"])
-        try Self.openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", d + "/tsa.key", "-out", d + "/tsa.csr",
-                          "-subj", "/CN=model-ledger test TSA"])
+        try Self.openssl([
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", d + "/ca.key", "-out", caFile,
+            "-days", "2", "-subj", "/CN=model-ledger test TSA CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
+        ])
+        try Self.openssl([
+            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", d + "/tsa.key", "-out", d + "/tsa.csr",
+            "-subj", "/CN=model-ledger test TSA",
+        ])
         try "extendedKeyUsage=critical,timeStamping\nbasicConstraints=CA:FALSE\n".write(toFile: d + "/tsa.ext", atomically: true, encoding: .utf8)
-        try Self.openssl(["x509", "-req", "-in", d + "/tsa.csr", "-CA", caFile, "-CAkey", d + "/ca.key", "-CAcreateserial",
-                          "-out", d + "/tsa.pem", "-days", "2", "-extfile", d + "/tsa.ext"])
+        try Self.openssl([
+            "x509", "-req", "-in", d + "/tsa.csr", "-CA", caFile, "-CAkey", d + "/ca.key", "-CAcreateserial",
+            "-out", d + "/tsa.pem", "-days", "2", "-extfile", d + "/tsa.ext",
+        ])
         let config = """
             [ tsa ]
             default_tsa = tsa_config

@@ -33,11 +33,14 @@ public enum RequiredTool {
     }
 
     /// Call first in a test that cannot run without the executable at `path` (nil: not found).
-    public static func requireExecutable(_ path: String?, named name: String, for purpose: String,
-                                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+    public static func requireExecutable(
+        _ path: String?, named name: String, for purpose: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         if let path, FileManager.default.isExecutableFile(atPath: path) { return }
-        try unavailable("the built `\(name)` binary (\(path ?? "not found next to the test bundle"))", purpose: purpose,
-                        sourceLocation: sourceLocation)
+        try unavailable(
+            "the built `\(name)` binary (\(path ?? "not found next to the test bundle"))", purpose: purpose,
+            sourceLocation: sourceLocation)
     }
 
     /// For an extra check inside a larger test: true when all `tools` are on PATH. When one is

@@ -2,7 +2,7 @@ import Foundation
 import LedgerCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension SimulatorProcess {

@@ -39,8 +39,10 @@ extension Ledger.Checkpoint {
         @Option(name: .customLong("sign-key"), help: ArgumentHelp("Also sign with this Ed25519 private key (PEM, mode 0600).", valueName: "pem"))
         var signKey: String?
         @Option(name: .customLong("reason"), help: ArgumentHelp("Why (recorded in the entry).", valueName: "text")) var reason: String?
-        @Option(help: ArgumentHelp(
-            "Output format: text or json. With --out, json prints one object (seq, mac, path, local_copy, signed); without it the statement (JSON) is the output in both formats."))
+        @Option(
+            help: ArgumentHelp(
+                "Output format: text or json. With --out, json prints one object (seq, mac, path, local_copy, signed); without it the statement (JSON) is the output in both formats."
+            ))
         var format: TextOrJSON = .text
         @Option(help: ArgumentHelp("Also write a C2SP signed checkpoint note here (needs --sign-key).", valueName: "file"))
         var note: String?
@@ -82,7 +84,9 @@ extension Ledger.Checkpoint {
                 Console.endProgress()
                 TransparencyOutput.print(created, format: format)
                 if let failure = created.note?.timeStampFailure {
-                    throw CLIError(message: "\(failure.description); the checkpoint entry, the statement and the note were written, without a time-stamp", exitCode: failure.exitCode)
+                    throw CLIError(
+                        message: "\(failure.description); the checkpoint entry, the statement and the note were written, without a time-stamp",
+                        exitCode: failure.exitCode)
                 }
             }
         }

@@ -42,7 +42,9 @@ extension Ledger.Checkpoint {
         @Argument(help: ArgumentHelp("The checkpoint file (a JSON statement).", valueName: "file")) var file: String?
         @Option(help: ArgumentHelp("A C2SP signed checkpoint note to check instead (needs --public-key).", valueName: "file"))
         var note: String?
-        @Option(name: .customLong("tsa-ca"), help: ArgumentHelp("With --note: check the RFC 3161 token FILE.tsr against these CA certificates (PEM).", valueName: "pem"))
+        @Option(
+            name: .customLong("tsa-ca"),
+            help: ArgumentHelp("With --note: check the RFC 3161 token FILE.tsr against these CA certificates (PEM).", valueName: "pem"))
         var tsaCA: String?
         @Option(name: .customLong("public-key"), help: ArgumentHelp("Ed25519 public key: a C2SP vkey string or a PEM file.", valueName: "vkey|pem"))
         var publicKey: String?

@@ -78,7 +78,9 @@ extension Ledger.ConfigCommand {
                     key: "actor", setting: who.resolvedActor ?? ResolvedSetting(value: Provenance.currentOSUser(), source: .builtIn),
                     note: who.resolvedActor == nil ? "your login name" : nil),
                 .init(key: "policy", setting: policy.resolved, note: policy.resolved == nil ? "none: the policy recorded in the ledger, if any" : nil),
-                .init(key: "ca_file", setting: resolution.caFile(flag: service.caFile), note: resolution.caFile(flag: service.caFile) == nil ? "none: the system's roots" : nil),
+                .init(
+                    key: "ca_file", setting: resolution.caFile(flag: service.caFile),
+                    note: resolution.caFile(flag: service.caFile) == nil ? "none: the system's roots" : nil),
                 .init(key: "server", setting: resolution.server, note: "unused until the ledger service (issue 14)"),
                 .init(key: "token_file", setting: resolution.tokenFile, note: "unused until the ledger service (issue 14)", secretFile: true),
             ]

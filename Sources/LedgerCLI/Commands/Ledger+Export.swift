@@ -71,8 +71,9 @@ extension Ledger {
                 "Prove the lines against this existing signed checkpoint note (`ledger checkpoint --note`) instead of signing one.",
                 valueName: "note"))
         var checkpoint: String?
-        @Option(help: ArgumentHelp(
-            "How to print the summary: text (on standard error) or json (one object on standard output; not with --out -)."))
+        @Option(
+            help: ArgumentHelp(
+                "How to print the summary: text (on standard error) or json (one object on standard output; not with --out -)."))
         var format: TextOrJSON = .text
         @OptionGroup var options: LedgerOptions
 

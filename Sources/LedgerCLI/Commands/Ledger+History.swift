@@ -55,7 +55,9 @@ extension Ledger {
                     document: { ReportDocument(history: history) })
                 try ReportOutput.write(text, to: output.out)
                 if history.switches.isEmpty {
-                    Console.note("no switches of \(model) in the ledger\(filter.since != nil || filter.until != nil ? " in that period" : ""); `ledger report` lists the models.")
+                    Console.note(
+                        "no switches of \(model) in the ledger\(filter.since != nil || filter.until != nil ? " in that period" : ""); `ledger report` lists the models."
+                    )
                 }
                 try ReportVerificationStep.finish(verification, wrongKeyFile: wrongKeyFile, what: "history")
             }

@@ -33,9 +33,10 @@ extension Ledger.Keys {
                 let publicPath = try CheckpointService.generateSigningKey(privateKeyPath: out)
                 switch format {
                 case .json:
-                    Console.out(JSONValue.object([
-                        "private_key": .string(out), "private_key_mode": .string("0600"), "public_key": .string(publicPath),
-                    ]).prettyPrinted())
+                    Console.out(
+                        JSONValue.object([
+                            "private_key": .string(out), "private_key_mode": .string("0600"), "public_key": .string(publicPath),
+                        ]).prettyPrinted())
                 case .text:
                     Console.out("private key: \(DisplayText.terminal(out)) (mode 0600)")
                     Console.out("public key:  \(DisplayText.terminal(publicPath))")

@@ -58,9 +58,10 @@ extension Ledger {
         @Option(help: ArgumentHelp("Only switches requested by this actor (and rotations/checkpoints written by them).", valueName: "name"))
         var actor: String?
         @Option(help: "Only switches with this outcome: succeeded, rejected, failed or unresolved.") var outcome: SwitchOutcomeArgument?
-        @Option(help: ArgumentHelp(
-            "Only what entries of this kind record: switch.requested, switch.completed, switch.resolved, key.rotated or checkpoint.",
-            valueName: "kind"))
+        @Option(
+            help: ArgumentHelp(
+                "Only what entries of this kind record: switch.requested, switch.completed, switch.resolved, key.rotated or checkpoint.",
+                valueName: "kind"))
         var kind: String?
         @Option(
             name: .customLong("as-of"),
@@ -74,7 +75,8 @@ extension Ledger {
             if limit < 0 { throw ValidationError("--limit must be 0 (all) or more") }
             if let kind, !ReportFilter.kinds.contains(where: { $0.kind.rawValue == kind }) {
                 throw ValidationError(
-                    "--kind \(DisplayText.terminal(kind)) is not reported on; use one of: \(ReportFilter.kinds.map(\.kind.rawValue).joined(separator: ", ")) (`ledger log --kind` lists entries of any kind)")
+                    "--kind \(DisplayText.terminal(kind)) is not reported on; use one of: \(ReportFilter.kinds.map(\.kind.rawValue).joined(separator: ", ")) (`ledger log --kind` lists entries of any kind)"
+                )
             }
             if let asOf {
                 guard ReportTime.instant(asOf) != nil else { throw ValidationError(PeriodOptions.badTime("--as-of", asOf)) }

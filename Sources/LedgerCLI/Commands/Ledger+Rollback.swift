@@ -70,7 +70,8 @@ extension Ledger {
                 }
                 if format == .text {
                     Console.out(
-                        "rollback \(DisplayText.terminal(result.model)): \(DisplayText.terminal(target.fromJob)) → \(DisplayText.terminal(target.retrainJobID)) (undoes the switch at seq \(target.rollbackOf))")
+                        "rollback \(DisplayText.terminal(result.model)): \(DisplayText.terminal(target.fromJob)) → \(DisplayText.terminal(target.retrainJobID)) (undoes the switch at seq \(target.rollbackOf))"
+                    )
                 }
                 SwitchOutput.print(result, words: words, format: format)
                 let exit = SwitchOutput.exitCode(result)

@@ -33,7 +33,8 @@ extension Ledger {
                 case .json:
                     Console.out(entry.jsonValue.prettyPrinted())
                 case .text:
-                    let unresolved = try entry.kind == EntryKind.switchRequested
+                    let unresolved =
+                        try entry.kind == EntryKind.switchRequested
                         && store.unresolvedSwitches().contains { $0.seq == entry.seq }
                     EntryOutput.printText(entry, unresolved: unresolved)
                 }

@@ -58,7 +58,9 @@ extension Ledger {
         @Option(help: ArgumentHelp("Your name for the model (as used in reports), e.g. churn (omit with --proposal).", valueName: "name"))
         var model: String?
 
-        @Option(help: ArgumentHelp("Why: the justification or change-ticket reference, e.g. CHG-1234 (with --proposal: default the proposal's).", valueName: "text"))
+        @Option(
+            help: ArgumentHelp("Why: the justification or change-ticket reference, e.g. CHG-1234 (with --proposal: default the proposal's).", valueName: "text")
+        )
         var reason: String?
 
         @Option(help: ArgumentHelp("The approved proposal to switch (the seq of switch.proposed).", valueName: "seq"))

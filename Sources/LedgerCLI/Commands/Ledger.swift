@@ -30,7 +30,10 @@ public struct Ledger: AsyncParsableCommand {
             \(LedgerExitCode.helpTable)
             """,
         version: version,
-        subcommands: [Init.self, ConfigCommand.self, Switch.self, Propose.self, Approve.self, Decline.self, Review.self, Rollback.self, Retrain.self, Resolve.self, Verify.self, Log.self, Show.self, Checkpoint.self, Tree.self, Keys.self, Report.self, History.self, Export.self]
+        subcommands: [
+            Init.self, ConfigCommand.self, Switch.self, Propose.self, Approve.self, Decline.self, Review.self, Rollback.self, Retrain.self, Resolve.self,
+            Verify.self, Log.self, Show.self, Checkpoint.self, Tree.self, Keys.self, Report.self, History.self, Export.self,
+        ]
     )
 
     public init() {}

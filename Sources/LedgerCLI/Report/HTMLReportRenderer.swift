@@ -24,11 +24,12 @@ enum HTMLReportRenderer {
 
             """
         for alert in document.alerts {
-            let level = switch alert.level {
-            case .danger: "danger"
-            case .warning: "warning"
-            case .info: "info"
-            }
+            let level =
+                switch alert.level {
+                case .danger: "danger"
+                case .warning: "warning"
+                case .info: "info"
+                }
             html += "<div class=\"alert \(level)\" role=\"alert\"><p class=\"alert-title\">\(escape(alert.title))</p>"
             html += alert.lines.map { "<p>\(escape($0))</p>" }.joined()
             html += "</div>\n"
@@ -58,11 +59,12 @@ enum HTMLReportRenderer {
     }
 
     static func facts(_ facts: [(label: String, value: String)]) -> String {
-        "<dl class=\"facts\">" + facts.map { fact in
-            let isCode = ["ledger_id", "Head mac", "Database", "Keys"].contains(fact.label)
-            let value = isCode ? "<code>\(escape(fact.value))</code>" : escape(fact.value)
-            return "<dt>\(escape(fact.label))</dt><dd>\(value)</dd>"
-        }.joined() + "</dl>"
+        "<dl class=\"facts\">"
+            + facts.map { fact in
+                let isCode = ["ledger_id", "Head mac", "Database", "Keys"].contains(fact.label)
+                let value = isCode ? "<code>\(escape(fact.value))</code>" : escape(fact.value)
+                return "<dt>\(escape(fact.label))</dt><dd>\(value)</dd>"
+            }.joined() + "</dl>"
     }
 
     static func render(_ table: ReportDocument.Table) -> String {
@@ -231,8 +233,10 @@ enum TimelineSVG {
         let span = Double(max(1, timeline.end - timeline.start))
         func x(_ ms: Int64) -> Double { plotLeft + (Double(ms - timeline.start) / span) * (plotRight - plotLeft) }
 
-        var svg = "<svg class=\"timeline\" role=\"img\" aria-labelledby=\"timeline-title\" viewBox=\"0 0 \(f(width)) \(f(height))\" width=\"\(f(width))\" height=\"\(f(height))\">"
-        svg += "<title id=\"timeline-title\">Switches per model over time: succeeded (filled circle), rejected (cross), failed (filled triangle), unresolved (hollow square)</title>"
+        var svg =
+            "<svg class=\"timeline\" role=\"img\" aria-labelledby=\"timeline-title\" viewBox=\"0 0 \(f(width)) \(f(height))\" width=\"\(f(width))\" height=\"\(f(height))\">"
+        svg +=
+            "<title id=\"timeline-title\">Switches per model over time: succeeded (filled circle), rejected (cross), failed (filled triangle), unresolved (hollow square)</title>"
         // Legend.
         var lx = left
         for outcome in rows {
@@ -247,7 +251,8 @@ enum TimelineSVG {
             let tx = x(tick)
             svg += "<line class=\"grid\" x1=\"\(f(tx))\" y1=\"\(f(top))\" x2=\"\(f(tx))\" y2=\"\(f(axisY))\"/>"
             let anchor = tick == ticks.last && ticks.count > 1 ? "end" : "middle"
-            svg += "<text class=\"axis\" x=\"\(f(tx))\" y=\"\(f(axisY + 16))\" text-anchor=\"\(anchor)\">\(HTMLReportRenderer.escape(label(tick, span: timeline.end - timeline.start)))</text>"
+            svg +=
+                "<text class=\"axis\" x=\"\(f(tx))\" y=\"\(f(axisY + 16))\" text-anchor=\"\(anchor)\">\(HTMLReportRenderer.escape(label(tick, span: timeline.end - timeline.start)))</text>"
         }
         // Group the points once: per lane and outcome, merge those closer than a few pixels.
         struct Bucket { var count: Int; var first: TimelinePoint; var last: TimelinePoint }
@@ -269,8 +274,10 @@ enum TimelineSVG {
         // Lanes.
         for (laneNumber, lane) in lanes.enumerated() {
             let laneTop = top + Double(laneNumber) * laneHeight
-            svg += "<rect class=\"lane\" x=\"\(f(left))\" y=\"\(f(laneTop + 2))\" width=\"\(f(width - right - left))\" height=\"\(f(laneHeight - 4))\" rx=\"4\"/>"
-            svg += "<text class=\"lane-label\" x=\"\(f(left - 10))\" y=\"\(f(laneTop + laneHeight / 2 + 4))\" text-anchor=\"end\">\(HTMLReportRenderer.escape(clip(lane)))</text>"
+            svg +=
+                "<rect class=\"lane\" x=\"\(f(left))\" y=\"\(f(laneTop + 2))\" width=\"\(f(width - right - left))\" height=\"\(f(laneHeight - 4))\" rx=\"4\"/>"
+            svg +=
+                "<text class=\"lane-label\" x=\"\(f(left - 10))\" y=\"\(f(laneTop + laneHeight / 2 + 4))\" text-anchor=\"end\">\(HTMLReportRenderer.escape(clip(lane)))</text>"
             for (rowIndex, outcome) in rows.enumerated() {
                 let y = laneTop + lanePadding + (Double(rowIndex) + 0.5) * rowHeight
                 let row = buckets[laneNumber][rowIndex]
@@ -280,9 +287,11 @@ enum TimelineSVG {
                     let mx = plotLeft + (Double(key) + 0.5) * bucketPixels
                     let tip: String
                     if bucket.count == 1 {
-                        tip = "seq \(bucket.first.requestSeq): \(lane) \(outcome.rawValue), requested \(Timestamp.format(epochMilliseconds: bucket.first.epochMilliseconds))"
+                        tip =
+                            "seq \(bucket.first.requestSeq): \(lane) \(outcome.rawValue), requested \(Timestamp.format(epochMilliseconds: bucket.first.epochMilliseconds))"
                     } else {
-                        tip = "\(bucket.count) \(outcome.rawValue) switches of \(lane), seq \(bucket.first.requestSeq)…\(bucket.last.requestSeq), \(Timestamp.format(epochMilliseconds: bucket.first.epochMilliseconds)) – \(Timestamp.format(epochMilliseconds: bucket.last.epochMilliseconds))"
+                        tip =
+                            "\(bucket.count) \(outcome.rawValue) switches of \(lane), seq \(bucket.first.requestSeq)…\(bucket.last.requestSeq), \(Timestamp.format(epochMilliseconds: bucket.first.epochMilliseconds)) – \(Timestamp.format(epochMilliseconds: bucket.last.epochMilliseconds))"
                     }
                     svg += "<g><title>\(HTMLReportRenderer.escape(tip))</title>\(marker(outcome, x: mx, y: y))</g>"
                     // A count where there is room for it (no marker just to the right).
@@ -293,7 +302,8 @@ enum TimelineSVG {
             }
         }
         if timeline.points.isEmpty {
-            svg += "<text class=\"axis\" x=\"\(f((plotLeft + plotRight) / 2))\" y=\"\(f(top + laneHeight / 2))\" text-anchor=\"middle\">no switches in scope</text>"
+            svg +=
+                "<text class=\"axis\" x=\"\(f((plotLeft + plotRight) / 2))\" y=\"\(f(top + laneHeight / 2))\" text-anchor=\"middle\">no switches in scope</text>"
         }
         return svg + "</svg>"
     }
@@ -304,7 +314,8 @@ enum TimelineSVG {
         case .succeeded:
             return "<circle class=\"ok\" cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"5\"/>"
         case .rejected:
-            return "<path class=\"rej\" d=\"M\(f(x - 4.5)) \(f(y - 4.5))L\(f(x + 4.5)) \(f(y + 4.5))M\(f(x - 4.5)) \(f(y + 4.5))L\(f(x + 4.5)) \(f(y - 4.5))\"/>"
+            return
+                "<path class=\"rej\" d=\"M\(f(x - 4.5)) \(f(y - 4.5))L\(f(x + 4.5)) \(f(y + 4.5))M\(f(x - 4.5)) \(f(y + 4.5))L\(f(x + 4.5)) \(f(y - 4.5))\"/>"
         case .failed:
             return "<path class=\"fail\" d=\"M\(f(x)) \(f(y - 6))L\(f(x + 6)) \(f(y + 5))L\(f(x - 6)) \(f(y + 5))Z\"/>"
         case .unresolved:

@@ -18,10 +18,12 @@ enum ReportCSV {
             rows.append(reportColumns.map { $0 == "section" ? section : values[$0] ?? "" })
         }
         let snapshot = report.snapshot
-        row("verification", [
-            "outcome": report.verification.status, "seq": String(snapshot.headSeq), "recorded_at": snapshot.headRecordedAt,
-            "detail": "ledger_id \(snapshot.ledgerID); head_mac \(snapshot.headMac); \(report.verification.headline)",
-        ])
+        row(
+            "verification",
+            [
+                "outcome": report.verification.status, "seq": String(snapshot.headSeq), "recorded_at": snapshot.headRecordedAt,
+                "detail": "ledger_id \(snapshot.ledgerID); head_mac \(snapshot.headMac); \(report.verification.headline)",
+            ])
         row("identity", ["detail": report.identity])
         if report.filter.includesSwitches {
             for outcome in SwitchOutcome.allCases {
@@ -38,11 +40,13 @@ enum ReportCSV {
                 }
             }
             for failure in report.failures {
-                row("failure", [
-                    "model": failure.models.joined(separator: " "), "outcome": failure.outcome.rawValue,
-                    "count": String(failure.count), "seq": String(failure.lastRequestSeq), "recorded_at": failure.lastRequestedAt,
-                    "error_code": failure.errorCode ?? "", "error_message": failure.errorMessage ?? "",
-                ])
+                row(
+                    "failure",
+                    [
+                        "model": failure.models.joined(separator: " "), "outcome": failure.outcome.rawValue,
+                        "count": String(failure.count), "seq": String(failure.lastRequestSeq), "recorded_at": failure.lastRequestedAt,
+                        "error_code": failure.errorCode ?? "", "error_message": failure.errorMessage ?? "",
+                    ])
             }
             for s in report.unresolved { row("unresolved", switchValues(s)) }
             if report.approvalsInUse {
@@ -53,12 +57,14 @@ enum ReportCSV {
                 }
                 for s in report.overdueReviews { row("overdue_review", switchValues(s)) }
                 for p in report.pendingProposals {
-                    row("pending_proposal", [
-                        "model": p.model ?? "", "actor": p.actor, "seq": String(p.seq), "recorded_at": p.proposedAt,
-                        "retrain_job_id": p.retrainJobID ?? "", "reason": p.reason ?? "",
-                        "detail": "approvals: " + (p.approvals.isEmpty ? "none" : p.approvals.map(\.summary).joined(separator: ", "))
-                            + " · still missing: " + (p.missing.isEmpty ? "nothing" : p.missing.joined(separator: "; ")),
-                    ])
+                    row(
+                        "pending_proposal",
+                        [
+                            "model": p.model ?? "", "actor": p.actor, "seq": String(p.seq), "recorded_at": p.proposedAt,
+                            "retrain_job_id": p.retrainJobID ?? "", "reason": p.reason ?? "",
+                            "detail": "approvals: " + (p.approvals.isEmpty ? "none" : p.approvals.map(\.summary).joined(separator: ", "))
+                                + " · still missing: " + (p.missing.isEmpty ? "nothing" : p.missing.joined(separator: "; ")),
+                        ])
                 }
             }
             for s in report.conflicts { row("conflict", switchValues(s)) }
@@ -90,17 +96,19 @@ enum ReportCSV {
     ]
 
     static func render(_ report: AsOfReport) -> String {
-        table(asOfColumns, report.models.map { model in
-            let s = model.live
-            return [
-                report.asOf, model.model, s?.retrainJobID ?? "", s.map { String($0.requestSeq) } ?? "", s?.requestedAt ?? "",
-                s?.actor ?? "", s?.reason ?? "", s?.completionSeq.map(String.init) ?? "", s?.completionKind?.rawValue ?? "",
-                s?.completedAt ?? "", s?.completedBy ?? "", s?.resolutionReason ?? "",
-                model.pending.map { String($0.requestSeq) }.joined(separator: " "),
-                model.conflicts.map { String($0.requestSeq) }.joined(separator: " "), report.verification.status,
-                s?.approval?.summary ?? "", report.identity,
-            ]
-        })
+        table(
+            asOfColumns,
+            report.models.map { model in
+                let s = model.live
+                return [
+                    report.asOf, model.model, s?.retrainJobID ?? "", s.map { String($0.requestSeq) } ?? "", s?.requestedAt ?? "",
+                    s?.actor ?? "", s?.reason ?? "", s?.completionSeq.map(String.init) ?? "", s?.completionKind?.rawValue ?? "",
+                    s?.completedAt ?? "", s?.completedBy ?? "", s?.resolutionReason ?? "",
+                    model.pending.map { String($0.requestSeq) }.joined(separator: " "),
+                    model.conflicts.map { String($0.requestSeq) }.joined(separator: " "), report.verification.status,
+                    s?.approval?.summary ?? "", report.identity,
+                ]
+            })
     }
 
     /// One row per switch.
@@ -111,15 +119,17 @@ enum ReportCSV {
     ]
 
     static func render(_ report: HistoryReport) -> String {
-        table(historyColumns, report.switches.map { s in
-            [
-                String(s.requestSeq), s.requestedAt, s.model ?? "", s.retrainJobID ?? "", s.actor, s.reason ?? "",
-                s.outcome.rawValue, s.completionSeq.map(String.init) ?? "", s.completionKind?.rawValue ?? "", s.completedAt ?? "",
-                s.completedBy ?? "", s.resolutionReason ?? "", s.httpStatus.map(String.init) ?? "", s.errorCode ?? "",
-                s.errorMessage ?? "", s.durationMs.map(String.init) ?? "", s.requestSeq == report.liveRequestSeq ? "true" : "false",
-                report.verification.status, s.approval?.summary ?? "", report.identity,
-            ]
-        })
+        table(
+            historyColumns,
+            report.switches.map { s in
+                [
+                    String(s.requestSeq), s.requestedAt, s.model ?? "", s.retrainJobID ?? "", s.actor, s.reason ?? "",
+                    s.outcome.rawValue, s.completionSeq.map(String.init) ?? "", s.completionKind?.rawValue ?? "", s.completedAt ?? "",
+                    s.completedBy ?? "", s.resolutionReason ?? "", s.httpStatus.map(String.init) ?? "", s.errorCode ?? "",
+                    s.errorMessage ?? "", s.durationMs.map(String.init) ?? "", s.requestSeq == report.liveRequestSeq ? "true" : "false",
+                    report.verification.status, s.approval?.summary ?? "", report.identity,
+                ]
+            })
     }
 
     /// Columns that hold integers the tool wrote (counts, seqs, HTTP status, durations): written as
@@ -135,9 +145,10 @@ enum ReportCSV {
         var lines = [columns.map(csvField).joined(separator: ",")]
         lines.reserveCapacity(rows.count + 1)
         for row in rows {
-            lines.append(row.enumerated().map { i, value in
-                i < numeric.count && numeric[i] ? csvNumericField(value) : csvField(value)
-            }.joined(separator: ","))
+            lines.append(
+                row.enumerated().map { i, value in
+                    i < numeric.count && numeric[i] ? csvNumericField(value) : csvField(value)
+                }.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

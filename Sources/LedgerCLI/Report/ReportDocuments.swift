@@ -26,10 +26,11 @@ extension ReportDocument {
         if filter.includesKeyRotations { summary.append(("Key rotations", String(report.keyRotations.count))) }
         if filter.includesCheckpoints { summary.append(("Checkpoints", String(report.checkpoints.count))) }
         if report.approvalsInUse {
-            summary.append((
-                "Approvals",
-                "\(report.unapproved.count) live without required approvals, \(report.overdueReviews.count) overdue review(s), \(report.pendingProposals.count) pending proposal(s)"
-            ))
+            summary.append(
+                (
+                    "Approvals",
+                    "\(report.unapproved.count) live without required approvals, \(report.overdueReviews.count) overdue review(s), \(report.pendingProposals.count) pending proposal(s)"
+                ))
         }
         summary.append(("Identity", report.identity + ": actor names are self-declared"))
         summary.append(("Ledger", "\(report.snapshot.ledgerID), head seq \(report.snapshot.headSeq)"))
@@ -37,66 +38,79 @@ extension ReportDocument {
         if filter.includesSwitches {
             timeline = Self.timeline(
                 points: report.timeline, start: report.periodStart, end: report.periodEnd,
-                caption: "Each switch at the time it was requested (UTC), one lane per model. Markers that would overlap are merged and counted; hover for details.")
+                caption:
+                    "Each switch at the time it was requested (UTC), one lane per model. Markers that would overlap are merged and counted; hover for details.")
             sections.append(Self.countsSection(id: "by-model", title: "Switches per model", label: "MODEL", groups: report.byModel, totals: report.totals))
             sections.append(Self.countsSection(id: "by-actor", title: "Switches per actor", label: "ACTOR", groups: report.byActor, totals: report.totals))
-            sections.append(Section(
-                id: "failures", title: "Failures by reason",
-                note: "Rejected (the service said no) and failed (no usable answer) switches, grouped by the recorded error.",
-                table: Table(
-                    columns: ["OUTCOME", "ERROR CODE", "ERROR MESSAGE", "COUNT", "MODELS", "LAST SEQ", "LAST REQUESTED AT"],
-                    rows: report.failures.map {
-                        [$0.outcome.rawValue, cell($0.errorCode), cell($0.errorMessage), String($0.count),
-                         $0.models.joined(separator: ", "), String($0.lastRequestSeq), $0.lastRequestedAt]
-                    }, numeric: [3, 5]),
-                emptyText: "No rejected or failed switches."))
-            sections.append(Section(
-                id: "unresolved", title: "Unresolved switches",
-                note: "A switch.requested with no switch.completed or switch.resolved: the process died mid-call and the outcome is unknown. Find out, then record it with `ledger resolve SEQ`.",
-                table: Table(
-                    columns: ["SEQ", "REQUESTED AT", "MODEL", "RETRAIN JOB", "ACTOR", "REASON"],
-                    rows: report.unresolved.map {
-                        [String($0.requestSeq), $0.requestedAt, cell($0.model), cell($0.retrainJobID), $0.actor, cell($0.reason)]
-                    }, numeric: [0]),
-                emptyText: "No unresolved switches."))
+            sections.append(
+                Section(
+                    id: "failures", title: "Failures by reason",
+                    note: "Rejected (the service said no) and failed (no usable answer) switches, grouped by the recorded error.",
+                    table: Table(
+                        columns: ["OUTCOME", "ERROR CODE", "ERROR MESSAGE", "COUNT", "MODELS", "LAST SEQ", "LAST REQUESTED AT"],
+                        rows: report.failures.map {
+                            [
+                                $0.outcome.rawValue, cell($0.errorCode), cell($0.errorMessage), String($0.count),
+                                $0.models.joined(separator: ", "), String($0.lastRequestSeq), $0.lastRequestedAt,
+                            ]
+                        }, numeric: [3, 5]),
+                    emptyText: "No rejected or failed switches."))
+            sections.append(
+                Section(
+                    id: "unresolved", title: "Unresolved switches",
+                    note:
+                        "A switch.requested with no switch.completed or switch.resolved: the process died mid-call and the outcome is unknown. Find out, then record it with `ledger resolve SEQ`.",
+                    table: Table(
+                        columns: ["SEQ", "REQUESTED AT", "MODEL", "RETRAIN JOB", "ACTOR", "REASON"],
+                        rows: report.unresolved.map {
+                            [String($0.requestSeq), $0.requestedAt, cell($0.model), cell($0.retrainJobID), $0.actor, cell($0.reason)]
+                        }, numeric: [0]),
+                    emptyText: "No unresolved switches."))
             if !report.conflicts.isEmpty {
-                sections.append(Section(
-                    id: "conflicts", title: "Conflicting completions",
-                    note: "Switches whose completions disagree (e.g. resolved as failed by an operator, then recorded as succeeded by the switch itself). The first completion gives the outcome counted above; investigate and record what really happened.",
-                    table: Self.switchTable(report.conflicts)))
+                sections.append(
+                    Section(
+                        id: "conflicts", title: "Conflicting completions",
+                        note:
+                            "Switches whose completions disagree (e.g. resolved as failed by an operator, then recorded as succeeded by the switch itself). The first completion gives the outcome counted above; investigate and record what really happened.",
+                        table: Self.switchTable(report.conflicts)))
             }
             if report.approvalsInUse { sections += Self.approvalSections(report) }
             let shown = report.switches.count
             let total = report.totals.total
-            sections.append(Section(
-                id: "switches", title: "Switches",
-                note: shown < total ? "The newest \(shown) of \(total) switches (--limit 0 lists all)." : "All \(total) switches in scope, oldest first.",
-                table: Self.switchTable(report.switches),
-                emptyText: "No switches in scope."))
+            sections.append(
+                Section(
+                    id: "switches", title: "Switches",
+                    note: shown < total ? "The newest \(shown) of \(total) switches (--limit 0 lists all)." : "All \(total) switches in scope, oldest first.",
+                    table: Self.switchTable(report.switches),
+                    emptyText: "No switches in scope."))
         }
         if filter.includesKeyRotations {
-            sections.append(Section(
-                id: "key-rotations", title: "Key rotations",
-                note: "key.rotated entries in the period: entries after each one are signed by the new key.",
-                table: Table(
-                    columns: ["SEQ", "RECORDED AT", "ACTOR", "OLD KEY", "NEW KEY", "REASON"],
-                    rows: report.keyRotations.map { event in
-                        let details = event.details.flatMap { try? JSONValue(parsing: $0) }
-                        return [String(event.seq), event.recordedAt, event.actor,
+            sections.append(
+                Section(
+                    id: "key-rotations", title: "Key rotations",
+                    note: "key.rotated entries in the period: entries after each one are signed by the new key.",
+                    table: Table(
+                        columns: ["SEQ", "RECORDED AT", "ACTOR", "OLD KEY", "NEW KEY", "REASON"],
+                        rows: report.keyRotations.map { event in
+                            let details = event.details.flatMap { try? JSONValue(parsing: $0) }
+                            return [
+                                String(event.seq), event.recordedAt, event.actor,
                                 details?["old_key_id"]?.stringValue ?? event.keyID, cell(details?["new_key_id"]?.stringValue),
-                                cell(event.reason)]
-                    }, numeric: [0]),
-                emptyText: "No key rotations in the period."))
+                                cell(event.reason),
+                            ]
+                        }, numeric: [0]),
+                    emptyText: "No key rotations in the period."))
         }
         if filter.includesCheckpoints {
-            sections.append(Section(
-                id: "checkpoints", title: "Checkpoints",
-                note: "checkpoint entries in the period.",
-                table: Table(
-                    columns: ["SEQ", "RECORDED AT", "ACTOR", "DETAILS", "REASON"],
-                    rows: report.checkpoints.map { [String($0.seq), $0.recordedAt, $0.actor, cell($0.details), cell($0.reason)] },
-                    numeric: [0]),
-                emptyText: "No checkpoints in the period."))
+            sections.append(
+                Section(
+                    id: "checkpoints", title: "Checkpoints",
+                    note: "checkpoint entries in the period.",
+                    table: Table(
+                        columns: ["SEQ", "RECORDED AT", "ACTOR", "DETAILS", "REASON"],
+                        rows: report.checkpoints.map { [String($0.seq), $0.recordedAt, $0.actor, cell($0.details), cell($0.reason)] },
+                        numeric: [0]),
+                    emptyText: "No checkpoints in the period."))
         }
         sections.append(Self.verificationSection(report.snapshot, report.verification))
     }
@@ -118,23 +132,27 @@ extension ReportDocument {
             ("Ledger", "\(report.snapshot.ledgerID), head seq \(report.snapshot.headSeq)"),
         ]
         var liveTable = Table(
-                columns: ["MODEL", "LIVE RETRAIN JOB", "SWITCHED BY", "REQUESTED AT", "SUCCESS RECORDED AT", "REQUEST SEQ", "REASON", "NOTE"],
-                rows: report.models.map { model in
-                    guard let s = model.live else {
-                        return [model.model, "-", "-", "-", "-", "-", "-",
-                                "no succeeded switch recorded at or before this time" + (model.pending.isEmpty ? "" : "; \(model.pending.count) pending")
-                                    + (model.conflicts.isEmpty ? "" : "; \(model.conflicts.count) switch(es) with conflicting completions: uncertain")]
-                    }
-                    var note = s.isResolvedByOperator ? "outcome recorded by \(s.completedBy ?? "?") with ledger resolve: \(cell(s.resolutionReason))" : ""
-                    if !model.pending.isEmpty {
-                        note += (note.isEmpty ? "" : "; ") + "\(model.pending.count) later switch(es) pending: uncertain"
-                    }
-                    if !model.conflicts.isEmpty {
-                        note += (note.isEmpty ? "" : "; ") + "\(model.conflicts.count) switch(es) with conflicting completions: uncertain"
-                    }
-                    return [model.model, cell(s.retrainJobID), s.actor, s.requestedAt, cell(s.completedAt), String(s.requestSeq),
-                            cell(s.reason), cell(note)]
-                }, numeric: [5])
+            columns: ["MODEL", "LIVE RETRAIN JOB", "SWITCHED BY", "REQUESTED AT", "SUCCESS RECORDED AT", "REQUEST SEQ", "REASON", "NOTE"],
+            rows: report.models.map { model in
+                guard let s = model.live else {
+                    return [
+                        model.model, "-", "-", "-", "-", "-", "-",
+                        "no succeeded switch recorded at or before this time" + (model.pending.isEmpty ? "" : "; \(model.pending.count) pending")
+                            + (model.conflicts.isEmpty ? "" : "; \(model.conflicts.count) switch(es) with conflicting completions: uncertain"),
+                    ]
+                }
+                var note = s.isResolvedByOperator ? "outcome recorded by \(s.completedBy ?? "?") with ledger resolve: \(cell(s.resolutionReason))" : ""
+                if !model.pending.isEmpty {
+                    note += (note.isEmpty ? "" : "; ") + "\(model.pending.count) later switch(es) pending: uncertain"
+                }
+                if !model.conflicts.isEmpty {
+                    note += (note.isEmpty ? "" : "; ") + "\(model.conflicts.count) switch(es) with conflicting completions: uncertain"
+                }
+                return [
+                    model.model, cell(s.retrainJobID), s.actor, s.requestedAt, cell(s.completedAt), String(s.requestSeq),
+                    cell(s.reason), cell(note),
+                ]
+            }, numeric: [5])
         if report.models.contains(where: { $0.live?.approval != nil }) {
             // Who approved the live job: the approvals its request counted, with seqs and times.
             liveTable.columns.insert("APPROVED BY", at: 3)
@@ -143,29 +161,35 @@ extension ReportDocument {
             }
             liveTable.numeric = [6]
         }
-        sections.append(Section(
-            id: "live", title: "Live at \(report.asOf)",
-            note: "Who switched each model to its live job, when, and why.",
-            table: liveTable,
-            emptyText: "The ledger records no switch requests."))
+        sections.append(
+            Section(
+                id: "live", title: "Live at \(report.asOf)",
+                note: "Who switched each model to its live job, when, and why.",
+                table: liveTable,
+                emptyText: "The ledger records no switch requests."))
         let pending = report.models.flatMap(\.pending)
         if !pending.isEmpty {
-            sections.append(Section(
-                id: "pending", title: "Pending at \(report.asOf)",
-                note: "Requested at or before this time, outcome not yet recorded then: what was live is uncertain until they are.",
-                table: Table(
-                    columns: ["SEQ", "REQUESTED AT", "MODEL", "RETRAIN JOB", "ACTOR", "REASON", "OUTCOME RECORDED LATER"],
-                    rows: pending.map { s in
-                        [String(s.requestSeq), s.requestedAt, cell(s.model), cell(s.retrainJobID), s.actor, cell(s.reason),
-                         s.completedAt.map { "\(s.outcome.rawValue) at \($0)" } ?? "still unresolved"]
-                    }, numeric: [0])))
+            sections.append(
+                Section(
+                    id: "pending", title: "Pending at \(report.asOf)",
+                    note: "Requested at or before this time, outcome not yet recorded then: what was live is uncertain until they are.",
+                    table: Table(
+                        columns: ["SEQ", "REQUESTED AT", "MODEL", "RETRAIN JOB", "ACTOR", "REASON", "OUTCOME RECORDED LATER"],
+                        rows: pending.map { s in
+                            [
+                                String(s.requestSeq), s.requestedAt, cell(s.model), cell(s.retrainJobID), s.actor, cell(s.reason),
+                                s.completedAt.map { "\(s.outcome.rawValue) at \($0)" } ?? "still unresolved",
+                            ]
+                        }, numeric: [0])))
         }
         let conflicts = report.models.flatMap(\.conflicts)
         if !conflicts.isEmpty {
-            sections.append(Section(
-                id: "conflicts", title: "Conflicting completions",
-                note: "Switches whose completions disagree: the ledger contradicts itself about them, so what was live is uncertain until someone investigates.",
-                table: Self.switchTable(conflicts)))
+            sections.append(
+                Section(
+                    id: "conflicts", title: "Conflicting completions",
+                    note:
+                        "Switches whose completions disagree: the ledger contradicts itself about them, so what was live is uncertain until someone investigates.",
+                    table: Self.switchTable(conflicts)))
         }
         sections.append(Self.verificationSection(report.snapshot, report.verification))
     }
@@ -182,7 +206,10 @@ extension ReportDocument {
         summary = [
             ("Verification", report.verification.headline),
             ("Model", report.model),
-            ("Period", "\(report.filter.since ?? report.switches.first?.requestedAt ?? "-") → \(report.filter.until ?? report.switches.last?.requestedAt ?? "-")"),
+            (
+                "Period",
+                "\(report.filter.since ?? report.switches.first?.requestedAt ?? "-") → \(report.filter.until ?? report.switches.last?.requestedAt ?? "-")"
+            ),
             ("Switches", "\(t.total) (\(t.succeeded) succeeded, \(t.rejected) rejected, \(t.failed) failed, \(t.unresolved) unresolved)"),
             ("Live now", report.liveRequestSeq.map { seq in "\(live?.retrainJobID ?? "see seq \(seq)") (switch seq \(seq))" } ?? "no succeeded switch"),
             ("Identity", report.identity + ": actor names are self-declared"),
@@ -202,10 +229,11 @@ extension ReportDocument {
         for (i, s) in report.switches.enumerated() {
             table.rows[i].append(s.requestSeq == report.liveRequestSeq ? "live now" : "")
         }
-        sections.append(Section(
-            id: "history", title: "Switches of \(report.model)",
-            note: "Every switch, oldest first, with its outcome and reason. \"live now\" marks the switch whose job is live at the ledger's head.",
-            table: table, emptyText: "No switches of \(report.model) in the period."))
+        sections.append(
+            Section(
+                id: "history", title: "Switches of \(report.model)",
+                note: "Every switch, oldest first, with its outcome and reason. \"live now\" marks the switch whose job is live at the ledger's head.",
+                table: table, emptyText: "No switches of \(report.model) in the period."))
         sections.append(Self.verificationSection(report.snapshot, report.verification))
     }
 
@@ -215,8 +243,10 @@ extension ReportDocument {
         var table = Table(
             columns: ["SEQ", "REQUESTED AT", "MODEL", "RETRAIN JOB", "ACTOR", "OUTCOME", "REASON", "DETAIL"],
             rows: switches.map { s in
-                [String(s.requestSeq), s.requestedAt, cell(s.model), cell(s.retrainJobID), s.actor, s.outcome.rawValue,
-                 cell(s.reason), detail(of: s)]
+                [
+                    String(s.requestSeq), s.requestedAt, cell(s.model), cell(s.retrainJobID), s.actor, s.outcome.rawValue,
+                    cell(s.reason), detail(of: s),
+                ]
             }, numeric: [0])
         // The approval column only once the ledger records approvals: older reports read as before.
         if switches.contains(where: { $0.approval != nil }) {
@@ -244,14 +274,17 @@ extension ReportDocument {
         let pending = Table(
             columns: ["PROPOSAL", "PROPOSED AT", "MODEL", "RETRAIN JOB", "PROPOSED BY", "REASON", "APPROVALS", "STILL MISSING"],
             rows: report.pendingProposals.map { p in
-                [String(p.seq), p.proposedAt, cell(p.model), cell(p.retrainJobID), p.actor, cell(p.reason),
-                 p.approvals.isEmpty ? "none" : p.approvals.map(\.summary).joined(separator: ", "),
-                 p.missing.isEmpty ? "nothing: ready to switch" : p.missing.joined(separator: "; ")]
+                [
+                    String(p.seq), p.proposedAt, cell(p.model), cell(p.retrainJobID), p.actor, cell(p.reason),
+                    p.approvals.isEmpty ? "none" : p.approvals.map(\.summary).joined(separator: ", "),
+                    p.missing.isEmpty ? "nothing: ready to switch" : p.missing.joined(separator: "; "),
+                ]
             }, numeric: [0])
         return [
             Section(
                 id: "not-approved", title: "Went live without required approvals",
-                note: "Succeeded switches (not emergency ones) whose approvals, re-evaluated against the policy recorded before their request, do not satisfy it. Must be empty: every entry here bypassed the approval gate.",
+                note:
+                    "Succeeded switches (not emergency ones) whose approvals, re-evaluated against the policy recorded before their request, do not satisfy it. Must be empty: every entry here bypassed the approval gate.",
                 table: unapproved, emptyText: "None: every switch that went live had the approvals its policy required."),
             Section(
                 id: "overdue-reviews", title: "Overdue reviews",
@@ -259,7 +292,8 @@ extension ReportDocument {
                 table: switchTable(report.overdueReviews), emptyText: "No emergency switch awaits review."),
             Section(
                 id: "pending-proposals", title: "Pending proposals",
-                note: "Proposals neither declined nor used by a switch, with what the policy in force still requires before `ledger switch --proposal ID` runs them.",
+                note:
+                    "Proposals neither declined nor used by a switch, with what the policy in force still requires before `ledger switch --proposal ID` runs them.",
                 table: pending, emptyText: "No pending proposals."),
         ]
     }
@@ -288,12 +322,16 @@ extension ReportDocument {
 
     static func countsSection(id: String, title: String, label: String, groups: [GroupCounts], totals: OutcomeCounts) -> Section {
         var rows = groups.map { g in
-            [g.name, String(g.counts.succeeded), String(g.counts.rejected), String(g.counts.failed), String(g.counts.unresolved),
-             String(g.counts.total)]
+            [
+                g.name, String(g.counts.succeeded), String(g.counts.rejected), String(g.counts.failed), String(g.counts.unresolved),
+                String(g.counts.total),
+            ]
         }
         if groups.count > 1 {
-            rows.append(["all", String(totals.succeeded), String(totals.rejected), String(totals.failed), String(totals.unresolved),
-                         String(totals.total)])
+            rows.append([
+                "all", String(totals.succeeded), String(totals.rejected), String(totals.failed), String(totals.unresolved),
+                String(totals.total),
+            ])
         }
         return Section(
             id: id, title: title, note: nil,
@@ -316,9 +354,11 @@ extension ReportDocument {
         case .verified(let report):
             return report.warnings.map { Alert(level: .warning, title: "Warning", lines: [$0]) }
         case .notVerified(let reason):
-            return [Alert(
-                level: .warning, title: "NOT VERIFIED",
-                lines: [reason, "Nothing proves that the figures below were not altered. Run the report with the ledger's key file to verify it."])]
+            return [
+                Alert(
+                    level: .warning, title: "NOT VERIFIED",
+                    lines: [reason, "Nothing proves that the figures below were not altered. Run the report with the ledger's key file to verify it."])
+            ]
         }
     }
 
@@ -334,7 +374,8 @@ extension ReportDocument {
         if let report = verification.report {
             facts.append(("Entries verified", report.entries.formatted()))
             facts.append(("Keys", report.keyUsage.map { "\($0.keyID) (\($0.rows.formatted()) entries)" }.joined(separator: ", ")))
-            facts.append(("Unresolved (whole ledger)", report.unresolvedSwitches.isEmpty ? "none" : report.unresolvedSwitches.map(String.init).joined(separator: ", ")))
+            facts.append(
+                ("Unresolved (whole ledger)", report.unresolvedSwitches.isEmpty ? "none" : report.unresolvedSwitches.map(String.init).joined(separator: ", ")))
             facts.append(("Verification time", String(format: "%.2f s", report.seconds)))
         }
         facts.append(("Report generated at", snapshot.generatedAt))

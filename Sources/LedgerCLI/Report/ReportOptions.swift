@@ -22,14 +22,16 @@ struct ReportOutputOptions: ParsableArguments {
 
 /// `--since` and `--until`.
 struct PeriodOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Only what was recorded at or after this time: RFC 3339 (2026-11-01T09:00:00Z, any offset) or a date (its midnight UTC).",
-        valueName: "time"))
+    @Option(
+        help: ArgumentHelp(
+            "Only what was recorded at or after this time: RFC 3339 (2026-11-01T09:00:00Z, any offset) or a date (its midnight UTC).",
+            valueName: "time"))
     var since: String?
 
-    @Option(help: ArgumentHelp(
-        "Only what was recorded at or before this time: RFC 3339, or a date (that whole day, to 23:59:59.999Z).",
-        valueName: "time"))
+    @Option(
+        help: ArgumentHelp(
+            "Only what was recorded at or before this time: RFC 3339, or a date (that whole day, to 23:59:59.999Z).",
+            valueName: "time"))
     var until: String?
 
     func validate() throws {
@@ -55,7 +57,8 @@ struct PeriodOptions: ParsableArguments {
 
     static func badTime(_ flag: String, _ text: String) -> String {
         let reason = Timestamp.problem(with: text).map { " (\($0))" } ?? ""
-        return "\(flag) \(DisplayText.terminal(text)) is not a valid time\(reason): use RFC 3339 (2026-11-29T14:05:00Z, 2026-11-29T15:05:00+01:00) or a date (2026-11-29), years 0001 to 9999"
+        return
+            "\(flag) \(DisplayText.terminal(text)) is not a valid time\(reason): use RFC 3339 (2026-11-29T14:05:00Z, 2026-11-29T15:05:00+01:00) or a date (2026-11-29), years 0001 to 9999"
     }
 }
 
@@ -96,7 +99,8 @@ enum ReportVerificationStep {
             throw ExitCode(LedgerExitCode.configError.rawValue)
         }
         if verification.isTampered {
-            Console.error("the ledger does not verify: the \(what) was written, but \(what == "report" ? "its figures" : "it") cannot be trusted. Run `ledger verify`.")
+            Console.error(
+                "the ledger does not verify: the \(what) was written, but \(what == "report" ? "its figures" : "it") cannot be trusted. Run `ledger verify`.")
             throw ExitCode(LedgerExitCode.tampered.rawValue)
         }
     }
@@ -104,7 +108,9 @@ enum ReportVerificationStep {
     /// A note on stderr when the ledger predates the report indexes.
     static func noteMissingIndexes(_ reporter: Reporter) {
         if (try? reporter.hasReportIndexes()) == false {
-            Console.note("note: this ledger predates the report indexes (migration 0003_report_indexes); the answer is complete but slower. The next write command (e.g. `ledger switch`) adds them.")
+            Console.note(
+                "note: this ledger predates the report indexes (migration 0003_report_indexes); the answer is complete but slower. The next write command (e.g. `ledger switch`) adds them."
+            )
         }
     }
 }

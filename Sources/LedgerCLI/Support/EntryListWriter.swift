@@ -35,24 +35,27 @@ struct EntryListWriter {
             }
             // Every stored value is shown escaped: a newline in a reason cannot forge a row,
             // an ESC or OSC sequence cannot reach the terminal.
-            let line = row([
-                String(entry.seq), entry.recordedAt, entry.kind.rawValue, entry.actor, entry.model ?? "-",
-                entry.retrainJobID ?? "-", entry.outcome?.rawValue ?? (isUnresolved ? "unknown" : "-"), note,
-            ].map(DisplayText.terminal))
+            let line = row(
+                [
+                    String(entry.seq), entry.recordedAt, entry.kind.rawValue, entry.actor, entry.model ?? "-",
+                    entry.retrainJobID ?? "-", entry.outcome?.rawValue ?? (isUnresolved ? "unknown" : "-"), note,
+                ].map(DisplayText.terminal))
             Console.out(isUnresolved ? Console.styled(line, .yellow) : line)
         case .csv:
-            Console.out(entry.columnValues.map { value -> String in
-                switch value.value {
-                case .null: return ""
-                case .integer(let i): return String(i)
-                case .text(let s): return csvField(s)
-                case .real, .blob: return ""
-                }
-            }.joined(separator: ","))
+            Console.out(
+                entry.columnValues.map { value -> String in
+                    switch value.value {
+                    case .null: return ""
+                    case .integer(let i): return String(i)
+                    case .text(let s): return csvField(s)
+                    case .real, .blob: return ""
+                    }
+                }.joined(separator: ","))
         case .json:
             var object = entry.jsonValue.objectValue ?? [:]
             if unresolved.contains(entry.seq) { object["unresolved"] = .bool(true) }
-            Console.out((count == 1 ? "[\n" : ",\n") + JSONValue.object(object).prettyPrinted().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            Console.out(
+                (count == 1 ? "[\n" : ",\n") + JSONValue.object(object).prettyPrinted().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         }
     }
 

@@ -39,8 +39,10 @@ public enum LedgerExitCode: Int32, CaseIterable, Sendable {
         case .rejected: "switch: the service rejected the switch (documented error)"
         case .serviceFailed: "switch: the service failed or was unreachable (no usable answer)"
         case .preflightRefused: "switch: pre-flight refused (retrain job not finished)"
-        case .ledgerUnsafe: "write refused: an entry written since this installation last verified the ledger does not verify, or it no longer matches the last checkpoint"
-        case .refused: "switch, rollback, approve, decline, review: refused by the approval policy or the ledger's history (the message says what is missing); nothing written or sent"
+        case .ledgerUnsafe:
+            "write refused: an entry written since this installation last verified the ledger does not verify, or it no longer matches the last checkpoint"
+        case .refused:
+            "switch, rollback, approve, decline, review: refused by the approval policy or the ledger's history (the message says what is missing); nothing written or sent"
         case .usage: "usage error (bad flags or arguments)"
         case .tryLater: "resolve: the switch may still be in flight; try again after the time printed"
         case .software: "internal error (a bug)"

@@ -22,22 +22,26 @@ enum ExportOutput {
     static func print(_ summary: ExportSummary, selection: ExportSelection, format: TextOrJSON) {
         let h = summary.header
         if format == .json {
-            Console.out(JSONValue.object([
-                "ledger_id": .string(h.ledgerID), "first_seq": .integer(h.firstSeq), "last_seq": .integer(h.lastSeq),
-                "entries": .integer(h.entryCount), "matched": .integer(h.matchedCount), "head_seq": .integer(h.headSeq),
-                "head_mac": .string(h.headMac), "key_ids": .array(h.keyIDs.map { .string($0) }),
-                "exported_at": .string(h.exportedAt),
-                "filter": .object([
-                    "model": h.filterModel.map { .string($0) } ?? .null, "since": h.filterSince.map { .string($0) } ?? .null,
-                    "until": h.filterUntil.map { .string($0) } ?? .null,
-                ]),
-                "path": .string(summary.path), "bytes": .integer(summary.bytes),
-            ].merging(proofMembers(summary)) { old, _ in old }).prettyPrinted())
+            Console.out(
+                JSONValue.object(
+                    [
+                        "ledger_id": .string(h.ledgerID), "first_seq": .integer(h.firstSeq), "last_seq": .integer(h.lastSeq),
+                        "entries": .integer(h.entryCount), "matched": .integer(h.matchedCount), "head_seq": .integer(h.headSeq),
+                        "head_mac": .string(h.headMac), "key_ids": .array(h.keyIDs.map { .string($0) }),
+                        "exported_at": .string(h.exportedAt),
+                        "filter": .object([
+                            "model": h.filterModel.map { .string($0) } ?? .null, "since": h.filterSince.map { .string($0) } ?? .null,
+                            "until": h.filterUntil.map { .string($0) } ?? .null,
+                        ]),
+                        "path": .string(summary.path), "bytes": .integer(summary.bytes),
+                    ].merging(proofMembers(summary)) { old, _ in old }
+                ).prettyPrinted())
             return
         }
         Console.note(
             "exported seq \(h.firstSeq)…\(h.lastSeq) (\(h.entryCount.formatted()) entries, \(h.matchedCount.formatted()) matching \(selection.summary)) "
-                + "of ledger \(h.ledgerID) (head seq \(h.headSeq)) to \(summary.path == "-" ? "standard output" : summary.path), \(summary.bytes.formatted()) bytes")
+                + "of ledger \(h.ledgerID) (head seq \(h.headSeq)) to \(summary.path == "-" ? "standard output" : summary.path), \(summary.bytes.formatted()) bytes"
+        )
         if let checkpoint = summary.checkpoint {
             Console.note("with inclusion proofs against the checkpoint \(checkpoint.origin) (tree of \(checkpoint.size.formatted()) entries)")
             if let vkey = summary.vkey {

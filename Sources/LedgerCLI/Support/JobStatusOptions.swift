@@ -39,9 +39,11 @@ struct JobStatusOptions: ParsableArguments {
     /// A bad word in the environment is a configuration error (exit 78); flags were checked by `validate()`.
     func words() throws -> JobStatusWords {
         let environment = ProcessInfo.processInfo.environment
-        let finished = finishedStatus.isEmpty
+        let finished =
+            finishedStatus.isEmpty
             ? JobStatusWords.parseList(environment["EPA_FINISHED_STATUSES"] ?? "") : finishedStatus.flatMap(JobStatusWords.parseList)
-        let failed = failedStatus.isEmpty
+        let failed =
+            failedStatus.isEmpty
             ? JobStatusWords.parseList(environment["EPA_FAILED_STATUSES"] ?? "") : failedStatus.flatMap(JobStatusWords.parseList)
         do {
             return try JobStatusWords(extraFinished: finished, extraFailed: failed)

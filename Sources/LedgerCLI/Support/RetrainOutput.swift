@@ -17,7 +17,9 @@ enum RetrainOutput {
             let fileName = DisplayText.terminal(result.file.name), job = result.retrainJobID.map(DisplayText.terminal)
             let model = DisplayText.terminal(model), seq = result.entry.seq
             if result.outcome == .succeeded, let job {
-                Console.out("uploaded \(fileName) (\(result.file.size.formatted()) bytes, sha256 \(result.file.sha256)) for \(model): retrain job \(job); ledger seq \(seq)")
+                Console.out(
+                    "uploaded \(fileName) (\(result.file.size.formatted()) bytes, sha256 \(result.file.sha256)) for \(model): retrain job \(job); ledger seq \(seq)"
+                )
                 Console.out("next: ledger retrain status \(job) --model \(model) --wait")
             } else {
                 Console.out(Console.styled("upload \(result.outcome.rawValue)", .red) + " for \(model); ledger seq \(seq)")
@@ -70,7 +72,9 @@ enum RetrainOutput {
             let job = DisplayText.terminal(retrainJobID)
             if let response = call.response {
                 let modelID = response.modelID.map { ", model_id \($0)" } ?? ""
-                Console.out("\(job): \(DisplayText.terminal(response.status))\(modelID) after \(result.checks) check(s), \(Int(result.elapsed)) s; ledger seq \(result.seq)")
+                Console.out(
+                    "\(job): \(DisplayText.terminal(response.status))\(modelID) after \(result.checks) check(s), \(Int(result.elapsed)) s; ledger seq \(result.seq)"
+                )
             } else {
                 Console.out(Console.styled("status check \(call.outcome.rawValue)", .red) + " for \(job); ledger seq \(result.seq)")
                 if let error = call.error { Console.note("  \(error.localizedDescription)") }

@@ -151,7 +151,8 @@ struct ServiceOptions: ParsableArguments {
             case .keyFileMissing: throw CLIError(message: "no API key file at \(path)\(origin).", exitCode: .configError)
             case let .keyFilePermissions(_, mode):
                 throw CLIError(
-                    message: "API key file \(path)\(origin) has mode \(String(format: "%04o", mode)); it must not be readable or writable by group or others. Fix it with: chmod 600 \(path)",
+                    message:
+                        "API key file \(path)\(origin) has mode \(String(format: "%04o", mode)); it must not be readable or writable by group or others. Fix it with: chmod 600 \(path)",
                     exitCode: .configError)
             default: throw CLIError(message: error.localizedDescription, exitCode: .configError)
             }

@@ -48,7 +48,9 @@ enum SwitchOutput {
     static func printGate(_ gate: SwitchGateDecision) {
         if let proposal = gate.proposalSeq {
             let approvals = gate.approvalSeqs.map(String.init).joined(separator: ", ")
-            Console.out("  proposal seq \(proposal), approvals seq \(approvals.isEmpty ? "none needed" : approvals)\(gate.policySeq.map { "; policy.set seq \($0)" } ?? "")")
+            Console.out(
+                "  proposal seq \(proposal), approvals seq \(approvals.isEmpty ? "none needed" : approvals)\(gate.policySeq.map { "; policy.set seq \($0)" } ?? "")"
+            )
         }
         if gate.details["emergency"] == .bool(true) {
             Console.out("  EMERGENCY switch: a post-hoc review is required (ledger review SEQ --reason …)")

@@ -62,8 +62,9 @@ enum TransparencyOutput {
         line("signed note of the tree of \(c.size) entries (root \(base64(c.rootHash))) written to \(safe(note.path))")
         line("verifier key (vkey): \(safe(note.vkey))")
         if let stamp = note.timeStamp, let path = note.timeStampPath {
-            line("RFC 3161 time-stamp (genTime \(safe(stamp.genTime ?? "?"))) written to \(safe(path))"
-                + (stamp.verified ? ", verified against the TSA CA" : ", NOT verified (no --tsa-ca)"))
+            line(
+                "RFC 3161 time-stamp (genTime \(safe(stamp.genTime ?? "?"))) written to \(safe(path))"
+                    + (stamp.verified ? ", verified against the TSA CA" : ", NOT verified (no --tsa-ca)"))
         }
     }
 
@@ -73,12 +74,13 @@ enum TransparencyOutput {
             "note": .string(note.path), "origin": .string(note.checkpoint.origin), "tree_size": .integer(note.checkpoint.size),
             "root_hash": .string(base64(note.checkpoint.rootHash)), "vkey": .string(note.vkey),
         ]
-        object["time_stamp"] = note.timeStamp.map { stamp in
-            .object([
-                "path": note.timeStampPath.map { .string($0) } ?? .null, "gen_time": stamp.genTime.map { .string($0) } ?? .null,
-                "verified": .bool(stamp.verified),
-            ])
-        } ?? .null
+        object["time_stamp"] =
+            note.timeStamp.map { stamp in
+                .object([
+                    "path": note.timeStampPath.map { .string($0) } ?? .null, "gen_time": stamp.genTime.map { .string($0) } ?? .null,
+                    "verified": .bool(stamp.verified),
+                ])
+            } ?? .null
         object["time_stamp_failure"] = note.timeStampFailure.map { .string($0.description) } ?? .null
         return object
     }
@@ -109,8 +111,11 @@ enum TransparencyOutput {
             Console.out(JSONValue.object(object).prettyPrinted())
             return
         }
-        let subject = c.map { "origin \(safe($0.origin)) tree size \($0.size) root \(base64($0.rootHash))"
-            + ($0.ledgerHead.map { " (ledger-head seq \($0.seq))" } ?? "") + ($0.time.map { " at \(safe($0))" } ?? "") } ?? safe(check.path)
+        let subject =
+            c.map {
+                "origin \(safe($0.origin)) tree size \($0.size) root \(base64($0.rootHash))"
+                    + ($0.ledgerHead.map { " (ledger-head seq \($0.seq))" } ?? "") + ($0.time.map { " at \(safe($0))" } ?? "")
+            } ?? safe(check.path)
         if let failure = result.failure {
             Console.out(Console.styled("NOT AUTHENTIC", .red) + ": \(safe(failure)); for \(subject)")
             return
@@ -144,11 +149,15 @@ enum TransparencyOutput {
         for match in report.notes {
             let c = match.check.checkpoint
             let what = c.map { "tree size \($0.size), root \(base64($0.rootHash))" } ?? "unreadable"
-            lines.append("note        \(safe(match.check.path)): \(what) — " + (match.finding == nil ? "matches (signature valid, root recomputed from the rows)" : "DOES NOT MATCH"))
+            lines.append(
+                "note        \(safe(match.check.path)): \(what) — "
+                    + (match.finding == nil ? "matches (signature valid, root recomputed from the rows)" : "DOES NOT MATCH"))
         }
         let sizes = report.matchedSizes
         if sizes.count >= 2 {
-            lines.append("consistency the trees of sizes \(sizes.map(String.init).joined(separator: " ≤ ")) were all recomputed from the same rows: each extends the one before (append-only)")
+            lines.append(
+                "consistency the trees of sizes \(sizes.map(String.init).joined(separator: " ≤ ")) were all recomputed from the same rows: each extends the one before (append-only)"
+            )
         }
         if let last = sizes.last, report.isIntact, last < report.headSeq {
             lines.append("coverage    entries \(last + 1)…\(report.headSeq) are covered by no note (only the HMAC chain covers them)")
@@ -167,20 +176,23 @@ enum TransparencyOutput {
     static func printPublic(_ report: LedgerNoteReport, path: String, format: TextOrJSON, maxFindings: Int) {
         let findings = findings(report)
         if format == .json {
-            Console.out(JSONValue.object([
-                "intact": .bool(report.isIntact), "mode": .string("public_key"), "ledger_id": .string(report.ledgerID), "db": .string(path),
-                "head_seq": .integer(report.headSeq), "entries_hashed": .integer(report.entriesHashed),
-                "notes": .array(report.notes.map(json)), "finding_count": .integer(Int64(findings.count)),
-                "findings": .array(findings.map(\.jsonValue)), "milliseconds": .integer(Int64(report.seconds * 1000)),
-            ]).prettyPrinted())
+            Console.out(
+                JSONValue.object([
+                    "intact": .bool(report.isIntact), "mode": .string("public_key"), "ledger_id": .string(report.ledgerID), "db": .string(path),
+                    "head_seq": .integer(report.headSeq), "entries_hashed": .integer(report.entriesHashed),
+                    "notes": .array(report.notes.map(json)), "finding_count": .integer(Int64(findings.count)),
+                    "findings": .array(findings.map(\.jsonValue)), "milliseconds": .integer(Int64(report.seconds * 1000)),
+                ]).prettyPrinted())
             return
         }
         Console.out("ledger      \(safe(report.ledgerID))  (\(safe(path)))")
-        Console.out("entries     head seq \(report.headSeq); entries 1…\(report.entriesHashed) hashed (RFC 6962 tree recomputed from the rows; no HMAC key used)")
+        Console.out(
+            "entries     head seq \(report.headSeq); entries 1…\(report.entriesHashed) hashed (RFC 6962 tree recomputed from the rows; no HMAC key used)")
         for line in noteLines(report) { Console.out(line) }
         Console.out("time        \(String(format: "%.2f", report.seconds)) s")
         if report.isIntact {
-            Console.out(Console.styled("result      INTACT up to seq \(report.entriesHashed): every note is authentic and its root recomputes from the rows", .green))
+            Console.out(
+                Console.styled("result      INTACT up to seq \(report.entriesHashed): every note is authentic and its root recomputes from the rows", .green))
             return
         }
         Console.out(Console.styled("result      TAMPERED: \(findings.count) finding(s)", .red))
@@ -209,30 +221,35 @@ enum TransparencyOutput {
         Console.out("root        \(base64(proof.root))")
         Console.out("proof       \(proof.path.count) hash(es), from the leaf's sibling upwards:")
         for hash in proof.path { Console.out("  \(base64(hash))") }
-        Console.out(proof.verifies
-            ? Console.styled("result      the path leads from the leaf to the root (RFC 9162 §2.1.3.2)", .green)
-            : Console.styled("result      the path does NOT lead to the root: the stored tree state is damaged or the entry was altered (ledger tree rebuild)", .red))
+        Console.out(
+            proof.verifies
+                ? Console.styled("result      the path leads from the leaf to the root (RFC 9162 §2.1.3.2)", .green)
+                : Console.styled(
+                    "result      the path does NOT lead to the root: the stored tree state is damaged or the entry was altered (ledger tree rebuild)", .red))
     }
 
     /// `ledger tree consistency`.
     static func print(_ result: NoteConsistency, format: TextOrJSON) {
         let a = result.old.checkpoint, b = result.new.checkpoint
         if format == .json {
-            Console.out(JSONValue.object([
-                "consistent": .bool(result.isConsistent), "from": .string(result.old.path), "to": .string(result.new.path),
-                "old_size": a.map { .integer($0.size) } ?? .null, "new_size": b.map { .integer($0.size) } ?? .null,
-                "old_root": a.map { .string(base64($0.rootHash)) } ?? .null, "new_root": b.map { .string(base64($0.rootHash)) } ?? .null,
-                "consistency_proof": .array(result.proof.map { .string(base64($0)) }),
-                "failure": result.failure.map { .string($0) } ?? .null,
-            ]).prettyPrinted())
+            Console.out(
+                JSONValue.object([
+                    "consistent": .bool(result.isConsistent), "from": .string(result.old.path), "to": .string(result.new.path),
+                    "old_size": a.map { .integer($0.size) } ?? .null, "new_size": b.map { .integer($0.size) } ?? .null,
+                    "old_root": a.map { .string(base64($0.rootHash)) } ?? .null, "new_root": b.map { .string(base64($0.rootHash)) } ?? .null,
+                    "consistency_proof": .array(result.proof.map { .string(base64($0)) }),
+                    "failure": result.failure.map { .string($0) } ?? .null,
+                ]).prettyPrinted())
             return
         }
         if let failure = result.failure {
             Console.out(Console.styled("NOT CONSISTENT", .red) + ": \(safe(failure))")
             return
         }
-        Console.out(Console.styled("CONSISTENT", .green)
-            + ": the tree of \(b?.size ?? 0) entries (\(safe(result.new.path))) extends the tree of \(a?.size ?? 0) entries (\(safe(result.old.path))); both signatures valid, consistency proof of \(result.proof.count) hash(es) verified (RFC 9162 §2.1.4.2)")
+        Console.out(
+            Console.styled("CONSISTENT", .green)
+                + ": the tree of \(b?.size ?? 0) entries (\(safe(result.new.path))) extends the tree of \(a?.size ?? 0) entries (\(safe(result.old.path))); both signatures valid, consistency proof of \(result.proof.count) hash(es) verified (RFC 9162 §2.1.4.2)"
+        )
         for hash in result.proof { Console.out("  \(base64(hash))") }
     }
 }

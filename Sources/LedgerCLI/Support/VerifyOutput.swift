@@ -108,15 +108,19 @@ extension Ledger.Verify {
         let safe = DisplayText.terminal
         Console.out("ledger      \(safe(report.ledgerID ?? "?"))  (\(safe(path)))")
         if let head = report.headSeq {
-            Console.out("entries     \(report.entries.formatted()) (head seq \(head)), \(safe(report.firstRecordedAt ?? "?")) → \(safe(report.lastRecordedAt ?? "?"))")
+            Console.out(
+                "entries     \(report.entries.formatted()) (head seq \(head)), \(safe(report.firstRecordedAt ?? "?")) → \(safe(report.lastRecordedAt ?? "?"))")
             Console.out("head mac    \(safe(report.headMac ?? "?"))")
         }
-        Console.out("keys        " + (report.keyUsage.isEmpty ? "none" : report.keyUsage.map { "\(safe($0.keyID)) (\($0.rows.formatted()) entries)" }.joined(separator: ", ")))
+        Console.out(
+            "keys        "
+                + (report.keyUsage.isEmpty ? "none" : report.keyUsage.map { "\(safe($0.keyID)) (\($0.rows.formatted()) entries)" }.joined(separator: ", ")))
         if report.unresolvedSwitches.isEmpty {
             Console.out("unresolved  none")
         } else {
-            Console.out("unresolved  \(report.unresolvedSwitches.count) switch(es) with outcome unknown — unresolved: seq "
-                + report.unresolvedSwitches.map(String.init).joined(separator: ", "))
+            Console.out(
+                "unresolved  \(report.unresolvedSwitches.count) switch(es) with outcome unknown — unresolved: seq "
+                    + report.unresolvedSwitches.map(String.init).joined(separator: ", "))
         }
         if statements > 0 {
             Console.out("checkpoints \(report.checkpointsMatched) of \(statements) matched")

@@ -10,14 +10,15 @@ enum WriteOutput {
         let dbPath = location.databasePath, keyPath = location.keyFilePath, first = created.first
         switch format {
         case .json:
-            Console.out(JSONValue.object([
-                "ledger_id": .string(created.store.ledgerID),
-                "db": .string(dbPath),
-                "key_file": .string(keyPath),
-                "key_file_created": .bool(created.keyFileCreated),
-                "key_id": .string(created.keyID),
-                "seq": .integer(first.seq),
-            ]).prettyPrinted())
+            Console.out(
+                JSONValue.object([
+                    "ledger_id": .string(created.store.ledgerID),
+                    "db": .string(dbPath),
+                    "key_file": .string(keyPath),
+                    "key_file_created": .bool(created.keyFileCreated),
+                    "key_id": .string(created.keyID),
+                    "seq": .integer(first.seq),
+                ]).prettyPrinted())
         case .text:
             Console.out("Created ledger \(created.store.ledgerID)")
             Console.out("  database  \(DisplayText.terminal(dbPath))")
@@ -25,8 +26,9 @@ enum WriteOutput {
             Console.out("  key_id    \(created.keyID)")
             Console.out("  entry     seq \(first.seq) \(first.kind) at \(first.recordedAt) by \(DisplayText.terminal(first.actor))")
             Console.out("")
-            Console.out(Console.styled("Back up the key file separately from the database:", .bold)
-                + " without it the ledger cannot be verified, and whoever holds it can sign entries.")
+            Console.out(
+                Console.styled("Back up the key file separately from the database:", .bold)
+                    + " without it the ledger cannot be verified, and whoever holds it can sign entries.")
         }
     }
 
@@ -34,29 +36,32 @@ enum WriteOutput {
     static func print(_ result: ResolveResult, format: TextOrJSON) {
         let request = result.request
         if format == .json {
-            Console.out(JSONValue.object([
-                "request_seq": .integer(request.seq),
-                "resolution_seq": .integer(result.resolution.seq),
-                "outcome": .string(result.outcome.rawValue),
-                "model": request.model.map { .string($0) } ?? .null,
-                "retrain_job_id": request.retrainJobID.map { .string($0) } ?? .null,
-                "ledger_id": .string(result.ledgerID),
-            ]).prettyPrinted())
+            Console.out(
+                JSONValue.object([
+                    "request_seq": .integer(request.seq),
+                    "resolution_seq": .integer(result.resolution.seq),
+                    "outcome": .string(result.outcome.rawValue),
+                    "model": request.model.map { .string($0) } ?? .null,
+                    "retrain_job_id": request.retrainJobID.map { .string($0) } ?? .null,
+                    "ledger_id": .string(result.ledgerID),
+                ]).prettyPrinted())
             return
         }
         Console.out(
             DisplayText.terminal(
-                "resolved switch seq \(request.seq) (\(request.model ?? "?") → \(request.retrainJobID ?? "?")) as \(result.outcome.rawValue); ledger seq \(result.resolution.seq)"))
+                "resolved switch seq \(request.seq) (\(request.model ?? "?") → \(request.retrainJobID ?? "?")) as \(result.outcome.rawValue); ledger seq \(result.resolution.seq)"
+            ))
     }
 
     /// `ledger keys rotate` (key ids only, never key material).
     static func print(_ rotation: KeyRotation, format: TextOrJSON) {
         switch format {
         case .json:
-            Console.out(JSONValue.object([
-                "old_key_id": .string(rotation.oldKeyID), "new_key_id": .string(rotation.newKeyID), "seq": .integer(rotation.seq),
-                "key_file": .string(rotation.keyFilePath), "ledger_id": .string(rotation.ledgerID),
-            ]).prettyPrinted())
+            Console.out(
+                JSONValue.object([
+                    "old_key_id": .string(rotation.oldKeyID), "new_key_id": .string(rotation.newKeyID), "seq": .integer(rotation.seq),
+                    "key_file": .string(rotation.keyFilePath), "ledger_id": .string(rotation.ledgerID),
+                ]).prettyPrinted())
         case .text:
             Console.out("rotated: new active key \(rotation.newKeyID) (was \(rotation.oldKeyID)); key.rotated recorded at seq \(rotation.seq)")
         }
@@ -82,7 +87,9 @@ enum WriteOutput {
             for key in keys {
                 let status = key.missing ? "MISSING" : (key.active ? "active" : "retired")
                 let range = key.seqRange.map { "\($0.lowerBound)…\($0.upperBound)" } ?? "-"
-                Console.out("\(key.keyID)  \(status.padding(toLength: 8, withPad: " ", startingAt: 0)) \(String(key.entries).padding(toLength: 8, withPad: " ", startingAt: 0)) \(range)")
+                Console.out(
+                    "\(key.keyID)  \(status.padding(toLength: 8, withPad: " ", startingAt: 0)) \(String(key.entries).padding(toLength: 8, withPad: " ", startingAt: 0)) \(range)"
+                )
             }
         }
     }
@@ -95,10 +102,11 @@ enum WriteOutput {
             return
         }
         if format == .json {
-            Console.out(JSONValue.object([
-                "ledger_id": .string(entry.ledgerID), "seq": .integer(entry.seq), "mac": .string(entry.mac),
-                "path": .string(out), "local_copy": .string(created.localCopy), "signed": .bool(created.signed),
-            ]).prettyPrinted())
+            Console.out(
+                JSONValue.object([
+                    "ledger_id": .string(entry.ledgerID), "seq": .integer(entry.seq), "mac": .string(entry.mac),
+                    "path": .string(out), "local_copy": .string(created.localCopy), "signed": .bool(created.signed),
+                ]).prettyPrinted())
             return
         }
         Console.out("checkpoint of seq \(entry.seq) (mac \(entry.mac)) written to \(DisplayText.terminal(out))\(created.signed ? ", Ed25519-signed" : "")")
@@ -112,13 +120,14 @@ enum WriteOutput {
         if result.hmac == .valid { how = how.replacingOccurrences(of: "HMAC valid", with: "HMAC valid (key \(checkpoint.keyID))") }
         let subject = "ledger \(checkpoint.ledgerID) seq \(checkpoint.seq) mac \(checkpoint.mac) at \(checkpoint.recordedAt)"
         if format == .json {
-            Console.out(JSONValue.object([
-                "verdict": .string(verification.verdict.rawValue), "authentic": .bool(result.failure == nil),
-                "hmac": json(result.hmac), "ed25519": json(result.ed25519),
-                "failure": result.failure.map { .string($0) } ?? .null, "summary": .string(result.summary),
-                "file": .string(file), "ledger_id": .string(checkpoint.ledgerID), "seq": .integer(checkpoint.seq),
-                "mac": .string(checkpoint.mac), "recorded_at": .string(checkpoint.recordedAt), "key_id": .string(checkpoint.keyID),
-            ]).prettyPrinted())
+            Console.out(
+                JSONValue.object([
+                    "verdict": .string(verification.verdict.rawValue), "authentic": .bool(result.failure == nil),
+                    "hmac": json(result.hmac), "ed25519": json(result.ed25519),
+                    "failure": result.failure.map { .string($0) } ?? .null, "summary": .string(result.summary),
+                    "file": .string(file), "ledger_id": .string(checkpoint.ledgerID), "seq": .integer(checkpoint.seq),
+                    "mac": .string(checkpoint.mac), "recorded_at": .string(checkpoint.recordedAt), "key_id": .string(checkpoint.keyID),
+                ]).prettyPrinted())
         } else if let failure = result.failure {
             Console.out(Console.styled("NOT AUTHENTIC", .red) + ": \(how) — \(failure); for \(subject)")
         } else {

@@ -161,7 +161,9 @@ public struct ApprovalPolicy: Sendable, Equatable {
                 guard let seconds = seconds(ofDuration: text) else {
                     throw ApprovalPolicyError(
                         key: keyPath,
-                        reason: "\"\(Identifier.escaped(text))\" is not a duration: use a positive number and a unit s, m, h or d (e.g. \"30m\", \"24h\", \"7d\"), at most 3650d")
+                        reason:
+                            "\"\(Identifier.escaped(text))\" is not a duration: use a positive number and a unit s, m, h or d (e.g. \"30m\", \"24h\", \"7d\"), at most 3650d"
+                    )
                 }
                 rules.approvalTTL = text
                 rules.approvalTTLSeconds = seconds

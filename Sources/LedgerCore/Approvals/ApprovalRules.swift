@@ -66,7 +66,8 @@ public enum ApprovalRules {
                 let expiresAt = at + ttl * 1000
                 if expiresAt <= nowMs {
                     notes.append(
-                        "the approval at seq \(approval.seq) by \(who) expired at \(Timestamp.format(epochMilliseconds: expiresAt)) (approval_ttl \(policy.approvalTTL ?? "\(ttl)s"))")
+                        "the approval at seq \(approval.seq) by \(who) expired at \(Timestamp.format(epochMilliseconds: expiresAt)) (approval_ttl \(policy.approvalTTL ?? "\(ttl)s"))"
+                    )
                     continue
                 }
             }
@@ -77,7 +78,8 @@ public enum ApprovalRules {
             let among = policy.approvers.map { " among \($0.joined(separator: ", "))" } ?? ""
             let notRequester = policy.requesterMayApprove ? "" : ", not the requester \(proposal.actor)"
             missing.append(
-                "proposal \(proposal.seq) needs \(policy.approvalsRequired) approval(s) from distinct approvers\(among)\(notRequester); it has \(have) that count")
+                "proposal \(proposal.seq) needs \(policy.approvalsRequired) approval(s) from distinct approvers\(among)\(notRequester); it has \(have) that count"
+            )
             missing.append(contentsOf: notes)
         }
         guard missing.isEmpty else { return .notSatisfied(missing: missing) }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Which entries an export is about. Entries match when every given filter matches.
 public struct ExportSelection: Sendable, Equatable {
@@ -65,9 +66,11 @@ public enum ExportError: Error, LocalizedError {
         case let .outputExists(path):
             return "\(path) already exists; refusing to overwrite it. Choose another --out path or pass --force."
         case let .lineTooLong(seq, bytes):
-            return "entry seq \(seq) would be a \(bytes)-byte line, longer than an evidence bundle may hold (\(EvidenceBundle.maxLineBytes) bytes); no bundle was written. Narrow the export with --since/--until to leave it out."
+            return
+                "entry seq \(seq) would be a \(bytes)-byte line, longer than an evidence bundle may hold (\(EvidenceBundle.maxLineBytes) bytes); no bundle was written. Narrow the export with --since/--until to leave it out."
         case let .beyondCheckpoint(lastSeq, size):
-            return "the entries to export run to seq \(lastSeq), beyond the checkpoint note's tree (\(size) entries): they cannot be proved against it; nothing was exported. Narrow the export (--until), or prove against a fresh note with --sign-key."
+            return
+                "the entries to export run to seq \(lastSeq), beyond the checkpoint note's tree (\(size) entries): they cannot be proved against it; nothing was exported. Narrow the export (--until), or prove against a fresh note with --sign-key."
         case let .unusableCheckpoint(reason):
             return "cannot prove the bundle against the checkpoint note: \(reason); nothing was exported."
         }

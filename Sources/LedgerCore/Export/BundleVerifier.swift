@@ -73,17 +73,19 @@ public struct BundleVerificationReport: Sendable {
         if hasProofs || !macsChecked || publicKeyGiven {
             // Only for bundles with proofs or a public-key verification: older reports keep their members.
             members["macs_checked"] = .bool(macsChecked)
-            members["header_authenticated"] = .bool(macsChecked && !findings.contains { $0.kind == .headerMacMismatch || $0.kind == .unknownKeyID && $0.line == 1 })
+            members["header_authenticated"] = .bool(
+                macsChecked && !findings.contains { $0.kind == .headerMacMismatch || $0.kind == .unknownKeyID && $0.line == 1 })
             members["proved"] = .integer(proved)
-            members["checkpoint"] = checkpoint.map { c in
-                .object([
-                    "origin": .string(c.origin), "size": .integer(c.size),
-                    "root_hash": .string(Data(c.rootHash).base64EncodedString()),
-                    "ledger_head_seq": c.ledgerHead.map { .integer($0.seq) } ?? .null,
-                    "time": c.time.map { .string($0) } ?? .null,
-                    "signature_verified": .bool(checkpointVerified),
-                ])
-            } ?? .null
+            members["checkpoint"] =
+                checkpoint.map { c in
+                    .object([
+                        "origin": .string(c.origin), "size": .integer(c.size),
+                        "root_hash": .string(Data(c.rootHash).base64EncodedString()),
+                        "ledger_head_seq": c.ledgerHead.map { .integer($0.seq) } ?? .null,
+                        "time": c.time.map { .string($0) } ?? .null,
+                        "signature_verified": .bool(checkpointVerified),
+                    ])
+                } ?? .null
         }
         return .object(members)
     }
@@ -133,8 +135,10 @@ public struct BundleVerifier {
             }
         } catch let long as BundleLineTooLong {
             state.report.lines = long.line
-            state.add(long.line, nil, .lineTooLong,
-                "line \(long.line) is longer than \(long.limit) bytes, the most a bundle line may hold: reading stopped there, the rest of the bundle was not checked")
+            state.add(
+                long.line, nil, .lineTooLong,
+                "line \(long.line) is longer than \(long.limit) bytes, the most a bundle line may hold: reading stopped there, the rest of the bundle was not checked"
+            )
             state.closeKeyUsage()
             return state.report
         }
@@ -148,8 +152,10 @@ public struct BundleVerifier {
         for (index, line) in lines.enumerated() {
             guard line.count <= EvidenceBundle.maxLineBytes else {
                 state.report.lines = index + 1
-                state.add(index + 1, nil, .lineTooLong,
-                    "line \(index + 1) is longer than \(EvidenceBundle.maxLineBytes) bytes, the most a bundle line may hold: reading stopped there, the rest of the bundle was not checked")
+                state.add(
+                    index + 1, nil, .lineTooLong,
+                    "line \(index + 1) is longer than \(EvidenceBundle.maxLineBytes) bytes, the most a bundle line may hold: reading stopped there, the rest of the bundle was not checked"
+                )
                 state.closeKeyUsage()
                 return state.report
             }
@@ -230,14 +236,17 @@ public struct BundleVerifier {
                 let entry = object["entry"]?.objectValue, let mac = object["mac"]?.stringValue,
                 case .bool(let matched)? = object["matched"]
             else {
-                add(number, expected, .malformedLine,
+                add(
+                    number, expected, .malformedLine,
                     "line \(number)\(expected.map { " (expected seq \($0))" } ?? "") is not an entry line {\"entry\":{…},\"mac\":\"…\",\"matched\":true|false}"
                         + (report.hasProofs ? " with \"inclusion_proof\" and \"leaf_index\"" : ""))
                 return
             }
             if withProof, report.header != nil, !report.hasProofs {
-                add(number, expected, .malformedLine,
-                    "line \(number)\(expected.map { " (expected seq \($0))" } ?? "") carries an inclusion proof, but the header has no checkpoint to prove it against")
+                add(
+                    number, expected, .malformedLine,
+                    "line \(number)\(expected.map { " (expected seq \($0))" } ?? "") carries an inclusion proof, but the header has no checkpoint to prove it against"
+                )
                 return
             }
             guard case .integer(let seq)? = entry["seq"], let ledgerID = entry["ledger_id"]?.stringValue,
@@ -245,8 +254,10 @@ public struct BundleVerifier {
                 entry["mac"] == nil,
                 entry.values.allSatisfy({ if case .integer = $0 { true } else if case .string = $0 { true } else { false } })
             else {
-                add(number, expected, .malformedLine,
-                    "line \(number)\(expected.map { " (expected seq \($0))" } ?? ""): the entry must hold seq, ledger_id, key_id and prev_mac, no mac, and only integers and strings")
+                add(
+                    number, expected, .malformedLine,
+                    "line \(number)\(expected.map { " (expected seq \($0))" } ?? ""): the entry must hold seq, ledger_id, key_id and prev_mac, no mac, and only integers and strings"
+                )
                 return
             }
             if CanonicalJSON.encode(parsed) != line {
@@ -269,8 +280,10 @@ public struct BundleVerifier {
             // The chain rules: order, links, ledger_id, keys, the signature (without a key ring: the
             // stored values only; the inclusion proofs below authenticate the entries).
             let start = ChainStart.detached(expectedSeq: report.header?.firstSeq, ledgerID: report.ledgerID)
-            var checker = chain ?? (verifier.keyRing.map { ChainChecker(keyRing: $0, start: start, unknownKeyLimit: Int.max) }
-                ?? ChainChecker(storedMacsOnly: start))
+            var checker =
+                chain
+                ?? (verifier.keyRing.map { ChainChecker(keyRing: $0, start: start, unknownKeyLimit: Int.max) }
+                    ?? ChainChecker(storedMacsOnly: start))
             var violations: [ChainViolation] = []
             let row = BundleLineRow(entry: entry, mac: mac)
             if var inline = macs {
@@ -294,7 +307,8 @@ public struct BundleVerifier {
         mutating func checkProof(_ line: [String: JSONValue], entry: [String: JSONValue], mac: String, seq: Int64, line number: Int) {
             func invalid(_ message: String) { add(number, seq, .inclusionProofInvalid, "seq \(seq): " + message) }
             guard case .integer(let leafIndex)? = line["leaf_index"], case .array(let items)? = line["inclusion_proof"] else {
-                invalid("line \(number) carries no inclusion proof (leaf_index and inclusion_proof), but the bundle's entries are proved against its checkpoint")
+                invalid(
+                    "line \(number) carries no inclusion proof (leaf_index and inclusion_proof), but the bundle's entries are proved against its checkpoint")
                 return
             }
             // An unreadable checkpoint is one finding on line 1; nothing to prove against.
@@ -322,7 +336,9 @@ public struct BundleVerifier {
             if MerkleProof.verifyInclusion(leafHash: leaf, leafIndex: leafIndex, treeSize: tree.size, proof: path, root: tree.rootHash) {
                 report.proved += 1
             } else {
-                invalid("the inclusion proof on line \(number) does not prove this entry in the checkpoint's tree of \(tree.size) entries: the line was edited, or the proof is not its own")
+                invalid(
+                    "the inclusion proof on line \(number) does not prove this entry in the checkpoint's tree of \(tree.size) entries: the line was edited, or the proof is not its own"
+                )
             }
         }
 
@@ -352,10 +368,14 @@ public struct BundleVerifier {
                 report.checkpointVerified = true
             } catch SignedNoteError.noTrustedSignature {
                 let signers = note.signatures.map { "\($0.keyName)+\(Hex.encode($0.keyID))" }.joined(separator: ", ")
-                add(1, nil, .bundleCheckpointInvalid,
-                    "the checkpoint note carries no signature by the public key given (\(key.name)+\(Hex.encode(key.keyID))); it is signed by \(signers): not a note you can trust")
+                add(
+                    1, nil, .bundleCheckpointInvalid,
+                    "the checkpoint note carries no signature by the public key given (\(key.name)+\(Hex.encode(key.keyID))); it is signed by \(signers): not a note you can trust"
+                )
             } catch {
-                add(1, nil, .bundleCheckpointInvalid, "the checkpoint note's signature does not verify with the public key given: the note was altered (\(error))")
+                add(
+                    1, nil, .bundleCheckpointInvalid,
+                    "the checkpoint note's signature does not verify with the public key given: the note was altered (\(error))")
             }
         }
 
@@ -366,9 +386,12 @@ public struct BundleVerifier {
                 guard let expected else {
                     return "seq \(seq) on line \(line) follows seq \(previous ?? seq): seq runs backwards: lines were reordered or repeated"
                 }
-                let what = expected < Int64.max && seq == expected + 1 ? "entry \(expected) is missing"
-                    : seq > expected ? "entries \(expected)…\(seq - 1) are missing"
-                    : "seq runs backwards: lines were reordered or repeated"
+                let what =
+                    expected < Int64.max && seq == expected + 1
+                    ? "entry \(expected) is missing"
+                    : seq > expected
+                        ? "entries \(expected)…\(seq - 1) are missing"
+                        : "seq runs backwards: lines were reordered or repeated"
                 return "seq \(seq) on line \(line), expected \(expected): \(what)"
             case .seqNotInteger:
                 return "seq \(seq): seq is not an integer"
@@ -383,7 +406,8 @@ public struct BundleVerifier {
             case let .retiredKey(keyID, retiredAt):
                 return "seq \(seq): signed with key \(keyID), which was retired at seq \(retiredAt)"
             case let .unannouncedKey(keyID):
-                return "seq \(seq): signed with key \(keyID), which is neither the key of the bundle's first line nor announced by a key.rotated line signed by its predecessor"
+                return
+                    "seq \(seq): signed with key \(keyID), which is neither the key of the bundle's first line nor announced by a key.rotated line signed by its predecessor"
             case let .unknownKeyID(keyID):
                 return "seq \(seq): key_id \(keyID) is not in the key file \(keyFile)"
             case let .macMismatch(keyID):
@@ -435,7 +459,8 @@ public struct BundleVerifier {
                 mismatch("the header says the bundle starts at seq \(header.firstSeq), but its first entry line is seq \(first)")
             }
             if let last = report.lastSeq, last != header.lastSeq {
-                mismatch("the header says the bundle ends at seq \(header.lastSeq), but its last entry line is seq \(last): lines were removed or added at the end")
+                mismatch(
+                    "the header says the bundle ends at seq \(header.lastSeq), but its last entry line is seq \(last): lines were removed or added at the end")
             }
             if report.entries != header.entryCount {
                 mismatch("the header says \(header.entryCount) entry lines, the bundle holds \(report.entries)")
@@ -453,7 +478,8 @@ public struct BundleVerifier {
                     // Without the key, the digest agrees but the header that holds it is not authenticated.
                     report.matchedAuthenticated = verifier.keyRing != nil
                 } else {
-                    add(1, nil, .matchedMismatch,
+                    add(
+                        1, nil, .matchedMismatch,
                         "the lines' \"matched\" flags do not give the header's matched_digest: a flag was changed (or lines were edited, moved or removed)")
                 }
             } else {
@@ -462,14 +488,17 @@ public struct BundleVerifier {
                         + "they show what the exporter marked but prove nothing. Bundles written by this version carry matched_digest.")
                 if flagsAgainstFilter > 0 {
                     report.warnings.append(
-                        "\(flagsAgainstFilter) line(s) carry a \"matched\" flag that disagrees with the header's filter (first: line \(firstFlagAgainstFilter ?? 0))")
+                        "\(flagsAgainstFilter) line(s) carry a \"matched\" flag that disagrees with the header's filter (first: line \(firstFlagAgainstFilter ?? 0))"
+                    )
                 }
             }
             if verifier.keyRing == nil {
-                var warning = "no key file: the header (header_mac) is NOT authenticated, so neither are its claims (range, counts, head, filter) "
+                var warning =
+                    "no key file: the header (header_mac) is NOT authenticated, so neither are its claims (range, counts, head, filter) "
                     + "nor the lines' matched flags; the inclusion proofs authenticate every entry line against the signed checkpoint"
                 if let checkpoint = report.checkpoint, let first = report.firstSeq, let last = report.lastSeq, first != 1 || last != checkpoint.size {
-                    warning += ". Lines cut from the start or the end of the bundle, with the header edited to match, would not be detected "
+                    warning +=
+                        ". Lines cut from the start or the end of the bundle, with the header edited to match, would not be detected "
                         + "(the bundle holds seq \(first)…\(last) of a checkpoint of \(checkpoint.size) entries)"
                 }
                 report.warnings.append(warning)

@@ -195,7 +195,8 @@ public struct BundleHeader: Sendable, Equatable {
         let version = try integer("bundle_version")
         guard EvidenceBundle.readableVersions.contains(version) else {
             throw BundleHeaderError(
-                "bundle_version \(version) is not supported (this ledger reads versions \(EvidenceBundle.readableVersions.lowerBound)…\(EvidenceBundle.readableVersions.upperBound))")
+                "bundle_version \(version) is not supported (this ledger reads versions \(EvidenceBundle.readableVersions.lowerBound)…\(EvidenceBundle.readableVersions.upperBound))"
+            )
         }
         bundleVersion = version
         formatVersion = try integer("format_version")

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// RFC 3339 UTC timestamps with milliseconds, as the ledger format requires: `2026-11-29T03:20:55.123Z`.

@@ -171,7 +171,8 @@ extension ApprovalIndex {
                 proposal = named
                 if named.model != request.model || named.retrainJobID != request.retrainJobID {
                     notes.append(
-                        "the switch ran \(request.model ?? "-")/\(request.retrainJobID ?? "-") but proposal \(seq) was for \(named.model ?? "-")/\(named.retrainJobID ?? "-")")
+                        "the switch ran \(request.model ?? "-")/\(request.retrainJobID ?? "-") but proposal \(seq) was for \(named.model ?? "-")/\(named.retrainJobID ?? "-")"
+                    )
                 }
             } else {
                 notes.append("the switch names proposal \(seq), which is not a switch.proposed entry of this ledger")

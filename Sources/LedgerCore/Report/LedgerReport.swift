@@ -282,11 +282,12 @@ public struct HistoryReport: Sendable {
             "filter": filter.jsonValue,
             "totals": totals.jsonValue,
             "live_request_seq": liveRequestSeq.map { .integer($0) } ?? .null,
-            "switches": .array(switches.map { record in
-                var object = record.jsonValue.objectValue ?? [:]
-                object["live_now"] = .bool(record.requestSeq == liveRequestSeq)
-                return .object(object)
-            }),
+            "switches": .array(
+                switches.map { record in
+                    var object = record.jsonValue.objectValue ?? [:]
+                    object["live_now"] = .bool(record.requestSeq == liveRequestSeq)
+                    return .object(object)
+                }),
         ])
     }
 }

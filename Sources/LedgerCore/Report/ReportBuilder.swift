@@ -218,10 +218,11 @@ struct ReportBuilder {
         where approvals.declines(of: proposal.seq).isEmpty && approvals.requestsByProposal[proposal.seq] == nil
             && inScope(model: proposal.model, actor: proposal.actor, at: proposal.recordedAt)
         {
-            report.pendingProposals.append(PendingProposal(
-                seq: proposal.seq, proposedAt: proposal.recordedAt, model: proposal.model, retrainJobID: proposal.retrainJobID,
-                actor: proposal.actor, reason: proposal.reason, approvals: approvals.approvals(of: proposal.seq).map(ApprovalFact.init),
-                missing: approvals.missing(for: proposal, now: now)))
+            report.pendingProposals.append(
+                PendingProposal(
+                    seq: proposal.seq, proposedAt: proposal.recordedAt, model: proposal.model, retrainJobID: proposal.retrainJobID,
+                    actor: proposal.actor, reason: proposal.reason, approvals: approvals.approvals(of: proposal.seq).map(ApprovalFact.init),
+                    missing: approvals.missing(for: proposal, now: now)))
         }
     }
 

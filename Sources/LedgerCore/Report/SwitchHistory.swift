@@ -33,6 +33,10 @@ struct SwitchHistory {
     /// The completion a record carries, as a fact (none while unresolved).
     static func completionFacts(of record: SwitchRecord) -> [SwitchRecord.CompletionFact] {
         guard let seq = record.completionSeq else { return [] }
-        return [.init(seq: seq, kind: record.completionKind ?? EntryKind(rawValue: "?"), outcome: Outcome(rawValue: record.outcome.rawValue), actor: record.completedBy ?? "?")]
+        return [
+            .init(
+                seq: seq, kind: record.completionKind ?? EntryKind(rawValue: "?"), outcome: Outcome(rawValue: record.outcome.rawValue),
+                actor: record.completedBy ?? "?")
+        ]
     }
 }

@@ -84,9 +84,13 @@ public struct SwitchRecord: Sendable, Equatable {
         func text(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
         func int(_ i: Int64?) -> JSONValue { i.map { .integer($0) } ?? .null }
         var object: [String: JSONValue] = [
-            "conflicting_completions": .array(conflictingCompletions.map {
-                .object(["seq": .integer($0.seq), "kind": .string($0.kind.rawValue), "outcome": .string($0.outcome?.rawValue ?? "none"), "actor": .string($0.actor)])
-            }),
+            "conflicting_completions": .array(
+                conflictingCompletions.map {
+                    .object([
+                        "seq": .integer($0.seq), "kind": .string($0.kind.rawValue), "outcome": .string($0.outcome?.rawValue ?? "none"),
+                        "actor": .string($0.actor),
+                    ])
+                }),
             "request_seq": .integer(requestSeq),
             "requested_at": .string(requestedAt),
             "model": text(model),

@@ -97,7 +97,8 @@ extension LedgerStore {
         }
         if case .unannouncedKey(let keyID)? = first({ if case .unannouncedKey = $0 { true } else { false } }) {
             throw LedgerError.tailDoesNotVerify(
-                seq: seq, reason: "it is signed with key \(keyID), which is neither the genesis key nor announced by a key.rotated entry signed by its predecessor")
+                seq: seq,
+                reason: "it is signed with key \(keyID), which is neither the genesis key nor announced by a key.rotated entry signed by its predecessor")
         }
         if let other = violations.first {
             throw LedgerError.tailDoesNotVerify(seq: seq, reason: Verifier.message(other, seq: seq, keyFile: keyRing.path))

@@ -59,9 +59,9 @@ public final class LedgerStore {
             if FileManager.default.fileExists(atPath: path) { throw LedgerError.ledgerExists(path: path) }
             try KeyFile.ensureParentDirectory(of: path, mode: 0o700)
             #if canImport(Glibc)
-            let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             #else
-            let fd = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                let fd = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             #endif
             guard fd >= 0 else {
                 if errno == EEXIST { throw LedgerError.ledgerExists(path: path) }

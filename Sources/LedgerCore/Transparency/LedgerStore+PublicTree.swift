@@ -68,7 +68,9 @@ extension LedgerStore {
                 guard let last = sizes.max(), last > 0 else { return roots }
                 var appender = TreeAppender()
                 try storage.forEachLeafInput(from: 1, through: last) { seq, input in
-                    guard seq == appender.size + 1 else { throw LedgerError.entryDoesNotVerify(seq: seq, reason: "seq does not follow \(appender.size): the tree cannot be built") }
+                    guard seq == appender.size + 1 else {
+                        throw LedgerError.entryDoesNotVerify(seq: seq, reason: "seq does not follow \(appender.size): the tree cannot be built")
+                    }
                     _ = appender.append(leafInput: input)
                     if sizes.contains(seq) { roots[seq] = appender.root }
                     if seq % 100_000 == 0 { progress?(seq) }
@@ -95,7 +97,9 @@ extension LedgerStore {
         var appender = TreeAppender()
         if size > 0 {
             try storage.forEachLeafInput(from: 1, through: size) { seq, input in
-                guard seq == appender.size + 1 else { throw LedgerError.entryDoesNotVerify(seq: seq, reason: "seq does not follow \(appender.size): the tree cannot be built") }
+                guard seq == appender.size + 1 else {
+                    throw LedgerError.entryDoesNotVerify(seq: seq, reason: "seq does not follow \(appender.size): the tree cannot be built")
+                }
                 tiles.store(appender.append(leafInput: input))
                 if seq % 100_000 == 0 { progress?(seq) }
             }
@@ -135,7 +139,9 @@ extension LedgerStore {
             var appender = stored == 0 ? TreeAppender() : try TreeAppender(size: stored, nodes: TiledNodes(source: StoredTiles(storage: storage)))
             var batch: [TreeNode] = []
             try storage.forEachLeafInput(from: stored + 1, through: head) { seq, input in
-                guard seq == appender.size + 1 else { throw LedgerError.entryDoesNotVerify(seq: seq, reason: "seq does not follow \(appender.size): the tree cannot be built") }
+                guard seq == appender.size + 1 else {
+                    throw LedgerError.entryDoesNotVerify(seq: seq, reason: "seq does not follow \(appender.size): the tree cannot be built")
+                }
                 batch += appender.append(leafInput: input)
                 if batch.count >= 4096 {
                     try storage.storeTreeNodes(batch)

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A lease held by a `ledger switch` process from before it records `switch.requested` until it
 /// has recorded the completion: an exclusive `flock` on `<database>.locks/switch-<pid>.lock`.

@@ -107,7 +107,8 @@ public struct ResolutionError: Error, LocalizedError, Equatable {
         case let .alreadyResolved(seq, by, kind):
             return "switch seq \(seq) is not unresolved: \(kind) seq \(by) already records its outcome."
         case let .mayStillBeInFlight(seq, until):
-            return "switch seq \(seq) may still be in flight: its writer may call the service and record the outcome until \(until). Resolve it after that time (a process that was killed cannot record anything; one that is still running will)."
+            return
+                "switch seq \(seq) may still be in flight: its writer may call the service and record the outcome until \(until). Resolve it after that time (a process that was killed cannot record anything; one that is still running will)."
         }
     }
 }

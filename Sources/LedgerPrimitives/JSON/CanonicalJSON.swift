@@ -109,8 +109,10 @@ public enum CanonicalJSON {
             case 0x0d: out.append(UInt8(ascii: "r"))
             case 0x09: out.append(UInt8(ascii: "t"))
             default:
-                out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                        hexDigits[Int(c >> 4)], hexDigits[Int(c & 0x0f)]])
+                out.append(contentsOf: [
+                    UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                    hexDigits[Int(c >> 4)], hexDigits[Int(c & 0x0f)],
+                ])
             }
             i += 1
             runStart = i

@@ -221,9 +221,10 @@ final class SQLiteReportReader: ReportReader {
         let statement = try prepared(&pendingStatement, query, context: "finding pending switches")
         var rows: [PendingRow] = []
         while try statement.step(context: "finding pending switches") {
-            rows.append(PendingRow(
-                requestSeq: statement.int64(at: 0), completionSeq: statement.reportInteger(at: 1),
-                completedAt: statement.reportText(at: 2)))
+            rows.append(
+                PendingRow(
+                    requestSeq: statement.int64(at: 0), completionSeq: statement.reportInteger(at: 1),
+                    completedAt: statement.reportText(at: 2)))
         }
         return rows
     }

@@ -39,9 +39,10 @@ public final class SQLiteLedgerStorage: LedgerStorage {
         } catch let error as SQLiteError where error.isNotADatabase {
             throw LedgerError.notALedger(path: path, detail: "not a SQLite database, or a damaged one")
         }
-        let hasEntries = try connection.scalar(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'entries'"
-        ).integer ?? 0
+        let hasEntries =
+            try connection.scalar(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'entries'"
+            ).integer ?? 0
         guard hasEntries > 0 else {
             throw LedgerError.notALedger(path: path, detail: "it has no entries table")
         }

@@ -43,9 +43,10 @@ public enum Migrator {
     public static func pending(
         in connection: SQLiteConnection, known: [Migration] = Migration.embedded
     ) throws -> [Migration] {
-        let hasTable = try connection.scalar(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-        ).integer ?? 0
+        let hasTable =
+            try connection.scalar(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+            ).integer ?? 0
         guard hasTable > 0 else { return known }
         let applied = try connection.rows("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
         let newest = known.map(\.version).max() ?? 0
