@@ -22,25 +22,14 @@ extension Ledger {
                 """)
 
         @Argument(help: ArgumentHelp("The seq of the emergency switch.requested.", valueName: "seq")) var seq: Int64
-        @Option(help: ArgumentHelp("Why, e.g. a change-ticket reference.", valueName: "text")) var reason: String
-        @OptionGroup var who: ActorOptions
-        @OptionGroup var policy: PolicyOptions
-        @OptionGroup var options: LedgerOptions
-        @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
+        @OptionGroup var action: ApprovalActionOptions
 
         func validate() throws {
             guard seq > 0 else { throw ValidationError("seq must be a positive integer") }
-            if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason must not be empty") }
         }
 
         func run() async throws {
-            try await runReportingErrors {
-                let loaded = try policy.load()
-                let session = try options.openForWriting()
-                let result = try ReviewService(session: session).run(
-                    ApprovalActionRequest(seq: seq, reason: reason, provenance: who.provenance, policy: loaded))
-                ApprovalOutput.print(result, verb: "reviewed", format: format)
-            }
+            try await action.run(seq: seq, verb: "reviewed") { session in { try ReviewService(session: session).run($0) } }
         }
     }
 }
