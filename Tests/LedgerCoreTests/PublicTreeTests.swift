@@ -1,7 +1,8 @@
 import Foundation
-import LedgerCore
 import LedgerTestSupport
 import Testing
+
+@testable import LedgerCore
 
 /// The ledger's public tree: derived state kept by the SQLite adapter, proofs over it, and a
 /// verifier that trusts only the rows.
@@ -102,5 +103,22 @@ extension PublicTreeTests {
         for seq in 1...tree.size {
             #expect(try tree.inclusionProof(seq: seq) == (try expected.inclusionProof(leafIndex: seq - 1)), "seq \(seq)")
         }
+    }
+}
+
+extension PublicTreeTests {
+    @Test("roots recomputed on two threads in many small batches equal the reference tree's, at every size asked")
+    func pipelinedRootsAcrossBatches() throws {
+        let ledger = try TestLedger()
+        try ledger.appendSample(count: 120)
+        let store = try ledger.open()
+        var reference = InMemoryMerkleNodes()
+        for leaf in try Self.leafHashes(store) { reference.append(leafHash: leaf) }
+        let sizes: Set<Int64> = [1, 7, 8, 63, 64, 65, 120, 121]
+        let roots = try store.recomputedTreeRoots(sizes: sizes, batchRows: 7, progress: nil)
+        for size in sizes {
+            #expect(roots[size] == (try MerkleTree(nodes: reference, size: size).root()), "size \(size)")
+        }
+        #expect(try store.recomputedTreeRoots(sizes: [500])[500] == nil)
     }
 }

@@ -61,20 +61,37 @@ extension LedgerStore {
     /// constant memory (only the tree's right edge is kept). A size beyond the head is left out of the
     /// result (the caller reports that the ledger no longer holds it).
     public func recomputedTreeRoots(sizes: Set<Int64>, progress: ((Int64) -> Void)? = nil) throws -> [Int64: TreeHash] {
+        try recomputedTreeRoots(sizes: sizes, batchRows: LeafHashPipeline.batchRows, progress: progress)
+    }
+
+    /// `recomputedTreeRoots(sizes:progress:)` with batches of at most `batchRows` leaves (tests use tiny ones).
+    func recomputedTreeRoots(sizes: Set<Int64>, batchRows: Int, progress: ((Int64) -> Void)?) throws -> [Int64: TreeHash] {
         do {
             return try storage.readTransaction(context: "recomputing the tree") {
                 var roots: [Int64: TreeHash] = [:]
                 if sizes.contains(0) { roots[0] = MerkleHash.emptyRoot }
                 guard let last = sizes.max(), last > 0 else { return roots }
-                var appender = TreeAppender()
+                // Rows and leaf inputs on this thread, leaf hashes and the tree on a second one.
+                let pipeline = LeafHashPipeline(sizes: sizes)
+                var batch = LeafHashPipeline.Batch()
+                var expected: Int64 = 1
+                batch.firstSeq = 1
                 try storage.forEachLeafInput(from: 1, through: last) { seq, input in
-                    guard seq == appender.size + 1 else {
-                        throw LedgerError.entryDoesNotVerify(seq: seq, reason: "seq does not follow \(appender.size): the tree cannot be built")
+                    guard seq == expected else {
+                        throw LedgerError.entryDoesNotVerify(seq: seq, reason: "seq does not follow \(expected - 1): the tree cannot be built")
                     }
-                    _ = appender.append(leafInput: input)
-                    if sizes.contains(seq) { roots[seq] = appender.root }
+                    expected += 1
+                    batch.bytes.append(contentsOf: input)
+                    batch.ends.append(batch.bytes.count)
+                    if batch.count >= batchRows || batch.bytes.count >= LeafHashPipeline.batchBytes {
+                        pipeline.submit(batch)
+                        batch = LeafHashPipeline.Batch()
+                        batch.firstSeq = expected
+                    }
                     if seq % 100_000 == 0 { progress?(seq) }
                 }
+                if batch.count > 0 { pipeline.submit(batch) }
+                roots.merge(pipeline.finish()) { old, _ in old }
                 return roots
             }
         } catch {

@@ -101,6 +101,12 @@ public struct TreeAppender {
     /// Adds one leaf; returns the nodes to store.
     public mutating func append(leafHash: TreeHash) -> [TreeNode] {
         var emitted = [TreeNode(level: 0, index: size, hash: leafHash)]
+        add(leafHash: leafHash) { emitted.append($0) }
+        return emitted
+    }
+
+    /// Adds one leaf, keeping only the right edge (a verifier recomputing a root stores nothing).
+    mutating func add(leafHash: TreeHash, completed: (TreeNode) -> Void = { _ in }) {
         edge.append((0, leafHash))
         size += 1
         while edge.count >= 2, edge[edge.count - 1].level == edge[edge.count - 2].level {
@@ -109,10 +115,14 @@ public struct TreeAppender {
             let hash = hasher.node(left.hash, right.hash)
             edge.append((level, hash))
             if level % TreeTiles.height == 0 {
-                emitted.append(TreeNode(level: level, index: (size >> level) - 1, hash: hash))
+                completed(TreeNode(level: level, index: (size >> level) - 1, hash: hash))
             }
         }
-        return emitted
+    }
+
+    /// Hashes the leaf input and adds the leaf, keeping only the right edge.
+    mutating func add(leafInput: UnsafeRawBufferPointer) {
+        add(leafHash: hasher.leaf(leafInput))
     }
 
     /// The root of the tree so far (RFC 6962 MTH): the right edge folded from the right.
