@@ -37,7 +37,7 @@ extension Ledger {
                 filter.kind = kind.map(EntryKind.init(rawValue:))
                 filter.model = model
                 filter.lastN = limit == 0 ? nil : limit
-                let unresolved = Set(try store.unresolvedSwitches().map(\.seq))
+                let unresolved = Set(try store.unresolvedSwitchSeqs())
                 var writer = EntryListWriter(format: format, unresolved: unresolved)
                 writer.begin()
                 try store.forEachEntry(matching: filter) { writer.write($0) }

@@ -33,9 +33,7 @@ extension Ledger {
                 case .json:
                     Console.out(entry.jsonValue.prettyPrinted())
                 case .text:
-                    let unresolved =
-                        try entry.kind == EntryKind.switchRequested
-                        && store.unresolvedSwitches().contains { $0.seq == entry.seq }
+                    let unresolved = try entry.kind == EntryKind.switchRequested && store.isUnresolved(requestSeq: entry.seq)
                     EntryOutput.printText(entry, unresolved: unresolved)
                 }
             }

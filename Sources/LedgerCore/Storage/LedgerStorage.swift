@@ -42,6 +42,9 @@ public protocol LedgerStorage: AnyObject {
     /// `switch.requested` entries with no completion, oldest first.
     func unresolvedSwitches() throws -> [LedgerEntry]
 
+    /// The seqs of those entries (no row is decoded: a ledger may hold very many).
+    func unresolvedSwitchSeqs() throws -> [Int64]
+
     /// Rows signed by each key id, in order of first use.
     func keyUsage() throws -> [KeyUsage]
 }

@@ -241,6 +241,16 @@ public final class LedgerStore {
         try reading { try storage.conflictingCompletions() }
     }
 
+    /// The seqs of the `switch.requested` entries with no completion (no row decoded).
+    public func unresolvedSwitchSeqs() throws -> [Int64] {
+        try reading { try storage.unresolvedSwitchSeqs() }
+    }
+
+    /// True when `switch.requested` entry `seq` has no `switch.completed` or `switch.resolved` (one indexed read).
+    public func isUnresolved(requestSeq seq: Int64) throws -> Bool {
+        try completions(of: seq).isEmpty
+    }
+
     /// `switch.requested` entries with no `switch.completed` or `switch.resolved` that refers to them.
     public func unresolvedSwitches() throws -> [LedgerEntry] {
         try reading { try storage.unresolvedSwitches() }

@@ -156,6 +156,22 @@ public final class SQLiteLedgerStorage: LedgerStorage {
         ).map(LedgerEntry.init(row:))
     }
 
+    public func unresolvedSwitchSeqs() throws -> [Int64] {
+        let statement = try connection.prepare(
+            """
+            SELECT r.seq FROM entries r
+            WHERE r.kind = ?1
+              AND NOT EXISTS (SELECT 1 FROM entries c WHERE c.ref_seq = r.seq AND c.kind IN (?2, ?3))
+            ORDER BY r.seq
+            """, context: "finding unresolved switches")
+        try statement.bind([
+            .text(EntryKind.switchRequested.rawValue), .text(EntryKind.switchCompleted.rawValue), .text(EntryKind.switchResolved.rawValue),
+        ])
+        var seqs: [Int64] = []
+        while try statement.step(context: "finding unresolved switches") { seqs.append(statement.int64(at: 0)) }
+        return seqs
+    }
+
     public func keyUsage() throws -> [KeyUsage] {
         try connection.rows(
             "SELECT key_id, min(seq) AS first, max(seq) AS last, count(*) AS n FROM entries GROUP BY key_id ORDER BY first"
