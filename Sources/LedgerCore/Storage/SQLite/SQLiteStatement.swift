@@ -1,6 +1,7 @@
 import CSQLite
 
-/// A compiled statement. Raw `sqlite3_stmt*` access is confined to this file.
+/// A compiled statement. Raw `sqlite3_stmt*` access is confined to this file and, for the
+/// verifier's hot path, `SQLiteRowScanner` (reading column values in place).
 public final class SQLiteStatement {
     let handle: OpaquePointer
     private let connection: SQLiteConnection
