@@ -141,12 +141,7 @@ public struct ApproveService {
                         "\(approver) already approved proposal \(proposal.seq) (seq \(earlier.seq)); approvals count once per distinct approver")
                 }
             }
-            var draft = EntryDraft(kind: EntryKind.switchApproved)
-            draft.refSeq = proposal.seq
-            draft.model = proposal.model
-            draft.retrainJobID = proposal.retrainJobID
-            draft.reason = request.reason
-            return [draft]
+            return [EntryDraft(kind: EntryKind.switchApproved, about: proposal, reason: request.reason)]
         }
         guard let (inForce, rules) = seen else { throw ApprovalRefusal("the approval was not recorded") }
         let proposal = try ApprovalLedger.proposal(seq: request.seq, in: session.store)
@@ -176,12 +171,7 @@ public struct DeclineService {
             if let decline = try ApprovalLedger.referring(to: proposal.seq, kind: EntryKind.switchDeclined, model: proposal.model, in: store).first {
                 throw ApprovalRefusal("proposal \(proposal.seq) was already declined by \(decline.actor) (seq \(decline.seq))")
             }
-            var draft = EntryDraft(kind: EntryKind.switchDeclined)
-            draft.refSeq = proposal.seq
-            draft.model = proposal.model
-            draft.retrainJobID = proposal.retrainJobID
-            draft.reason = request.reason
-            return [draft]
+            return [EntryDraft(kind: EntryKind.switchDeclined, about: proposal, reason: request.reason)]
         }
         guard let (inForce, rules) = seen else { throw ApprovalRefusal("the decline was not recorded") }
         return result(written, inForce: inForce, rules: rules, decision: nil)
@@ -214,14 +204,21 @@ public struct ReviewService {
             if reviewer == entry.actor && !rules.requesterMayApprove {
                 throw ApprovalRefusal("\(reviewer) made the emergency switch and may not review it; another person must review it")
             }
-            var draft = EntryDraft(kind: EntryKind.switchReviewed)
-            draft.refSeq = entry.seq
-            draft.model = entry.model
-            draft.retrainJobID = entry.retrainJobID
-            draft.reason = request.reason
-            return [draft]
+            return [EntryDraft(kind: EntryKind.switchReviewed, about: entry, reason: request.reason)]
         }
         guard let (inForce, rules) = seen else { throw ApprovalRefusal("the review was not recorded") }
         return result(written, inForce: inForce, rules: rules, decision: nil)
+    }
+}
+
+extension EntryDraft {
+    /// An approval, decline or review of `entry`: `ref_seq` names it, and its model and retrain job
+    /// are repeated so that `ledger log --model` lists the decision with the switch it is about.
+    init(kind: EntryKind, about entry: LedgerEntry, reason: String) {
+        self.init(kind: kind)
+        refSeq = entry.seq
+        model = entry.model
+        retrainJobID = entry.retrainJobID
+        self.reason = reason
     }
 }
