@@ -9,7 +9,8 @@ public enum CheckpointFileKind: Sendable, Equatable {
     case note
 
     /// A file that does not start with `{` and holds a blank line followed by a signature line
-    /// (`\n\n— `) is a note; anything else is read as a JSON statement (as before notes existed).
+    /// (`\n\n— `), or is larger than a note may be, is a note; anything else is read as a JSON
+    /// statement (as before notes existed).
     public static func of(path: String) throws -> CheckpointFileKind {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw LedgerError.io(path: path, reason: "cannot read the checkpoint file")
@@ -18,6 +19,8 @@ public enum CheckpointFileKind: Sendable, Equatable {
         let head = (try? handle.read(upToCount: SignedNote.maxBytes + 1)) ?? Data()
         let first = head.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
         guard first != UInt8(ascii: "{") else { return .statement }
+        // Larger than any note may be and not JSON: refused as a note (saying so), not as "not JSON".
+        if head.count > SignedNote.maxBytes { return .note }
         return head.range(of: Data("\n\n\u{2014} ".utf8)) != nil ? .note : .statement
     }
 }
