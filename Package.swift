@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // The approval policy file (TOML), read by LedgerWorkflows only; LedgerCore stays free of it.
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        // The ledger service's /metrics (Prometheus text format).
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // OpenSSL libcrypto: HMAC-SHA256 (EVP_MAC), SHA-256, RAND_bytes. Raw handles stay in C.
@@ -40,6 +42,12 @@ let package = Package(
             name: "CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // The system libpq (libpq-dev): the PostgreSQL adapter of the storage port. Synchronous, like the
+        // port; connection URLs exactly as libpq reads them.
+        .systemLibrary(
+            name: "CLibPQ",
+            providers: [.apt(["libpq-dev"])]
+        ),
         // What the ledger and the vendor client both need, without SQLite: JSON values, the strict
         // parser and RFC 8785 encoding, hex, SHA-256 and random bytes.
         .target(
@@ -50,7 +58,7 @@ let package = Package(
         // The ledger: format, signing, keys, store, migrations, verification (re-exports LedgerPrimitives).
         .target(
             name: "LedgerCore",
-            dependencies: ["LedgerPrimitives", "CLedgerCrypto", "CSQLite"],
+            dependencies: ["LedgerPrimitives", "CLedgerCrypto", "CSQLite", "CLibPQ"],
             swiftSettings: strict
         ),
         // Client of the Easy Predictive Analytics retrain API.
@@ -89,13 +97,48 @@ let package = Package(
             dependencies: ["LedgerCore", "EPAClient", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strict
         ),
-        // The `ledger` subcommands: parse flags, call one workflow, print.
+        // What a command's result looks like: its JSON document (the `--format json` output and the
+        // service's response body), its exit code, and the report renderers. Shared by the CLI (local
+        // and remote mode) and the service, so both say the same thing.
+        .target(
+            name: "LedgerPresentation",
+            dependencies: ["LedgerCore", "EPAClient", "LedgerWorkflows"],
+            swiftSettings: strict
+        ),
+        // `ledger serve`: the ledger service (Hummingbird 2). It alone holds the keys; callers
+        // authenticate with bearer tokens; every route runs a LedgerWorkflows service.
+        .target(
+            name: "LedgerService",
+            dependencies: [
+                "LedgerCore",
+                "EPAClient",
+                "LedgerWorkflows",
+                "LedgerPresentation",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        // The `ledger` subcommands: parse flags, call one workflow (or the service, in remote mode), print.
         .target(
             name: "LedgerCLI",
             dependencies: [
                 "LedgerCore",
                 "EPAClient",
                 "LedgerWorkflows",
+                "LedgerPresentation",
+                "LedgerService",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -150,6 +193,14 @@ let package = Package(
         .testTarget(
             name: "EPAClientTests",
             dependencies: ["EPAClient", "EPASimulator", "LedgerTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LedgerServiceTests",
+            dependencies: [
+                "LedgerCore", "LedgerWorkflows", "LedgerPresentation", "LedgerService", "LedgerTestSupport", "ledger", "epa-simulator",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages model-ledger needs, when any is missing (Debian/Ubuntu):
-#   build: libsqlite3-dev libssl-dev
+#   build: libsqlite3-dev libssl-dev libpq-dev
+#   PostgreSQL tests: postgresql (a throwaway cluster on a Unix socket: scripts/pg-test-cluster.sh)
 #   tests and demo: sqlite3 openssl python3 python3-cryptography curl (independent verification: the format,
 #   signed notes, proofs and bundles checked by Python; the manual's curl example), man-db (the
 #   installed man pages rendered with `man -l` by the make-install test)
@@ -8,13 +9,15 @@
 # installing to you (exit 0), except under CI (CI set, e.g. CI=true): there a missing package
 # fails the run (exit 1), because the tests that need it would otherwise not check anything.
 set -euo pipefail
-packages=(libsqlite3-dev libssl-dev sqlite3 openssl python3 python3-cryptography curl man-db)
+packages=(libsqlite3-dev libssl-dev libpq-dev postgresql sqlite3 openssl python3 python3-cryptography curl man-db)
 in_ci() { case "${CI:-}" in "" | 0 | false | FALSE | False | no) return 1 ;; *) return 0 ;; esac; }
 # Without dpkg: judge by the commands and headers each package provides.
 present_without_dpkg() {
   case "$1" in
     libsqlite3-dev) [ -e /usr/include/sqlite3.h ] || [ -e /usr/local/include/sqlite3.h ] ;;
     libssl-dev) [ -e /usr/include/openssl/evp.h ] || [ -e /usr/local/include/openssl/evp.h ] ;;
+    libpq-dev) [ -e /usr/include/postgresql/libpq-fe.h ] ;;
+    postgresql) ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 ;;
     man-db) command -v man >/dev/null 2>&1 ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac

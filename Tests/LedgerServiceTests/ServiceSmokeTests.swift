@@ -1,0 +1,9 @@
+import Testing
+
+@testable import LedgerService
+
+@Suite struct ServiceModuleTests {
+    @Test func moduleLinks() {
+        #expect(String(describing: LedgerServiceModule.self) == "LedgerServiceModule")
+    }
+}
