@@ -33,6 +33,9 @@ public struct LedgerLocation: Sendable, Equatable {
         keyDirectory + "/verified/\(ledgerID).json"
     }
 
+    /// The ledger database as a `LedgerDatabase` (a SQLite path or a PostgreSQL URL).
+    public var database: LedgerDatabase { LedgerDatabase(databasePath) }
+
     /// Loads the key file.
     public func loadKeys() throws -> KeyRing {
         try KeyFile.load(path: keyFilePath)
@@ -40,7 +43,7 @@ public struct LedgerLocation: Sendable, Equatable {
 
     /// Opens the ledger read-only (no key needed).
     public func openForReading() throws -> LedgerStore {
-        try LedgerStore.open(path: databasePath, writable: false)
+        try LedgerStore.open(database: database, writable: false)
     }
 }
 
@@ -66,7 +69,7 @@ public struct LedgerSession {
     /// key and I/O errors); messages name paths, never key material.
     public static func openForWriting(_ location: LedgerLocation) throws -> LedgerSession {
         let ring = try location.loadKeys()
-        let store = try LedgerStore.open(path: location.databasePath, writable: true)
+        let store = try LedgerStore.open(database: location.database, writable: true)
         store.verifiedMarkPath = location.verifiedMarkPath(ledgerID: store.ledgerID)
         // The last checkpoint first: a ledger cut short is reported as such (the most specific reason).
         let local = location.localCheckpointPath(ledgerID: store.ledgerID)

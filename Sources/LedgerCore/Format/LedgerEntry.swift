@@ -85,16 +85,41 @@ public struct LedgerEntry: Sendable, Equatable {
     public var keyID: String
     public var prevMac: String
     public var mac: String
+    /// The PostgreSQL role that wrote the row (`session_user`), set by a PostgreSQL writer before
+    /// signing; nil for SQLite writers and rows written before the column existed (migration 0005).
+    /// Like every nullable column it is signed only when set, so older rows keep their macs.
+    public var dbRole: String?
 
-    /// The columns of format version 1, in schema order.
+    /// The columns of format version 1, in schema order (without the nullable columns added later:
+    /// `optionalColumns`).
     public static let columns: [String] = [
         "seq", "ledger_id", "recorded_at", "kind", "actor", "os_user", "host", "model", "api_key_id", "model_id",
         "retrain_job_id", "reason", "request_method", "request_url", "http_status", "response_body", "outcome",
         "error_code", "error_message", "duration_ms", "ref_seq", "details", "key_id", "prev_mac", "mac",
     ]
 
-    /// The row's values by column, in schema order.
+    /// Nullable columns added after version 1 (migration 0005: `db_role`), in schema order. A row
+    /// lists them in `columnValues` only when set (the format's NULL-omission rule).
+    public static let optionalColumns: [String] = ["db_role"]
+
+    /// Every column a writer stores: `columns`, then `optionalColumns`.
+    public static let allColumns: [String] = columns + optionalColumns
+
+    /// Every column's value in `allColumns` order, NULLs included (what a backend inserts).
+    public var storedValues: [SQLValue] {
+        baseColumnValues.map(\.value) + [dbRole.sqlValue]
+    }
+
+    /// The row's values by column, in schema order; `db_role` only when set (so that output and
+    /// payloads of rows without it are what they were before the column existed).
     public var columnValues: [(name: String, value: SQLValue)] {
+        var values = baseColumnValues
+        if let dbRole { values.append(("db_role", .text(dbRole))) }
+        return values
+    }
+
+    /// The version 1 columns' values, in schema order.
+    private var baseColumnValues: [(name: String, value: SQLValue)] {
         [
             ("seq", .integer(seq)), ("ledger_id", .text(ledgerID)), ("recorded_at", .text(recordedAt)),
             ("kind", .text(kind.rawValue)), ("actor", .text(actor)), ("os_user", .text(osUser)), ("host", .text(host)),
@@ -112,7 +137,7 @@ public struct LedgerEntry: Sendable, Equatable {
     /// A new, unsigned entry (empty `mac`) from a draft and the writer's facts.
     init(
         draft: EntryDraft, seq: Int64, ledgerID: String, recordedAt: String, provenance: Provenance,
-        keyID: String, prevMac: String
+        keyID: String, prevMac: String, dbRole: String? = nil
     ) {
         self.seq = seq
         self.ledgerID = ledgerID
@@ -138,6 +163,7 @@ public struct LedgerEntry: Sendable, Equatable {
         details = draft.details.map { CanonicalJSON.string(.object($0)) }
         self.keyID = keyID
         self.prevMac = prevMac
+        self.dbRole = dbRole
         mac = ""
     }
 
@@ -190,6 +216,7 @@ public struct LedgerEntry: Sendable, Equatable {
         keyID = try text("key_id")
         prevMac = try text("prev_mac")
         mac = try text("mac")
+        dbRole = try optionalText("db_role")
     }
 
     /// `details` parsed as JSON (nil when absent or unparsable).

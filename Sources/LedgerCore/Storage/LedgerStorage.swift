@@ -10,6 +10,11 @@ public protocol LedgerStorage: AnyObject {
     /// Where the ledger lives, for messages and for files kept beside it (a file path, a database name).
     var location: String { get }
 
+    /// The database role this connection writes as, recorded in each new entry's `db_role` before
+    /// signing (PostgreSQL: `session_user`, read once per connection); nil for a backend without
+    /// roles (SQLite), whose rows leave the column NULL.
+    var writerRole: String? { get }
+
     /// Runs `body` on one consistent snapshot of the ledger (a read transaction).
     func readTransaction<T>(context: String, _ body: () throws -> T) throws -> T
 

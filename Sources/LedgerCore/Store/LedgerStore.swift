@@ -139,7 +139,7 @@ public final class LedgerStore {
                 for draft in drafts {
                     var entry = LedgerEntry(
                         draft: draft, seq: (tail?.seq ?? 0) + 1, ledgerID: ledgerID, recordedAt: Timestamp.now(),
-                        provenance: provenance, keyID: key.id, prevMac: tail?.mac ?? LedgerStore.zeroMac)
+                        provenance: provenance, keyID: key.id, prevMac: tail?.mac ?? LedgerStore.zeroMac, dbRole: storage.writerRole)
                     entry.mac = try hmac.authenticateHex(SignedPayload.bytes(of: entry.columnValues))
                     try storage.insert(entry)
                     tail = (entry.seq, entry.mac)

@@ -19,6 +19,9 @@ public final class SQLiteLedgerStorage: LedgerStorage {
 
     public var location: String { path }
 
+    /// SQLite has no database roles: its writers leave `db_role` NULL.
+    public var writerRole: String? { nil }
+
     // MARK: Creating and opening
 
     /// Creates the database at `path`, which the caller has just claimed (created empty, mode 0600):
@@ -68,11 +71,11 @@ public final class SQLiteLedgerStorage: LedgerStorage {
 
     public func insert(_ entry: LedgerEntry) throws {
         if insertStatement == nil {
-            let names = LedgerEntry.columns.joined(separator: ", ")
-            let params = (1...LedgerEntry.columns.count).map { "?\($0)" }.joined(separator: ", ")
+            let names = LedgerEntry.allColumns.joined(separator: ", ")
+            let params = (1...LedgerEntry.allColumns.count).map { "?\($0)" }.joined(separator: ", ")
             insertStatement = try connection.prepare("INSERT INTO entries (\(names)) VALUES (\(params))")
         }
-        try insertStatement?.run(entry.columnValues.map(\.value), context: "appending to the ledger")
+        try insertStatement?.run(entry.storedValues, context: "appending to the ledger")
     }
 
     public func firstLedgerID() throws -> String? {

@@ -1,0 +1,342 @@
+import CLibPQ
+import Foundation
+
+/// One PostgreSQL connection (libpq). The raw `PGconn*` lives only here; `PGresult*` only here and
+/// in `PostgreSQLResult`.
+///
+/// Every statement goes through `PQexecParams` with `$1…` placeholders: values travel as
+/// parameters with explicit lengths (text as `bytea` bytes, integers as 8 bytes), never in the SQL
+/// text, and results come back in binary format (read by `PQgetlength`, never up to a NUL).
+///
+/// Not thread-safe: use a connection from one thread at a time.
+final class PostgreSQLConnection {
+    private var handle: OpaquePointer
+    /// The database, for messages (the URL without its password).
+    let description: String
+    /// The password of the URL, if any: scrubbed from any server or libpq message before it is shown.
+    private let secrets: [String]
+    /// Depth of `transaction` calls (cursors need a transaction).
+    private(set) var inTransaction = false
+    private var cursorCounter = 0
+
+    /// Connects to `url` (a libpq connection URL). Throws `PostgreSQLError` (`.connection`) with a
+    /// message that names the database without its password.
+    init(url: String) throws {
+        description = LedgerDatabase.redacted(url)
+        secrets = Self.passwords(in: url)
+        guard let conn = PQconnectdb(url) else {
+            throw PostgreSQLError(code: .connection, sqlState: nil, message: "out of memory", context: "connecting to \(LedgerDatabase.redacted(url))")
+        }
+        handle = conn
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = Self.scrub(String(cString: PQerrorMessage(conn)), secrets: secrets)
+            PQfinish(conn)
+            throw PostgreSQLError(code: .connection, sqlState: nil, message: message, context: "connecting to \(description)")
+        }
+        try execute("SET client_encoding = 'UTF8'", context: "configuring the connection")
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// The password values a URL carries (user info and `password=`), decoded as libpq reads them.
+    private static func passwords(in url: String) -> [String] {
+        var found: [String] = []
+        if let schemeEnd = url.range(of: "://") {
+            let rest = url[schemeEnd.upperBound...]
+            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+            let authority = rest[..<authorityEnd]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                found.append(String(authority[authority.index(after: colon)..<at]))
+            }
+            if let question = rest.firstIndex(of: "?") {
+                for item in rest[rest.index(after: question)...].split(separator: "&") {
+                    let parts = item.split(separator: "=", maxSplits: 1)
+                    if parts.count == 2, LedgerDatabase.percentDecoded(String(parts[0])).lowercased() == "password" {
+                        found.append(String(parts[1]))
+                    }
+                }
+            }
+        }
+        return found.flatMap { [$0, LedgerDatabase.percentDecoded($0)] }.filter { !$0.isEmpty }
+    }
+
+    private static func scrub(_ message: String, secrets: [String]) -> String {
+        var text = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        for secret in secrets { text = text.replacingOccurrences(of: secret, with: "***") }
+        // One line: libpq's messages may span several.
+        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    /// True when the connection is usable.
+    var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// Reconnects with the same parameters (after a lost connection, outside any transaction).
+    func reset() throws {
+        PQreset(handle)
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw PostgreSQLError(
+                code: .connection, sqlState: nil, message: Self.scrub(String(cString: PQerrorMessage(handle)), secrets: secrets),
+                context: "reconnecting to \(description)")
+        }
+        inTransaction = false
+        try execute("SET client_encoding = 'UTF8'", context: "configuring the connection")
+    }
+
+    // MARK: Running statements
+
+    /// Runs `query` and returns its rows (binary format), or throws a typed error.
+    @discardableResult
+    func run(_ query: PostgreSQLQuery, context: String) throws -> PostgreSQLResult {
+        let count = query.arguments.count
+        var types = [Oid](repeating: 0, count: count)
+        var formats = [Int32](repeating: 1, count: count)
+        var lengths = [Int32](repeating: 0, count: count)
+        // Parameter bytes, kept alive until PQexecParams returns.
+        var storage: [[UInt8]] = []
+        storage.reserveCapacity(count)
+        var isNull = [Bool](repeating: false, count: count)
+        for (i, value) in query.arguments.enumerated() {
+            switch value {
+            case .null:
+                isNull[i] = true
+                storage.append([])
+            case .integer(let v):
+                types[i] = 20  // int8
+                storage.append(withUnsafeBytes(of: v.bigEndian) { Array($0) })
+            case .real(let v):
+                types[i] = 701  // float8
+                storage.append(withUnsafeBytes(of: v.bitPattern.bigEndian) { Array($0) })
+            case .text(let v):
+                types[i] = 17  // bytea: the format's text is bytes (U+0000 included)
+                storage.append(Array(v.utf8))
+            case .blob(let v):
+                types[i] = 17
+                storage.append(v)
+            }
+            lengths[i] = Int32(clamping: storage[i].count)
+            if isNull[i] { formats[i] = 0 }
+        }
+        let result: OpaquePointer? = Self.withPointers(storage, isNull: isNull) { values in
+            PQexecParams(handle, query.sql, Int32(count), types, values, lengths, formats, 1)
+        }
+        return try check(result, context: context)
+    }
+
+    /// Calls `body` with C pointers to each of `buffers` (nil for NULL parameters).
+    private static func withPointers<R>(_ buffers: [[UInt8]], isNull: [Bool], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+        var pointers: [UnsafePointer<CChar>?] = []
+        pointers.reserveCapacity(buffers.count)
+        func next(_ i: Int) -> R {
+            if i == buffers.count { return body(pointers) }
+            if isNull[i] {
+                pointers.append(nil)
+                return next(i + 1)
+            }
+            // A non-nil pointer even for an empty value: nil would mean NULL.
+            let bytes = buffers[i].isEmpty ? [0] : buffers[i]
+            return bytes.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { chars in
+                    pointers.append(chars.baseAddress)
+                    return next(i + 1)
+                }
+            }
+        }
+        return next(0)
+    }
+
+    /// Runs SQL with no parameters and no rows we need (several statements allowed: a migration).
+    func execute(_ sql: String, context: String) throws {
+        let result = PQexec(handle, sql)
+        _ = try check(result, context: context)
+    }
+
+    /// Wraps `result`, or throws its error.
+    private func check(_ result: OpaquePointer?, context: String) throws -> PostgreSQLResult {
+        guard let result else {
+            throw PostgreSQLError(
+                code: isHealthy ? .failed : .connection, sqlState: nil,
+                message: Self.scrub(String(cString: PQerrorMessage(handle)), secrets: secrets), context: "\(context) (\(description))")
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:
+            return PostgreSQLResult(result)
+        default:
+            let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+            let message = Self.scrub(primary ?? String(cString: PQresultErrorMessage(result)), secrets: secrets)
+            PQclear(result)
+            throw PostgreSQLError(code: PostgreSQLError.Code(sqlState: sqlState, healthy: isHealthy), sqlState: sqlState, message: message, context: "\(context) (\(description))")
+        }
+    }
+
+    /// The first column of the first row as an integer (nil for no row or NULL).
+    func integer(_ query: PostgreSQLQuery, context: String) throws -> Int64? {
+        let result = try run(query, context: context)
+        return result.rowCount > 0 ? try result.int64(0, 0) : nil
+    }
+
+    /// The first column of the first row as text (nil for no row or NULL).
+    func text(_ query: PostgreSQLQuery, context: String) throws -> String? {
+        let result = try run(query, context: context)
+        return result.rowCount > 0 ? result.string(0, 0) : nil
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` between `begin` and COMMIT, rolling back when it throws.
+    func transaction<T>(begin: String, context: String, _ body: () throws -> T) throws -> T {
+        try execute(begin, context: context)
+        inTransaction = true
+        defer { inTransaction = false }
+        do {
+            let result = try body()
+            do {
+                try execute("COMMIT", context: context)
+            } catch let error as PostgreSQLError where error.code == .connection {
+                // The server may or may not have committed: never retried as if nothing happened.
+                throw PostgreSQLError(code: .commitOutcomeUnknown, sqlState: error.sqlState, message: error.message, context: error.context)
+            }
+            return result
+        } catch {
+            if isHealthy { try? execute("ROLLBACK", context: context) }
+            throw error
+        }
+    }
+
+    /// Runs `body` in the current transaction, or in a read-only snapshot of its own when there is
+    /// none (server-side cursors live inside a transaction).
+    func inSnapshot<T>(context: String, _ body: () throws -> T) throws -> T {
+        if inTransaction { return try body() }
+        return try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", context: context, body)
+    }
+
+    /// A fresh cursor name for this connection.
+    func nextCursorName() -> String {
+        cursorCounter += 1
+        return "ledger_cursor_\(cursorCounter)"
+    }
+
+    /// Streams the rows of `query` in batches of `batchSize` through a server-side cursor (inside
+    /// the current transaction, or a read-only one of its own): memory stays flat however many rows
+    /// match. `body` gets each batch (valid during the call) and returns false to stop.
+    func forEachBatch(
+        _ query: PostgreSQLQuery, batchSize: Int = 5000, context: String, _ body: (PostgreSQLResult) throws -> Bool
+    ) throws {
+        try inSnapshot(context: context) {
+            let cursor = try PostgreSQLCursor(connection: self, query: query, batchSize: batchSize, context: context)
+            while true {
+                let batch = cursor.batch
+                guard batch.rowCount > 0, try body(batch), try cursor.nextBatch() else { return }
+            }
+        }
+    }
+
+    /// The libpq version, e.g. 150018.
+    static var libraryVersion: Int32 { PQlibVersion() }
+}
+
+/// A SQL statement for PostgreSQL and its arguments, built together: every value is bound to the
+/// numbered placeholder (`$N`) the builder writes for it.
+struct PostgreSQLQuery {
+    private(set) var sql: String
+    private(set) var arguments: [SQLValue]
+
+    init(_ sql: String, _ arguments: [SQLValue] = []) {
+        self.sql = sql
+        self.arguments = arguments
+    }
+
+    /// A placeholder bound to `value` (`$N`).
+    mutating func bind(_ value: SQLValue) -> String {
+        arguments.append(value)
+        return "$\(arguments.count)"
+    }
+
+    /// Appends SQL text (no values in it).
+    mutating func append(_ text: String) { sql += text }
+
+    /// Puts SQL text (no values in it) before the statement.
+    mutating func prepend(_ text: String) { sql = text + sql }
+}
+
+/// Conditions joined with AND, each written with its bound values (PostgreSQL placeholders).
+struct PostgreSQLConditions {
+    private(set) var clauses: [String] = []
+    private var query: PostgreSQLQuery
+
+    /// Conditions whose placeholders continue after those of `query`.
+    init(after query: PostgreSQLQuery = PostgreSQLQuery("")) {
+        self.query = PostgreSQLQuery("", query.arguments)
+    }
+
+    /// `column op $N`, with `value` bound to `$N`. Nil adds nothing.
+    mutating func add(_ column: String, _ comparison: SQLConditions.Comparison = .equals, _ value: SQLValue?) {
+        guard let value else { return }
+        clauses.append("\(column) \(comparison.rawValue) \(query.bind(value))")
+    }
+
+    /// A condition written with its placeholders bound through `bind`.
+    mutating func add(_ clause: (inout PostgreSQLQuery) -> String) {
+        clauses.append(clause(&query))
+    }
+
+    var arguments: [SQLValue] { query.arguments }
+
+    /// `WHERE a AND b …`, or the empty string.
+    var whereClause: String { clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ") }
+
+    /// The whole statement: `sql` with the conditions' arguments.
+    func query(_ sql: String) -> PostgreSQLQuery { PostgreSQLQuery(sql, arguments) }
+}
+
+/// A failing PostgreSQL call: what the ledger was doing, the database (without password), the
+/// server's SQLSTATE and primary message (never a bound value: values travel as parameters).
+public struct PostgreSQLError: Error, LocalizedError, Equatable {
+    /// What kind of failure, for the adapter's retry rules and for callers.
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        /// The connection could not be made or was lost.
+        public static let connection = Code(rawValue: "connection")
+        /// A serialization failure (40001) or deadlock (40P01): safe to retry before commit.
+        public static let retryable = Code(rawValue: "retryable")
+        /// A unique or primary-key violation (23505): e.g. two writers claimed one seq.
+        public static let uniqueViolation = Code(rawValue: "unique_violation")
+        /// A trigger or check refused the statement (P0001 raised by the ledger's triggers, 42501 no privilege).
+        public static let refused = Code(rawValue: "refused")
+        /// A missing table or column (42P01, 42703): not a ledger, or an older schema.
+        public static let undefinedObject = Code(rawValue: "undefined_object")
+        /// The connection was lost during COMMIT: the transaction may or may not have committed.
+        public static let commitOutcomeUnknown = Code(rawValue: "commit_outcome_unknown")
+        /// Anything else.
+        public static let failed = Code(rawValue: "failed")
+
+        init(sqlState: String?, healthy: Bool) {
+            guard healthy else {
+                self = .connection
+                return
+            }
+            switch sqlState {
+            case "40001", "40P01": self = .retryable
+            case "23505": self = .uniqueViolation
+            case "P0001", "42501": self = .refused
+            case "42P01", "42703": self = .undefinedObject
+            case let state? where state.hasPrefix("08") || state.hasPrefix("57P"): self = .connection
+            default: self = .failed
+            }
+        }
+    }
+
+    public let code: Code
+    /// The server's SQLSTATE, when it sent one.
+    public let sqlState: String?
+    /// The server's (or libpq's) message, with any password of the URL replaced by `***`.
+    public let message: String
+    /// What the ledger was doing, and the database.
+    public let context: String
+
+    public var errorDescription: String? {
+        "\(context): \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "")
+    }
+}
