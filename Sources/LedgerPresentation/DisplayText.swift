@@ -45,7 +45,7 @@ public enum DisplayText {
     }
 
     /// Appends `scalar` to `output`, escaped when ``needsEscaping(_:)`` says so.
-    static func appendEscaped(_ scalar: Unicode.Scalar, to output: inout String) {
+    public static func appendEscaped(_ scalar: Unicode.Scalar, to output: inout String) {
         guard needsEscaping(scalar) else {
             output.unicodeScalars.append(scalar)
             return
@@ -68,7 +68,7 @@ public enum DisplayText {
     /// Flags ASCII controls, DEL and backslash, and the UTF-8 lead bytes of every escaped
     /// non-ASCII range (0xC2: U+0080–U+00BF, 0xD8: U+0600–U+063F, 0xE2: U+2000–U+2FFF,
     /// 0xEF: U+F000–U+FFFF); the slow path then decides per scalar.
-    static func mayNeedEscaping(_ text: String) -> Bool {
+    public static func mayNeedEscaping(_ text: String) -> Bool {
         let scan = { (bytes: UnsafeBufferPointer<UInt8>) -> Bool in
             for byte in bytes where flagged(byte) { return true }
             return false
