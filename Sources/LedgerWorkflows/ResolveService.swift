@@ -49,9 +49,11 @@ public struct ResolveService {
 
     /// Appends `switch.resolved` for `request`.
     public func run(_ request: ResolveRequest, now: Date = Date()) throws -> ResolveResult {
+        let database = LedgerDatabase(session.location.databasePath)
+        let locks = InFlightLock.directory(database: database, keyFilePath: session.location.keyFilePath, ledgerID: session.store.ledgerID)
         let (entry, resolution) = try SwitchResolution.resolve(
             store: session.store, keyRing: session.keyRing, provenance: request.provenance, requestSeq: request.requestSeq,
-            outcome: request.outcome, reason: request.reason, now: now)
+            outcome: request.outcome, reason: request.reason, now: now, lockDirectory: (locks, !database.isPostgreSQL))
         return ResolveResult(request: entry, resolution: resolution, outcome: request.outcome, ledgerID: session.store.ledgerID)
     }
 }

@@ -165,7 +165,9 @@ public struct SwitchService {
         requested.requestURL = "\(client.baseURL)/retrain_jobs/\(request.retrainJobID)/update_model"
         // Until when this process may still record the outcome: `resolve` waits for it.
         // This process holds its in-flight lease (pid recorded) until the completion is on disk.
-        let lease = try InFlightLock.acquire(databasePath: session.store.path)
+        let lease = try InFlightLock.acquire(
+            directory: InFlightLock.directory(
+                database: LedgerDatabase(session.location.databasePath), keyFilePath: session.location.keyFilePath, ledgerID: session.store.ledgerID))
         defer { lease.release() }
         var requestDetails: [String: JSONValue] = [
             "deadline_at": .string(SwitchResolution.deadline(callTimeout: request.callTimeout)),

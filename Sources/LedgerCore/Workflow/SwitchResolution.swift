@@ -38,8 +38,10 @@ public enum SwitchResolution {
     /// write lock) that it is a `switch.requested`, still unresolved, and past its deadline.
     public static func resolve(
         store: LedgerStore, keyRing: KeyRing, provenance: Provenance, requestSeq seq: Int64, outcome: Outcome,
-        reason: String, now: Date = Date()
+        reason: String, now: Date = Date(), lockDirectory: (path: String, shared: Bool)? = nil
     ) throws -> (request: LedgerEntry, resolution: LedgerEntry) {
+        // Where writers on this host hold their leases (`InFlightLock.directory(database:keyFilePath:ledgerID:)`).
+        let locks = lockDirectory ?? (InFlightLock.directory(forDatabase: store.path), true)
         var found: LedgerEntry?
         var draft = EntryDraft(kind: EntryKind.switchResolved)
         draft.refSeq = seq
@@ -52,8 +54,11 @@ public enum SwitchResolution {
             if let completion = try store.completions(of: seq).first {
                 throw ResolutionError.alreadyResolved(seq: seq, by: completion.seq, kind: completion.kind)
             }
-            if let pid = request.detailsObject?["writer_pid"]?.integerValue, request.host == Provenance.currentHost() {
-                if InFlightLock.isHeld(databasePath: store.path, pid: pid) {
+            let writer = request.detailsObject?["writer_pid"]?.integerValue.flatMap { pid in
+                request.host == Provenance.currentHost() ? (pid, InFlightLock.writerState(directory: locks.path, pid: pid, shared: locks.shared)) : nil
+            }
+            if let (pid, state) = writer, state != .unknown {
+                if state == .running {
                     throw ResolutionError.mayStillBeInFlight(seq: seq, until: "process \(pid) on this host ends")
                 }
             } else if let deadline = deadline(of: request), Int64(now.timeIntervalSince1970 * 1000) < deadline {

@@ -1,0 +1,213 @@
+import Foundation
+
+/// What `LedgerStore.copy` did: the rows it copied and the head both ledgers now share.
+public struct LedgerCopyResult: Sendable, Equatable {
+    /// The ledger's id (the same in both: rows are copied as they are).
+    public var ledgerID: String
+    /// Where the rows came from (password-free).
+    public var source: String
+    /// Where they went (password-free).
+    public var destination: String
+    /// Rows copied (every row of the source, seq 1 through `headSeq`).
+    public var rows: Int64
+    /// The newest seq, in both.
+    public var headSeq: Int64
+    /// The newest mac, in both.
+    public var headMac: String
+    /// Wall-clock seconds of the copy and the checks after it.
+    public var seconds: Double
+}
+
+/// Why `ledger copy` refused or failed. Nothing is written when the destination is refused.
+public struct LedgerCopyError: Error, LocalizedError, Equatable {
+    /// What went wrong, in kind.
+    public enum Reason: Sendable, Equatable {
+        /// The destination already holds a ledger, a file or entries: nothing was written.
+        case destinationNotEmpty
+        /// The source and the destination are the same database.
+        case sameDatabase
+        /// A source row breaks a chain rule (compared as stored): nothing was committed.
+        case sourceDoesNotVerify
+        /// After the copy, the destination does not hold what the source holds.
+        case destinationDiffers
+    }
+
+    /// What went wrong, in kind.
+    public let reason: Reason
+    /// One line for the user.
+    public let message: String
+
+    public var errorDescription: String? { message }
+}
+
+extension LedgerStore {
+    /// Copies every row of this ledger, in seq order, into `destination`, an EMPTY backend the
+    /// caller has just created, inserting each row as it is stored (same columns, same macs: a copy
+    /// signs nothing and needs no key). The rows are read in one read transaction of the source (a
+    /// consistent snapshot, even while others append) and written in one write transaction of the
+    /// destination, so a failure leaves no rows behind. Each source row goes through the one chain
+    /// checker (stored values: seq, ledger_id, links, key lifecycle) before it is written; a broken
+    /// source is not copied.
+    ///
+    /// Afterwards the destination is read back through the chain checker, and its row count, head
+    /// seq, head mac and the digest of every row's leaf input (every non-NULL column, mac included:
+    /// the public tree's leaf) must equal the source's.
+    func copyRows(into destination: any LedgerBackend, progress: ((Int64) -> Void)?, progressInterval: Int64) throws -> LedgerCopyResult {
+        let started = Date()
+        let source = storage
+        var digest = RowDigest()
+        let (rows, head) = try source.readTransaction(context: "reading the source ledger") { () throws -> (Int64, (seq: Int64, mac: String)?) in
+            guard let head = try source.headSeqAndMac() else { return (0, nil) }
+            var checker = ChainChecker(storedMacsOnly: .genesis())
+            var macs = StoredMacsOnly()
+            var count: Int64 = 0
+            try destination.writeTransaction(context: "copying rows into \(destination.location)") {
+                try source.forEachRow(in: 1...head.seq, context: "reading the source ledger") { row in
+                    var broken: ChainViolation?
+                    try checker.check(row, mac: &macs) { violation in if broken == nil { broken = violation } }
+                    if let broken {
+                        throw LedgerCopyError(
+                            reason: .sourceDoesNotVerify,
+                            message: "the source \(source.location) does not verify at seq \(row.seq): "
+                                + Verifier.message(broken, seq: row.seq, keyFile: "(no key: stored values compared)")
+                                + "; nothing was copied. Run `ledger verify` on it.")
+                    }
+                    try destination.insert(try LedgerEntry(row: row.columns))
+                    digest.add(row)
+                    count += 1
+                    if count % progressInterval == 0 { progress?(count) }
+                }
+            }
+            return (count, head)
+        }
+        guard let head, rows == head.seq else {
+            throw LedgerCopyError(reason: .sourceDoesNotVerify, message: "the source \(source.location) holds no entries to copy")
+        }
+
+        // Read the destination back: the same chain, the same rows.
+        let check = try destination.readTransaction(context: "checking the copy") {
+            () throws -> (rows: Int64, head: (seq: Int64, mac: String)?, digest: RowDigest, finding: String?) in
+            var copied = RowDigest()
+            var checker = ChainChecker(storedMacsOnly: .genesis())
+            var macs = StoredMacsOnly()
+            var finding: String?
+            var count: Int64 = 0
+            guard let copiedHead = try destination.headSeqAndMac() else { return (0, nil, copied, nil) }
+            try destination.forEachRow(in: 1...copiedHead.seq, context: "checking the copy") { row in
+                try checker.check(row, mac: &macs) { violation in
+                    if finding == nil { finding = Verifier.message(violation, seq: row.seq, keyFile: "(no key: stored values compared)") }
+                }
+                copied.add(row)
+                count += 1
+            }
+            if finding == nil, try !destination.hasAppendOnlyTriggers() { finding = "the append-only triggers on entries are missing" }
+            return (count, copiedHead, copied, finding)
+        }
+        let differs: String? =
+            if let finding = check.finding {
+                finding
+            } else if check.rows != rows {
+                "it holds \(check.rows) rows, the source \(rows)"
+            } else if check.head?.seq != head.seq || check.head?.mac != head.mac {
+                "its head (seq \(check.head?.seq ?? 0), mac \(check.head?.mac ?? "none")) is not the source's (seq \(head.seq), mac \(head.mac))"
+            } else if check.digest != digest {
+                "its rows are not byte for byte the source's (the digest of the rows' leaf inputs differs)"
+            } else {
+                nil
+            }
+        if let differs {
+            throw LedgerCopyError(reason: .destinationDiffers, message: "the copy in \(destination.location) does not match the source: \(differs)")
+        }
+        return LedgerCopyResult(
+            ledgerID: ledgerID, source: source.location, destination: destination.location, rows: rows, headSeq: head.seq, headMac: head.mac,
+            seconds: Date().timeIntervalSince(started))
+    }
+}
+
+/// A running SHA-256 over rows' leaf inputs (every non-NULL column, mac included), in order: two
+/// ledgers with equal digests hold the same rows, byte for byte.
+struct RowDigest: Equatable {
+    private(set) var value = MerkleHash.emptyRoot
+
+    /// Folds in `row`: value = node(value, leaf(row)).
+    mutating func add(_ row: ColumnRow) {
+        let leaf = MerkleHash.leaf(SignedPayload.leafInput(of: row.columns.map { (name: $0.key, value: $0.value) }))
+        value = MerkleHash.node(value, leaf)
+    }
+}
+
+extension LedgerStore {
+    /// Copies the ledger in `source` into `destination`, which must be empty: a SQLite path where no
+    /// file exists (created, mode 0600), or a PostgreSQL database that holds no ledger (the schema
+    /// is created in it). Every row is inserted as it is stored — same columns, same macs, the same
+    /// `db_role` — so the copy keeps every mac and the head mac; no key is needed and nothing is
+    /// signed. Either direction. Afterwards the destination is checked against the source (see
+    /// `copyRows(into:progress:progressInterval:)`).
+    ///
+    /// Throws `LedgerCopyError` (`.destinationNotEmpty` with nothing written, `.sourceDoesNotVerify`
+    /// with nothing committed, `.destinationDiffers`) or `LedgerError`. On a failure before the
+    /// commit, a SQLite destination file created here is removed again.
+    public static func copy(
+        from source: LedgerDatabase, to destination: LedgerDatabase, progress: ((Int64) -> Void)? = nil, progressInterval: Int64 = 100_000
+    ) throws -> LedgerCopyResult {
+        if source == destination {
+            throw LedgerCopyError(reason: .sameDatabase, message: "--to names the source itself (\(source)); copy into an empty database")
+        }
+        let from = try openSource(source)
+        switch destination {
+        case .sqlite(let path):
+            try claimEmptyFile(path)
+            var committed = false
+            defer {
+                if !committed { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) } }
+            }
+            let result: LedgerCopyResult
+            do {
+                let storage = try SQLiteLedgerStorage.create(path: path)
+                result = try from.copyRows(into: storage, progress: progress, progressInterval: progressInterval)
+            } catch let error as LedgerCopyError where error.reason == .destinationDiffers {
+                committed = true  // the rows are committed: keep them for inspection
+                throw error
+            } catch let error as LedgerCopyError {
+                throw error
+            } catch {
+                throw LedgerError.wrap(error)
+            }
+            committed = true
+            return result
+        case .postgresql:
+            throw LedgerCopyError(reason: .destinationNotEmpty, message: "copying into PostgreSQL is not available yet")
+        }
+    }
+
+    /// Opens the source read-only.
+    private static func openSource(_ source: LedgerDatabase) throws -> LedgerStore {
+        switch source {
+        case .sqlite(let path): return try open(path: path, writable: false)
+        case .postgresql:
+            throw LedgerCopyError(reason: .sourceDoesNotVerify, message: "copying from PostgreSQL is not available yet")
+        }
+    }
+
+    /// Creates `path` exclusively (mode 0600, parents 0700): a destination file that already exists
+    /// is refused, whatever it holds.
+    private static func claimEmptyFile(_ path: String) throws {
+        func refuse() -> LedgerCopyError {
+            LedgerCopyError(
+                reason: .destinationNotEmpty,
+                message: "\(path) already exists; `ledger copy` writes only into a new file (or an empty PostgreSQL database): nothing was written")
+        }
+        if FileManager.default.fileExists(atPath: path) { throw refuse() }
+        try KeyFile.ensureParentDirectory(of: path, mode: 0o700)
+        #if canImport(Glibc)
+            let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        #else
+            let fd = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        #endif
+        guard fd >= 0 else {
+            if errno == EEXIST { throw refuse() }
+            throw LedgerError.io(path: path, reason: "cannot create the database file: \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+    }
+}
