@@ -30,7 +30,17 @@ for p in "${packages[@]}"; do
     present_without_dpkg "$p" || missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# scripts/check-openapi.py (the service's OpenAPI tests) needs python3's jsonschema and openapi_spec_validator (PyPI).
+python_modules() {
+  command -v python3 >/dev/null 2>&1 || return 0
+  python3 -c "import jsonschema, openapi_spec_validator" 2>/dev/null && return 0
+  echo "install-deps: installing the Python modules jsonschema openapi-spec-validator" >&2
+  python3 -m pip install -q jsonschema openapi-spec-validator || python3 -m pip install -q --break-system-packages jsonschema openapi-spec-validator || {
+    in_ci && { echo "install-deps: CI: cannot install jsonschema openapi-spec-validator for python3" >&2; exit 1; }
+    echo "install-deps: please install the Python modules jsonschema openapi-spec-validator (the OpenAPI tests are skipped, loudly)" >&2
+  }
+}
+[ ${#missing[@]} -eq 0 ] && { python_modules; exit 0; }
 if ! command -v apt-get >/dev/null 2>&1; then
   if in_ci; then
     echo "install-deps: CI: missing packages and no apt-get to install them: ${missing[*]}" >&2
@@ -45,3 +55,4 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+python_modules
