@@ -82,17 +82,17 @@ extension LedgerSession {
     /// claimed before the key file is touched, so of two creations racing on one path the loser
     /// creates no key.
     public static func create(_ location: LedgerLocation, provenance: Provenance) throws -> CreatedLedger {
-        let dbPath = location.databasePath, keyPath = location.keyFilePath
-        if FileManager.default.fileExists(atPath: dbPath) { throw LedgerError.ledgerExists(path: dbPath) }
+        let database = location.database, keyPath = location.keyFilePath
+        if case .sqlite(let dbPath) = database, FileManager.default.fileExists(atPath: dbPath) { throw LedgerError.ledgerExists(path: dbPath) }
         var keyExisted = false
         var created: KeyRing?
-        let (store, first) = try LedgerStore.create(path: dbPath, provenance: provenance) {
+        let (store, first) = try LedgerStore.create(database: database, provenance: provenance) {
             keyExisted = FileManager.default.fileExists(atPath: keyPath)
             let ring = keyExisted ? try KeyFile.load(path: keyPath) : try KeyFile.create(path: keyPath)
             created = ring
             return ring
         }
-        guard let ring = created else { throw LedgerError.ledgerExists(path: dbPath) }
+        guard let ring = created else { throw LedgerError.ledgerExists(path: database.description) }
         return CreatedLedger(store: store, keyID: ring.active.id, keyFileCreated: !keyExisted, first: first)
     }
 }

@@ -24,7 +24,7 @@ public enum TreeService {
     /// Drops the stored tree state of the ledger at `location` and hashes every entry again
     /// (`progress`: leaves hashed). Returns the tree's size and root.
     public static func rebuild(_ location: LedgerLocation, progress: ((Int64) -> Void)? = nil) throws -> (size: Int64, root: TreeHash) {
-        let store = try LedgerStore.open(path: location.databasePath, writable: true)
+        let store = try LedgerStore.open(database: location.database, writable: true)
         try store.rebuildTree(progress: progress)
         let tree = try store.publicTree(writable: false)
         return (tree.size, tree.rootHash)
@@ -35,6 +35,11 @@ public enum TreeService {
     /// the last checkpoint; read-only otherwise (the tree is then computed from the rows when the
     /// stored state is behind). Returns the store and whether it may catch up.
     public static func openForProofs(path: String) throws -> (store: LedgerStore, catchUp: Bool) {
+        if case .postgresql = LedgerDatabase(path) {
+            // The server decides what this role may write; a reader's open never writes.
+            if let store = try? LedgerStore.open(database: LedgerDatabase(path), writable: true) { return (store, true) }
+            return (try LedgerStore.open(database: LedgerDatabase(path), writable: false), false)
+        }
         if access(path, W_OK) == 0, let store = try? LedgerStore.open(path: path, writable: true) { return (store, true) }
         return (try LedgerStore.open(path: path, writable: false), false)
     }

@@ -58,10 +58,19 @@ extension LedgerStore {
         var digest = RowDigest()
         let (rows, head) = try source.readTransaction(context: "reading the source ledger") { () throws -> (Int64, (seq: Int64, mac: String)?) in
             guard let head = try source.headSeqAndMac() else { return (0, nil) }
-            var checker = ChainChecker(storedMacsOnly: .genesis())
-            var macs = StoredMacsOnly()
             var count: Int64 = 0
             try destination.writeTransaction(context: "copying rows into \(destination.location)") {
+                // Under the destination's write lock: still empty (another copy may have won the race).
+                // State starts here, since a backend may run this body again after a transient failure.
+                if try destination.headSeqAndMac() != nil {
+                    throw LedgerCopyError(
+                        reason: .destinationNotEmpty,
+                        message: "\(destination.location) already holds entries; `ledger copy` writes only into an empty database: nothing was written")
+                }
+                var checker = ChainChecker(storedMacsOnly: .genesis())
+                var macs = StoredMacsOnly()
+                digest = RowDigest()
+                count = 0
                 try source.forEachRow(in: 1...head.seq, context: "reading the source ledger") { row in
                     var broken: ChainViolation?
                     try checker.check(row, mac: &macs) { violation in if broken == nil { broken = violation } }
@@ -80,8 +89,12 @@ extension LedgerStore {
             }
             return (count, head)
         }
-        guard let head, rows == head.seq else {
+        guard let head else {
             throw LedgerCopyError(reason: .sourceDoesNotVerify, message: "the source \(source.location) holds no entries to copy")
+        }
+        guard rows == head.seq else {
+            throw LedgerCopyError(
+                reason: .sourceDoesNotVerify, message: "the source \(source.location) holds \(rows) rows up to seq \(head.seq): nothing was copied")
         }
 
         // Read the destination back: the same chain, the same rows.
@@ -175,18 +188,31 @@ extension LedgerStore {
             }
             committed = true
             return result
-        case .postgresql:
-            throw LedgerCopyError(reason: .destinationNotEmpty, message: "copying into PostgreSQL is not available yet")
+        case .postgresql(let url):
+            // The schema is created in the existing database; one that holds entries is refused untouched.
+            let storage: PostgreSQLLedgerStorage
+            do {
+                storage = try PostgreSQLLedgerStorage.create(url: url)
+            } catch LedgerError.ledgerExists {
+                throw LedgerCopyError(
+                    reason: .destinationNotEmpty,
+                    message: "\(destination) already holds a ledger; `ledger copy` writes only into an empty database: nothing was written")
+            } catch {
+                throw LedgerError.wrap(error)
+            }
+            do {
+                return try from.copyRows(into: storage, progress: progress, progressInterval: progressInterval)
+            } catch let error as LedgerCopyError {
+                throw error
+            } catch {
+                throw LedgerError.wrap(error)
+            }
         }
     }
 
     /// Opens the source read-only.
     private static func openSource(_ source: LedgerDatabase) throws -> LedgerStore {
-        switch source {
-        case .sqlite(let path): return try open(path: path, writable: false)
-        case .postgresql:
-            throw LedgerCopyError(reason: .sourceDoesNotVerify, message: "copying from PostgreSQL is not available yet")
-        }
+        try open(database: source, writable: false)
     }
 
     /// Creates `path` exclusively (mode 0600, parents 0700): a destination file that already exists
