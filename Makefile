@@ -35,11 +35,26 @@ demo: deps
 ## Two runs of one build: the in-process async tests (the simulator, the client, the switch service
 ## driven as a library; timing-sensitive) run apart from the tests that block a thread while a
 ## `ledger` or `epa-simulator` subprocess works, so that on a 2-core machine neither starves the other.
+## The PostgreSQL tests read LEDGER_TEST_POSTGRES_URL. When it is unset and scripts/pg-test-cluster.sh
+## can start a throwaway cluster (the server binaries are installed; as root the server runs as the
+## `postgres` user), one is started in a temporary directory for the run and stopped after it, however
+## the run ends; otherwise those tests skip loudly (under CI=true they fail).
 ASYNC_SUITES = EPASimulatorTests|EPAClientTests|SwitchServiceTests
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product generate-manual
-	$(SWIFT) test --skip-build --filter '$(ASYNC_SUITES)'
+	@set -e; cluster=""; \
+	if [ -z "$${LEDGER_TEST_POSTGRES_URL:-}" ]; then \
+	  cluster="$$(mktemp -d /tmp/ledger-pg-test.XXXXXX)"; \
+	  if url="$$(./scripts/pg-test-cluster.sh start "$$cluster")"; then \
+	    trap './scripts/pg-test-cluster.sh stop "'"$$cluster"'"' EXIT INT TERM; \
+	    export LEDGER_TEST_POSTGRES_URL="$$url"; echo "PostgreSQL tests: throwaway cluster $$url"; \
+	  else \
+	    rm -rf "$$cluster"; cluster=""; \
+	    echo "PostgreSQL tests: no server (LEDGER_TEST_POSTGRES_URL unset, no cluster could be started): they will SKIP (fail under CI=true)"; \
+	  fi; \
+	fi; \
+	$(SWIFT) test --skip-build --filter '$(ASYNC_SUITES)'; \
 	$(SWIFT) test --skip-build --skip '$(ASYNC_SUITES)'
 
 ## Benchmarks (release build): verify vs the raw SQLite + HMAC limit.
