@@ -55,14 +55,11 @@ struct PeriodOptions: ParsableArguments {
         return (lower, upper)
     }
 
-    static func badTime(_ flag: String, _ text: String) -> String {
-        let reason = Timestamp.problem(with: text).map { " (\($0))" } ?? ""
-        return
-            "\(flag) \(DisplayText.terminal(text)) is not a valid time\(reason): use RFC 3339 (2026-11-29T14:05:00Z, 2026-11-29T15:05:00+01:00) or a date (2026-11-29), years 0001 to 9999"
-    }
+    static func badTime(_ flag: String, _ text: String) -> String { ReportRequest.badTime(flag, text) }
 }
 
-/// Runs the verification a report shows at its top.
+/// Runs the verification a report shows at its top: ``ReportRendering/verify(store:keys:skip:progress:)``
+/// with the key file in force and progress on stderr.
 enum ReportVerificationStep {
     /// Verifies the whole ledger with the key file in force, unless `skip`. A missing, unreadable,
     /// malformed or loosely-permissioned key file is not an error here: the report says "not verified" and why.
@@ -72,24 +69,10 @@ enum ReportVerificationStep {
     static func run(options: LedgerOptions, store: LedgerStore, skip: Bool) throws
         -> (verification: ReportVerification, wrongKeyFile: CLIError?)
     {
-        if skip { return (.notVerified(reason: "verification was skipped (--no-verify)"), nil) }
-        let ring: KeyRing
-        do {
-            ring = try options.loadKeys()
-        } catch {
-            return (.notVerified(reason: "the key file cannot be used: \(error.localizedDescription)"), nil)
-        }
-        var verifier = Verifier(keyRing: ring)
-        verifier.progress = { n in Console.progress("verifying… \(n.formatted()) entries") }
-        let report = try verifier.verify(store)
+        let answer = try ReportRendering.verify(
+            store: store, keys: { try options.loadKeys() }, skip: skip, progress: { n in Console.progress("verifying… \(n.formatted()) entries") })
         Console.endProgress()
-        if report.isWrongKeyFile {
-            let error = WrongKeyFile.error(
-                whose: "the ledger's keys", keyIDs: report.unknownKeyUsage.map(\.keyID),
-                more: report.unknownKeyUsage.count >= VerificationReport.unknownKeyLimit, keyFile: ring.path)
-            return (.notVerified(reason: error.message), error)
-        }
-        return (.verified(report), nil)
+        return answer
     }
 
     /// After the answer was written: exit 2 for a tampered ledger, 78 for the wrong key file.
@@ -112,5 +95,21 @@ enum ReportVerificationStep {
                 "note: this ledger predates the report indexes (migration 0003_report_indexes); the answer is complete but slower. The next write command (e.g. `ledger switch`) adds them."
             )
         }
+    }
+}
+
+extension Ledger.Report {
+    /// What the flags ask, as plain values (``ReportOutput/run(_:options:out:)``, or the service's query).
+    var request: ReportRequest {
+        ReportRequest(
+            command: .report, format: output.format, since: period.since, until: period.until, model: model, actor: actor,
+            outcome: outcome?.value, kind: kind, asOf: asOf, limit: limit, verify: !output.noVerify)
+    }
+}
+
+extension Ledger.History {
+    /// What the flags ask, as plain values (``ReportOutput/run(_:options:out:)``, or the service's query).
+    var request: ReportRequest {
+        ReportRequest(command: .history, format: output.format, since: period.since, until: period.until, model: model, verify: !output.noVerify)
     }
 }

@@ -14,7 +14,7 @@ enum HTMLReportRenderer {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="generator" content="model-ledger \(escape(Ledger.version))">
+            <meta name="generator" content="model-ledger \(escape(LedgerVersion.current))">
             <title>\(escape(document.title))</title>
             <style>\(css)</style>
             </head>
@@ -49,7 +49,7 @@ enum HTMLReportRenderer {
             html += "</section>\n"
         }
         html += """
-            <footer>Written by <code>ledger</code> \(escape(Ledger.version)) (model-ledger). Check this file's figures against the ledger with <code>ledger verify</code>.</footer>
+            <footer>Written by <code>ledger</code> \(escape(LedgerVersion.current)) (model-ledger). Check this file's figures against the ledger with <code>ledger verify</code>.</footer>
             </main>
             </body>
             </html>

@@ -10,34 +10,35 @@ enum TextReportRenderer {
     /// Cells longer than this are cut with `…` (JSON, CSV, Markdown and HTML keep them whole).
     static let maxCellWidth = 72
 
-    static func render(_ document: ReportDocument) -> String {
+    static func render(_ document: ReportDocument, color: Bool) -> String {
         var out: [String] = []
         let safe = DisplayText.terminal
+        let styled = { (text: String, style: TextStyle) in style.apply(to: text, color: color) }
         for alert in document.alerts where alert.level == .danger {
             let bar = String(repeating: "!", count: 78)
-            out.append(Console.styled(bar, .red))
-            out.append(Console.styled("!!! \(safe(alert.title))", .red))
-            for line in alert.lines { out.append(Console.styled("!!! \(safe(line))", .red)) }
-            out.append(Console.styled(bar, .red))
+            out.append(styled(bar, .red))
+            out.append(styled("!!! \(safe(alert.title))", .red))
+            for line in alert.lines { out.append(styled("!!! \(safe(line))", .red)) }
+            out.append(styled(bar, .red))
             out.append("")
         }
-        out.append(Console.styled(safe(document.title), .bold))
+        out.append(styled(safe(document.title), .bold))
         out.append(safe(document.subtitle))
         out.append("")
         for alert in document.alerts where alert.level != .danger {
-            out.append(Console.styled(safe("\(alert.title): " + alert.lines.joined(separator: " ")), .yellow))
+            out.append(styled(safe("\(alert.title): " + alert.lines.joined(separator: " ")), .yellow))
             out.append("")
         }
         out.append(contentsOf: facts(document.summary))
         for section in document.sections {
             out.append("")
-            out.append(Console.styled(safe(section.title), .bold))
-            if let note = section.note { out.append(Console.styled(safe(note), .dim)) }
+            out.append(styled(safe(section.title), .bold))
+            if let note = section.note { out.append(styled(safe(note), .dim)) }
             if let table = section.table {
                 if table.rows.isEmpty {
                     out.append("  " + safe(section.emptyText))
                 } else {
-                    out.append(contentsOf: render(table))
+                    out.append(contentsOf: render(table, color: color))
                 }
             }
             if !section.facts.isEmpty { out.append(contentsOf: facts(section.facts)) }
@@ -51,7 +52,7 @@ enum TextReportRenderer {
         return shown.map { "  " + pad($0.label, width + 2, count: $0.label.count) + $0.value }
     }
 
-    static func render(_ table: ReportDocument.Table) -> [String] {
+    static func render(_ table: ReportDocument.Table, color: Bool) -> [String] {
         let rows = table.rows.map { $0.map(clip) }
         let columns = table.columns.map(DisplayText.terminal)
         let counts = rows.map { $0.map(\.count) }
@@ -73,7 +74,7 @@ enum TextReportRenderer {
             while out.last == " " { out.removeLast() }
             return out
         }
-        var out = [Console.styled(line(columns, columns.map(\.count)), .bold)]
+        var out = [TextStyle.bold.apply(to: line(columns, columns.map(\.count)), color: color)]
         out.reserveCapacity(rows.count + 1)
         for (row, count) in zip(rows, counts) { out.append(line(row, count)) }
         return out

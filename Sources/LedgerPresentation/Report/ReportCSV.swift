@@ -2,7 +2,7 @@ import Foundation
 import LedgerCore
 
 /// `--format csv`: one RFC 4180 table per answer (lines end with LF, like `ledger log --format csv`), with a header row, for spreadsheets and scripts.
-enum ReportCSV {
+public enum ReportCSV {
     /// The report in long ("tidy") form: one row per fact, the `section` column says which part of
     /// the report it belongs to (verification, identity, totals, by_model, by_actor, failure, unresolved,
     /// and once the ledger records approvals not_approved, overdue_review, pending_proposal; conflict,
@@ -12,7 +12,7 @@ enum ReportCSV {
         "error_code", "error_message", "detail",
     ]
 
-    static func render(_ report: LedgerReport) -> String {
+    public static func render(_ report: LedgerReport) -> String {
         var rows: [[String]] = []
         func row(_ section: String, _ values: [String: String]) {
             rows.append(reportColumns.map { $0 == "section" ? section : values[$0] ?? "" })
@@ -95,7 +95,7 @@ enum ReportCSV {
         "conflicting_request_seqs", "verification", "approval", "identity",
     ]
 
-    static func render(_ report: AsOfReport) -> String {
+    public static func render(_ report: AsOfReport) -> String {
         table(
             asOfColumns,
             report.models.map { model in
@@ -118,7 +118,7 @@ enum ReportCSV {
         "error_message", "duration_ms", "live_now", "verification", "approval", "identity",
     ]
 
-    static func render(_ report: HistoryReport) -> String {
+    public static func render(_ report: HistoryReport) -> String {
         table(
             historyColumns,
             report.switches.map { s in
@@ -134,7 +134,7 @@ enum ReportCSV {
 
     /// Columns that hold integers the tool wrote (counts, seqs, HTTP status, durations): written as
     /// is when they are an integer, so a spreadsheet reads them as numbers. Every other cell goes
-    /// through ``csvField(_:)``, which prefixes a would-be formula (`=`, `+`, `-`, `@`, TAB, CR, LF
+    /// through ``CSVCell/text(_:)``, which prefixes a would-be formula (`=`, `+`, `-`, `@`, TAB, CR, LF
     /// first) with `'`; see docs/reports.md.
     static let numericColumns: Set<String> = [
         "count", "seq", "request_seq", "completion_seq", "http_status", "duration_ms",
@@ -142,12 +142,12 @@ enum ReportCSV {
 
     static func table(_ columns: [String], _ rows: [[String]]) -> String {
         let numeric = columns.map { numericColumns.contains($0) }
-        var lines = [columns.map(csvField).joined(separator: ",")]
+        var lines = [columns.map(CSVCell.text).joined(separator: ",")]
         lines.reserveCapacity(rows.count + 1)
         for row in rows {
             lines.append(
                 row.enumerated().map { i, value in
-                    i < numeric.count && numeric[i] ? csvNumericField(value) : csvField(value)
+                    i < numeric.count && numeric[i] ? CSVCell.number(value) : CSVCell.text(value)
                 }.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -5,7 +5,7 @@ import LedgerCore
 extension ReportDocument {
     // MARK: report
 
-    init(report: LedgerReport) {
+    public init(report: LedgerReport) {
         let filter = report.filter
         self.init(
             title: "Switch report",
@@ -117,7 +117,7 @@ extension ReportDocument {
 
     // MARK: as-of
 
-    init(asOf report: AsOfReport) {
+    public init(asOf report: AsOfReport) {
         self.init(
             title: "Live retrain jobs as of \(report.asOf)",
             subtitle: "ledger \(report.snapshot.ledgerID) · generated \(report.snapshot.generatedAt)")
@@ -196,7 +196,7 @@ extension ReportDocument {
 
     // MARK: history
 
-    init(history report: HistoryReport) {
+    public init(history report: HistoryReport) {
         self.init(
             title: "Switch history of \(report.model)",
             subtitle: "ledger \(report.snapshot.ledgerID) · generated \(report.snapshot.generatedAt)")
