@@ -12,7 +12,7 @@ struct AppendCommand: ParsableCommand {
         commandName: "append",
         abstract: "Append N sample entries in transactions of B, printing one line per committed batch (for crash tests).")
 
-    @Option(help: ArgumentHelp("The ledger (created when missing).", valueName: "path")) var db: String
+    @Option(help: ArgumentHelp("The ledger: a SQLite path or a postgresql:// URL (created when missing).", valueName: "db")) var db: String
     @Option(help: ArgumentHelp("Its key file (created when missing).", valueName: "path")) var keyFile: String
     @Option(help: ArgumentHelp("How many entries to append (0 or more).", valueName: "n")) var count: Int
     @Option(help: ArgumentHelp("Entries per transaction (1 or more).", valueName: "n")) var batch = 1_000
@@ -26,11 +26,20 @@ struct AppendCommand: ParsableCommand {
         try reportingFailures {
             let ring = FileManager.default.fileExists(atPath: keyFile) ? try KeyFile.load(path: keyFile) : try KeyFile.create(path: keyFile)
             let provenance = Provenance(actor: "ledger-bench", osUser: "bench", host: "bench")
+            let database = LedgerDatabase(db)
             let store: LedgerStore
-            if FileManager.default.fileExists(atPath: db) {
-                store = try LedgerStore.open(path: db, writable: true)
-            } else {
-                store = try LedgerStore.create(path: db, keyRing: ring, provenance: provenance).0
+            switch database {
+            case .sqlite(let path) where !FileManager.default.fileExists(atPath: path):
+                store = try LedgerStore.create(database: database, provenance: provenance) { ring }.0
+            case .postgresql:
+                // A database without the ledger's schema gets it (PostgreSQL: the schema in an existing database).
+                if let open = try? LedgerStore.open(database: database, writable: true) {
+                    store = open
+                } else {
+                    store = try LedgerStore.create(database: database, provenance: provenance) { ring }.0
+                }
+            default:
+                store = try LedgerStore.open(database: database, writable: true)
             }
             var written = 0
             while written < count {

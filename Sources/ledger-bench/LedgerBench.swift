@@ -10,7 +10,9 @@ import Foundation
 ///   and report timings on the largest ledger;
 /// - the switch table (`SwitchTable`): `ledger switch` against `curl` doing the same PUT, both
 ///   against the built `epa-simulator` on loopback, with and without pre-flight;
-/// - `append` (`AppendCommand`): a bulk writer for crash tests (not a benchmark).
+/// - the PostgreSQL table (`PostgreSQLTable`): verify of the same ledger from SQLite and from
+///   PostgreSQL, and the 1- and 8-writer append rates on both, with peak RSS;
+/// - `append` (`AppendCommand`): a bulk writer for crash tests and the append rates (not a benchmark by itself).
 @main
 struct LedgerBench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,11 +26,22 @@ struct LedgerBench: ParsableCommand {
     @Option(help: ArgumentHelp("Keep the generated ledgers in this directory (default: a temporary one, removed).", valueName: "dir"))
     var dir: String?
 
-    @Option(help: ArgumentHelp("Only one table: verify or switch.", valueName: "table"))
+    @Option(help: ArgumentHelp("Only one table: verify, switch or postgresql.", valueName: "table"))
     var only: Table?
 
     @Flag(help: "Skip the verify table.") var skipVerifyTable = false
     @Flag(help: "Skip the switch table.") var skipSwitchTable = false
+    @Flag(name: .customLong("skip-postgresql-table"), help: "Skip the PostgreSQL table.") var skipPostgreSQLTable = false
+
+    @Option(
+        name: .customLong("postgres-url"),
+        help: ArgumentHelp(
+            "The PostgreSQL server of the PostgreSQL table, a role that may create databases (default: $LEDGER_BENCH_POSTGRES_URL, else a throwaway cluster started with scripts/pg-test-cluster.sh).",
+            valueName: "url"))
+    var postgresURL: String?
+
+    @Option(help: ArgumentHelp("Entries each append-rate measurement writes (the 8 writers share them).", valueName: "n"))
+    var appends = 2_000
 
     @Option(help: ArgumentHelp("Measured runs of each command in the switch table (1...10000).", valueName: "n"))
     var runs = 30
@@ -36,17 +49,19 @@ struct LedgerBench: ParsableCommand {
     @Option(help: ArgumentHelp("Interleaved runs of verify, scan and HMAC, and of each report command (1...1000).", valueName: "n"))
     var verifyRuns = 5
 
-    enum Table: String, ExpressibleByArgument, CaseIterable { case verify, `switch` }
+    enum Table: String, ExpressibleByArgument, CaseIterable { case verify, `switch`, postgresql }
 
     func validate() throws {
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs: 1...10000") }
         guard (1...1_000).contains(verifyRuns) else { throw ValidationError("--verify-runs: 1...1000") }
+        guard (8...10_000_000).contains(appends) else { throw ValidationError("--appends: 8...10000000") }
     }
 
     func run() throws {
         try reportingFailures {
-            let runVerify = !skipVerifyTable && only != .switch
-            let runSwitch = !skipSwitchTable && only != .verify
+            let runVerify = !skipVerifyTable && (only == nil || only == .verify)
+            let runSwitch = !skipSwitchTable && (only == nil || only == .switch)
+            let runPostgreSQL = !skipPostgreSQLTable && (only == nil || only == .postgresql)
             let binDir = BuiltProducts.directory
             let ledgerBinary = binDir + "/ledger"
             guard FileManager.default.isExecutableFile(atPath: ledgerBinary) else {
@@ -66,6 +81,11 @@ struct LedgerBench: ParsableCommand {
             if runSwitch {
                 print("")
                 try SwitchTable(binDir: binDir, dir: workDir + "/switch", runs: runs).run()
+            }
+            if runPostgreSQL, let largest = sizes.values.max() {
+                print("")
+                let server = postgresURL ?? ProcessInfo.processInfo.environment["LEDGER_BENCH_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+                try PostgreSQLTable(binDir: binDir, dir: workDir, runs: verifyRuns, size: largest, appends: appends).run(serverURL: server)
             }
         }
     }
