@@ -1,7 +1,8 @@
 import Foundation
-@_spi(Testing) @testable import LedgerCore
 import LedgerTestSupport
 import Testing
+
+@_spi(Testing) @testable import LedgerCore
 
 /// The PostgreSQL adapter through the engine's normal APIs (LedgerStore, Verifier, Reporter's storage),
 /// against `LEDGER_TEST_POSTGRES_URL` (a fresh database per test).

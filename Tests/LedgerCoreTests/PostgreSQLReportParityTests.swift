@@ -1,7 +1,8 @@
 import Foundation
-@_spi(Testing) @testable import LedgerCore
 import LedgerTestSupport
 import Testing
+
+@_spi(Testing) @testable import LedgerCore
 
 /// The report queries of the PostgreSQL adapter answer exactly what SQLite's answer, in the same
 /// order, for the same rows (copied verbatim): byte order for mixed-case and non-ASCII names,
@@ -68,7 +69,9 @@ struct PostgreSQLReportParityTests {
                 try reader.forEachSwitchRecord(in: scope) { lines.append("record " + CanonicalJSON.string($0.jsonValue)) }
             }
             for model in ["churn", "alpha", "Churn", "nobody"] {
-                try reader.forEachSuccess(model: model, atOrBefore: "9999", bound: bound) { lines.append("success \($0)"); return true }
+                try reader.forEachSuccess(model: model, atOrBefore: "9999", bound: bound) {
+                    lines.append("success \($0)"); return true
+                }
                 for row in try reader.pendingRows(model: model, atOrBefore: "9999", after: ("", 0), bound: bound) { lines.append("pending \(row)") }
             }
             for seq in 1...bound { lines.append("first \(seq) \(String(describing: try reader.firstCompletion(of: seq, bound: bound)))") }

@@ -1,5 +1,5 @@
-@_spi(Testing) import LedgerCore
 import Foundation
+@_spi(Testing) import LedgerCore
 import Testing
 
 /// The PostgreSQL server the PostgreSQL tests run against: `LEDGER_TEST_POSTGRES_URL`, a superuser

@@ -165,7 +165,9 @@ final class PostgreSQLConnection {
             let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
             let message = Self.scrub(primary ?? String(cString: PQresultErrorMessage(result)), secrets: secrets)
             PQclear(result)
-            throw PostgreSQLError(code: PostgreSQLError.Code(sqlState: sqlState, healthy: isHealthy), sqlState: sqlState, message: message, context: "\(context) (\(description))")
+            throw PostgreSQLError(
+                code: PostgreSQLError.Code(sqlState: sqlState, healthy: isHealthy), sqlState: sqlState, message: message, context: "\(context) (\(description))"
+            )
         }
     }
 

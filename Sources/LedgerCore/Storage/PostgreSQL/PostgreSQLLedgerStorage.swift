@@ -64,7 +64,9 @@ public final class PostgreSQLLedgerStorage: LedgerStorage {
     }
 
     static func hasEntriesTable(_ connection: PostgreSQLConnection) throws -> Bool {
-        try connection.integer(PostgreSQLQuery("SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'entries' AND schemaname = current_schema()"), context: "reading the schema") ?? 0 > 0
+        try connection.integer(
+            PostgreSQLQuery("SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'entries' AND schemaname = current_schema()"),
+            context: "reading the schema") ?? 0 > 0
     }
 
     static func sessionUser(_ connection: PostgreSQLConnection) throws -> String? {
