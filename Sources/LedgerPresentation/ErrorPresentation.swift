@@ -24,8 +24,9 @@ public struct CommandError: Error, LocalizedError, Sendable {
 ///
 /// ``classify(_:)`` carries the CLI's rules: `LedgerError` → 6 (tail or entry does not verify, checkpoint
 /// mismatch), 64 (nothing to verify), 78 (key and secret-file problems), 74 (the rest);
-/// ``ApprovalRefusal`` → 7 with `refused: …`; ``CommandError`` → its own code; anything else → 70
-/// with `unexpected error: …`.
+/// ``ApprovalRefusal`` → 7 with `refused: …`; ``CommandError`` → its own code; the transparency
+/// errors as the transparency commands report them (`TransparencyError` → its code, `SignedNoteError`
+/// → 2, `MerkleError` → 64); anything else → 70 with `unexpected error: …`.
 public struct ErrorPresentation: Sendable, Equatable {
     /// The exit code of the CLI in local mode (and the service's `Ledger-Exit-Code` header).
     public var exitCode: LedgerExitCode
@@ -47,9 +48,9 @@ public struct ErrorPresentation: Sendable, Equatable {
     }
 
     /// A presentation whose word and HTTP status follow from `exitCode` (``LedgerExitCode/errorCode``,
-    /// ``LedgerExitCode/httpStatus``).
+    /// ``LedgerExitCode/errorHTTPStatus``).
     public init(exitCode: LedgerExitCode, message: String) {
-        self.init(exitCode: exitCode, message: message, code: exitCode.errorCode, httpStatus: exitCode.httpStatus)
+        self.init(exitCode: exitCode, message: message, code: exitCode.errorCode, httpStatus: exitCode.errorHTTPStatus)
     }
 
     /// The one mapping of an error to its exit code, message, word and HTTP status.
@@ -73,6 +74,12 @@ public struct ErrorPresentation: Sendable, Equatable {
             return ErrorPresentation(exitCode: .refused, message: "refused: " + error.missing.joined(separator: "; "))
         case let error as CommandError:
             return ErrorPresentation(exitCode: error.exitCode, message: error.message)
+        case let error as TransparencyError:
+            return ErrorPresentation(exitCode: error.exitCode, message: error.description)
+        case let error as SignedNoteError:
+            return ErrorPresentation(exitCode: .tampered, message: error.description)
+        case let error as MerkleError:
+            return ErrorPresentation(exitCode: .usage, message: error.description)
         default:
             return ErrorPresentation(exitCode: .software, message: "unexpected error: \(error.localizedDescription)")
         }

@@ -78,6 +78,20 @@ public enum LedgerExitCode: Int32, CaseIterable, Sendable {
         }
     }
 
+    /// The service's HTTP status for an error (not an outcome document) with this exit code: as
+    /// ``httpStatus`` for the error codes; 2 → 422 (what was given or found does not verify), 3 and 4
+    /// → 502 (the vendor's service said no or failed), 5 → 409, 0 → 500 (an error that says success
+    /// is a bug).
+    public var errorHTTPStatus: Int {
+        switch self {
+        case .ok: 500
+        case .tampered: 422
+        case .rejected, .serviceFailed: 502
+        case .preflightRefused: 409
+        default: httpStatus
+        }
+    }
+
     /// The word of the service's error body (`{"error": {"code": …}}`) for an error with this exit code.
     ///
     /// For the non-error outcomes (0, 2–5), which the service answers with their document, the word

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LedgerCore
 
-extension ReportFormat: @retroactive ExpressibleByArgument {}
+extension ReportFormat: ExpressibleByArgument {}
 
 /// Where a rendered report goes: stdout, or a file written whole (temporary name, then renamed).
 /// The rendering itself is ``LedgerPresentation/ReportRendering`` (shared with the service).

@@ -20,17 +20,6 @@ func runReportingTransparencyErrors(_ body: () async throws -> Void) async throw
     }
 }
 
-extension TransparencyError {
-    /// The documented exit code.
-    var exitCode: LedgerExitCode {
-        if isUsage { return .usage }
-        if isConfiguration { return .configError }
-        if isService { return .serviceFailed }
-        if case .malformedNote = self { return .tampered }
-        return .ledgerError
-    }
-}
-
 /// Presentation of signed notes, proofs and time-stamps (everything read from a file or the
 /// database is shown escaped).
 enum TransparencyOutput {
@@ -41,49 +30,25 @@ enum TransparencyOutput {
     /// After `ledger checkpoint --note`: the note, its vkey and the token. Without `--out` the
     /// statement is stdout, so these lines go to stderr.
     static func print(_ created: CreatedCheckpoint, format: TextOrJSON) {
-        guard let note = created.note else {
-            WriteOutput.print(created, format: format)
-            return
-        }
-        if format == .json, let out = created.out {
-            let entry = created.entry
-            var object: [String: JSONValue] = [
-                "ledger_id": .string(entry.ledgerID), "seq": .integer(entry.seq), "mac": .string(entry.mac),
-                "path": .string(out), "local_copy": .string(created.localCopy), "signed": .bool(created.signed),
-            ]
-            for (key, value) in json(note) { object[key] = value }
-            Console.out(JSONValue.object(object).prettyPrinted())
-            return
-        }
         WriteOutput.print(created, format: format)
-        let toStdout = created.out != nil
+    }
+
+    /// The note lines of a checkpoint document (nothing without a note), on stdout or stderr.
+    static func printNoteLines(_ document: JSONValue, toStdout: Bool) {
+        guard let path = document["note"]?.stringValue else { return }
         func line(_ text: String) { toStdout ? Console.out(text) : Console.note(text) }
-        let c = note.checkpoint
-        line("signed note of the tree of \(c.size) entries (root \(base64(c.rootHash))) written to \(safe(note.path))")
-        line("verifier key (vkey): \(safe(note.vkey))")
-        if let stamp = note.timeStamp, let path = note.timeStampPath {
+        let size = document["tree_size"]?.integerValue ?? 0, root = document["root_hash"]?.stringValue ?? "?"
+        line("signed note of the tree of \(size) entries (root \(safe(root))) written to \(safe(path))")
+        line("verifier key (vkey): \(safe(document["vkey"]?.stringValue ?? "?"))")
+        if let stamp = document["time_stamp"], let stampPath = stamp["path"]?.stringValue {
             line(
-                "RFC 3161 time-stamp (genTime \(safe(stamp.genTime ?? "?"))) written to \(safe(path))"
-                    + (stamp.verified ? ", verified against the TSA CA" : ", NOT verified (no --tsa-ca)"))
+                "RFC 3161 time-stamp (genTime \(safe(stamp["gen_time"]?.stringValue ?? "?"))) written to \(safe(stampPath))"
+                    + (stamp["verified"] == .bool(true) ? ", verified against the TSA CA" : ", NOT verified (no --tsa-ca)"))
         }
     }
 
     /// The note members of `ledger checkpoint --format json --out`.
-    static func json(_ note: WrittenNote) -> [String: JSONValue] {
-        var object: [String: JSONValue] = [
-            "note": .string(note.path), "origin": .string(note.checkpoint.origin), "tree_size": .integer(note.checkpoint.size),
-            "root_hash": .string(base64(note.checkpoint.rootHash)), "vkey": .string(note.vkey),
-        ]
-        object["time_stamp"] =
-            note.timeStamp.map { stamp in
-                .object([
-                    "path": note.timeStampPath.map { .string($0) } ?? .null, "gen_time": stamp.genTime.map { .string($0) } ?? .null,
-                    "verified": .bool(stamp.verified),
-                ])
-            } ?? .null
-        object["time_stamp_failure"] = note.timeStampFailure.map { .string($0.description) } ?? .null
-        return object
-    }
+    static func json(_ note: WrittenNote) -> [String: JSONValue] { CheckpointPresentation.noteMembers(note) }
 
     /// `ledger checkpoint verify --note`.
     static func print(_ result: NoteFileVerification, format: TextOrJSON) {

@@ -34,23 +34,19 @@ enum WriteOutput {
 
     /// `ledger resolve`.
     static func print(_ result: ResolveResult, format: TextOrJSON) {
-        let request = result.request
+        print(resolveDocument: ResolvePresentation.document(result), format: format)
+    }
+
+    /// `ledger resolve`, from its document (``ResolvePresentation/document(_:)`` or a service's answer).
+    static func print(resolveDocument document: JSONValue, format: TextOrJSON) {
         if format == .json {
-            Console.out(
-                JSONValue.object([
-                    "request_seq": .integer(request.seq),
-                    "resolution_seq": .integer(result.resolution.seq),
-                    "outcome": .string(result.outcome.rawValue),
-                    "model": request.model.map { .string($0) } ?? .null,
-                    "retrain_job_id": request.retrainJobID.map { .string($0) } ?? .null,
-                    "ledger_id": .string(result.ledgerID),
-                ]).prettyPrinted())
+            Console.out(document.prettyPrinted())
             return
         }
-        Console.out(
-            DisplayText.terminal(
-                "resolved switch seq \(request.seq) (\(request.model ?? "?") → \(request.retrainJobID ?? "?")) as \(result.outcome.rawValue); ledger seq \(result.resolution.seq)"
-            ))
+        let requestSeq = document["request_seq"]?.integerValue ?? 0, resolutionSeq = document["resolution_seq"]?.integerValue ?? 0
+        let model = document["model"]?.stringValue ?? "?", job = document["retrain_job_id"]?.stringValue ?? "?"
+        let outcome = document["outcome"]?.stringValue ?? "?"
+        Console.out(DisplayText.terminal("resolved switch seq \(requestSeq) (\(model) → \(job)) as \(outcome); ledger seq \(resolutionSeq)"))
     }
 
     /// `ledger keys rotate` (key ids only, never key material).
@@ -96,21 +92,27 @@ enum WriteOutput {
 
     /// `ledger checkpoint [create]`: the statement itself on stdout without --out.
     static func print(_ created: CreatedCheckpoint, format: TextOrJSON) {
-        let entry = created.entry
-        guard let out = created.out else {
-            FileHandle.standardOutput.write(Data(created.statement.utf8))
+        print(checkpointDocument: CheckpointPresentation.document(created), format: format)
+    }
+
+    /// `ledger checkpoint [create]` from its document (``CheckpointPresentation/document(_:)`` or a
+    /// service's answer): the statement on stdout when it was not written to a file, else the summary
+    /// (JSON: the document without the note members when there is no note), then the note's lines.
+    static func print(checkpointDocument document: JSONValue, format: TextOrJSON) {
+        guard let out = document["path"]?.stringValue else {
+            FileHandle.standardOutput.write(Data((document["statement"]?.stringValue ?? "").utf8))
+            TransparencyOutput.printNoteLines(document, toStdout: false)
             return
         }
         if format == .json {
-            Console.out(
-                JSONValue.object([
-                    "ledger_id": .string(entry.ledgerID), "seq": .integer(entry.seq), "mac": .string(entry.mac),
-                    "path": .string(out), "local_copy": .string(created.localCopy), "signed": .bool(created.signed),
-                ]).prettyPrinted())
+            Console.out(document.prettyPrinted())
             return
         }
-        Console.out("checkpoint of seq \(entry.seq) (mac \(entry.mac)) written to \(DisplayText.terminal(out))\(created.signed ? ", Ed25519-signed" : "")")
+        let seq = document["seq"]?.integerValue ?? 0, mac = DisplayText.terminal(document["mac"]?.stringValue ?? "?")
+        let signed = document["signed"] == .bool(true)
+        Console.out("checkpoint of seq \(seq) (mac \(mac)) written to \(DisplayText.terminal(out))\(signed ? ", Ed25519-signed" : "")")
         Console.note("Keep it outside the database; check with: ledger verify --checkpoint \(out)")
+        TransparencyOutput.printNoteLines(document, toStdout: true)
     }
 
     /// `ledger checkpoint verify`.
