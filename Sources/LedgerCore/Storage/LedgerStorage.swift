@@ -26,6 +26,11 @@ public protocol LedgerStorage: AnyObject {
     /// it already holds.
     func insert(_ entry: LedgerEntry) throws
 
+    /// Stores signed entries as they are, in order (inside `writeTransaction`): the bulk path of
+    /// `ledger copy`. A backend may send them in fewer round trips (PostgreSQL: multi-row INSERTs);
+    /// the default inserts them one by one.
+    func insert(contentsOf entries: [LedgerEntry]) throws
+
     /// The `ledger_id` of the first entry, or nil when the ledger holds none.
     func firstLedgerID() throws -> String?
 
@@ -52,6 +57,12 @@ public protocol LedgerStorage: AnyObject {
 
     /// Rows signed by each key id, in order of first use.
     func keyUsage() throws -> [KeyUsage]
+}
+
+extension LedgerStorage {
+    public func insert(contentsOf entries: [LedgerEntry]) throws {
+        for entry in entries { try insert(entry) }
+    }
 }
 
 /// The completions of one `switch.requested` entry that disagree.

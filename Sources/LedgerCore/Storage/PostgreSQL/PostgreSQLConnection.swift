@@ -91,57 +91,41 @@ final class PostgreSQLConnection {
         var types = [Oid](repeating: 0, count: count)
         var formats = [Int32](repeating: 1, count: count)
         var lengths = [Int32](repeating: 0, count: count)
-        // Parameter bytes, kept alive until PQexecParams returns.
-        var storage: [[UInt8]] = []
-        storage.reserveCapacity(count)
-        var isNull = [Bool](repeating: false, count: count)
+        // Every parameter's bytes in one buffer (offsets[i]; -1 for NULL), alive until PQexecParams returns.
+        var bytes: [UInt8] = []
+        var offsets = [Int](repeating: -1, count: count)
         for (i, value) in query.arguments.enumerated() {
+            let start = bytes.count
             switch value {
             case .null:
-                isNull[i] = true
-                storage.append([])
+                formats[i] = 0
+                continue
             case .integer(let v):
                 types[i] = 20  // int8
-                storage.append(withUnsafeBytes(of: v.bigEndian) { Array($0) })
+                withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) }
             case .real(let v):
                 types[i] = 701  // float8
-                storage.append(withUnsafeBytes(of: v.bitPattern.bigEndian) { Array($0) })
+                withUnsafeBytes(of: v.bitPattern.bigEndian) { bytes.append(contentsOf: $0) }
             case .text(let v):
                 types[i] = 17  // bytea: the format's text is bytes (U+0000 included)
-                storage.append(Array(v.utf8))
+                bytes.append(contentsOf: v.utf8)
             case .blob(let v):
                 types[i] = 17
-                storage.append(v)
+                bytes.append(contentsOf: v)
             }
-            lengths[i] = Int32(clamping: storage[i].count)
-            if isNull[i] { formats[i] = 0 }
+            offsets[i] = start
+            lengths[i] = Int32(clamping: bytes.count - start)
         }
-        let result: OpaquePointer? = Self.withPointers(storage, isNull: isNull) { values in
-            PQexecParams(handle, query.sql, Int32(count), types, values, lengths, formats, 1)
+        bytes.append(0)  // a valid address for empty values (a nil pointer would mean NULL)
+        let result: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                let values: [UnsafePointer<CChar>?] = offsets.map { offset in
+                    offset < 0 ? nil : chars.baseAddress.map { UnsafePointer($0 + offset) }
+                }
+                return PQexecParams(handle, query.sql, Int32(count), types, values, lengths, formats, 1)
+            }
         }
         return try check(result, context: context)
-    }
-
-    /// Calls `body` with C pointers to each of `buffers` (nil for NULL parameters).
-    private static func withPointers<R>(_ buffers: [[UInt8]], isNull: [Bool], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-        var pointers: [UnsafePointer<CChar>?] = []
-        pointers.reserveCapacity(buffers.count)
-        func next(_ i: Int) -> R {
-            if i == buffers.count { return body(pointers) }
-            if isNull[i] {
-                pointers.append(nil)
-                return next(i + 1)
-            }
-            // A non-nil pointer even for an empty value: nil would mean NULL.
-            let bytes = buffers[i].isEmpty ? [0] : buffers[i]
-            return bytes.withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { chars in
-                    pointers.append(chars.baseAddress)
-                    return next(i + 1)
-                }
-            }
-        }
-        return next(0)
     }
 
     /// Runs SQL with no parameters and no rows we need (several statements allowed: a migration).

@@ -132,6 +132,31 @@ public final class PostgreSQLLedgerStorage: LedgerStorage {
         try connection.run(PostgreSQLQuery(Self.insertSQL, entry.storedValues), context: "appending to the ledger")
     }
 
+    /// Rows per multi-row INSERT of `insert(contentsOf:)` (26 parameters each: well below
+    /// PostgreSQL's 65,535 parameters per statement).
+    static let bulkRows = 500
+
+    /// Stores signed entries as they are, in order, `bulkRows` per statement (inside `writeTransaction`).
+    public func insert(contentsOf entries: [LedgerEntry]) throws {
+        let width = LedgerEntry.allColumns.count
+        let names = LedgerEntry.allColumns.joined(separator: ", ")
+        var start = 0
+        while start < entries.count {
+            let chunk = entries[start..<min(start + Self.bulkRows, entries.count)]
+            start += chunk.count
+            var query = PostgreSQLQuery("INSERT INTO entries (\(names)) VALUES ")
+            var rows: [String] = []
+            rows.reserveCapacity(chunk.count)
+            for entry in chunk {
+                let values = entry.storedValues
+                precondition(values.count == width, "storedValues matches allColumns")
+                rows.append("(" + values.map { query.bind($0) }.joined(separator: ", ") + ")")
+            }
+            query.append(rows.joined(separator: ", "))
+            try connection.run(query, context: "appending to the ledger")
+        }
+    }
+
     public func firstLedgerID() throws -> String? {
         try connection.text(PostgreSQLQuery("SELECT ledger_id FROM entries ORDER BY seq LIMIT 1"), context: "reading the ledger")
     }
