@@ -25,6 +25,9 @@ public struct SwitchRequest: Sendable {
     public var rollbackOf: Int64?
     /// The approval policy file given to this writer, if any (nil: the recorded policy, if any, is in force).
     public var policy: LoadedPolicy?
+    /// Facts a front end adds to `switch.requested`'s details (the service's `request_id`); the
+    /// service's own members (`deadline_at`, `writer_pid`, `preflight_seq`, the gate's) win.
+    public var extraDetails: [String: JSONValue] = [:]
 
     /// Creates a request.
     public init(
@@ -174,6 +177,7 @@ public struct SwitchService {
             "writer_pid": .integer(Int64(getpid())),
         ]
         if let seq = result.preflightSeq { requestDetails["preflight_seq"] = .integer(seq) }
+        requestDetails.merge(request.extraDetails) { current, _ in current }
         requested.details = requestDetails
         // The gate decides under the write lock, in the same transaction as the request.
         nonisolated(unsafe) var gate: SwitchGateDecision?

@@ -17,15 +17,24 @@ import Foundation
 /// request's recorded deadline decides instead (see `SwitchResolution`). The check is per host:
 /// for PostgreSQL, per host and key directory (`writerState` says `.unknown` when the writer may
 /// hold its lease in another installation's directory, and the deadline decides).
+///
+/// The lease is the process's: concurrent switches in one process (the ledger service) share it.
+/// The first `acquire` takes the `flock`, each one counts, and the last `release` drops it (a second
+/// `flock` from the same process would wait for the first forever).
 public final class InFlightLock: @unchecked Sendable {
-    private let fd: Int32
     /// The lock file.
     public let path: String
 
-    private init(fd: Int32, path: String) {
-        self.fd = fd
+    private init(path: String) {
         self.path = path
     }
+
+    /// This process's leases: lock file → (descriptor holding the flock, holders).
+    private final class Leases: @unchecked Sendable {
+        let lock = NSLock()
+        var held: [String: (fd: Int32, holders: Int)] = [:]
+    }
+    private static let leases = Leases()
 
     deinit { release() }
 
@@ -62,6 +71,12 @@ public final class InFlightLock: @unchecked Sendable {
     public static func acquire(directory: String) throws -> InFlightLock {
         try makeDirectory(directory)
         let path = lockPath(inDirectory: directory, pid: Int64(getpid()))
+        leases.lock.lock()
+        defer { leases.lock.unlock() }
+        if let lease = leases.held[path] {
+            leases.held[path] = (lease.fd, lease.holders + 1)
+            return InFlightLock(path: path)
+        }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw LedgerError.io(path: path, reason: "cannot create the lock file: \(String(cString: strerror(errno)))")
@@ -71,17 +86,26 @@ public final class InFlightLock: @unchecked Sendable {
             close(fd)
             throw LedgerError.io(path: path, reason: "cannot lock: \(reason)")
         }
-        return InFlightLock(fd: fd, path: path)
+        leases.held[path] = (fd, 1)
+        return InFlightLock(path: path)
     }
 
     private var released = false
 
     /// Ends the lease (also done when the value is released or the process ends).
     public func release() {
+        Self.leases.lock.lock()
+        defer { Self.leases.lock.unlock() }
         guard !released else { return }
         released = true
+        guard let lease = Self.leases.held[path] else { return }
+        guard lease.holders <= 1 else {
+            Self.leases.held[path] = (lease.fd, lease.holders - 1)
+            return
+        }
+        Self.leases.held[path] = nil
         unlink(path)
-        close(fd)
+        close(lease.fd)
     }
 
     /// True when process `pid` on this host holds its lease for the SQLite ledger at `databasePath`.
