@@ -26,12 +26,13 @@ struct LedgerBench: ParsableCommand {
     @Option(help: ArgumentHelp("Keep the generated ledgers in this directory (default: a temporary one, removed).", valueName: "dir"))
     var dir: String?
 
-    @Option(help: ArgumentHelp("Only one table: verify, switch or postgresql.", valueName: "table"))
+    @Option(help: ArgumentHelp("Only one table: verify, switch, postgresql or service.", valueName: "table"))
     var only: Table?
 
     @Flag(help: "Skip the verify table.") var skipVerifyTable = false
     @Flag(help: "Skip the switch table.") var skipSwitchTable = false
     @Flag(name: .customLong("skip-postgresql-table"), help: "Skip the PostgreSQL table.") var skipPostgreSQLTable = false
+    @Flag(name: .customLong("skip-service-table"), help: "Skip the ledger service table (ServiceBench).") var skipServiceTable = false
 
     @Option(
         name: .customLong("postgres-url"),
@@ -49,7 +50,7 @@ struct LedgerBench: ParsableCommand {
     @Option(help: ArgumentHelp("Interleaved runs of verify, scan and HMAC, and of each report command (1...1000).", valueName: "n"))
     var verifyRuns = 5
 
-    enum Table: String, ExpressibleByArgument, CaseIterable { case verify, `switch`, postgresql }
+    enum Table: String, ExpressibleByArgument, CaseIterable { case verify, `switch`, postgresql, service }
 
     func validate() throws {
         guard (1...10_000).contains(runs) else { throw ValidationError("--runs: 1...10000") }
@@ -86,6 +87,10 @@ struct LedgerBench: ParsableCommand {
                 print("")
                 let server = postgresURL ?? ProcessInfo.processInfo.environment["LEDGER_BENCH_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
                 try PostgreSQLTable(binDir: binDir, dir: workDir, runs: verifyRuns, size: largest, appends: appends).run(serverURL: server)
+            }
+            if !skipServiceTable && (only == nil || only == .service) {
+                print("")
+                try ServiceBench(binDir: binDir, dir: workDir + "/service", runs: runs).run()
             }
         }
     }
