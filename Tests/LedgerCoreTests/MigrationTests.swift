@@ -35,7 +35,7 @@ struct MigrationTests {
         let ledger = try TestLedger()
         let store = try ledger.open()
         let columns = try #require(store.connection).rows("PRAGMA table_info(entries)").compactMap { $0["name"]?.text }
-        #expect(columns == LedgerEntry.columns)
+        #expect(columns == LedgerEntry.allColumns)
         let recorded = try #require(store.connection).rows("SELECT version, checksum FROM schema_migrations ORDER BY version")
         #expect(recorded.map { $0["version"]?.integer } == Migration.embedded.map { Int64($0.version) })
         #expect(recorded.map { $0["checksum"]?.text } == Migration.embedded.map(\.checksum))
