@@ -47,9 +47,9 @@ extension Ledger.Keys {
                     var options = LedgerOptions()
                     options.db = db
                     let path = options.databasePath
-                    guard let store = try? LedgerStore.open(path: path, writable: false) else {
+                    guard let store = try? LedgerStore.open(database: LedgerDatabase(path), writable: false) else {
                         throw CLIError(
-                            message: "no --name given and no ledger readable at \(path): pass --name (the notes' origin) or --db",
+                            message: "no --name given and no ledger readable at \(LedgerDatabase(path)): pass --name (the notes' origin) or --db",
                             exitCode: .usage)
                     }
                     keyName = TreeCheckpoint.defaultOrigin(ledgerID: store.ledgerID)

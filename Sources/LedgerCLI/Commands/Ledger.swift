@@ -32,7 +32,7 @@ public struct Ledger: AsyncParsableCommand {
         version: version,
         subcommands: [
             Init.self, ConfigCommand.self, Switch.self, Propose.self, Approve.self, Decline.self, Review.self, Rollback.self, Retrain.self, Resolve.self,
-            Verify.self, Log.self, Show.self, Checkpoint.self, Tree.self, Keys.self, Report.self, History.self, Export.self, Users.self, Serve.self,
+            Verify.self, Log.self, Show.self, Checkpoint.self, Tree.self, Keys.self, Report.self, History.self, Export.self, Users.self, Copy.self, Serve.self,
         ]
     )
 
