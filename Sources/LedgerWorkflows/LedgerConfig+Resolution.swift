@@ -143,11 +143,21 @@ public struct ConfigResolution: Sendable {
         resolve(flag: flag, flagName: "--policy", variable: "LEDGER_POLICY", setting: file?.policy, isPath: true)
     }
 
-    /// The ledger service's URL (`server`; issue 14, not used yet).
+    /// The ledger service's URL as the config file sets it (`server`).
     public var server: ResolvedSetting? { fromFile(file?.server) }
 
-    /// The ledger service's token file (`token_file`; issue 14, not used yet).
+    /// The ledger service's token file as the config file sets it (`token_file`).
     public var tokenFile: ResolvedSetting? { fromFile(file?.tokenFile) }
+
+    /// The ledger service (remote mode): `--server`, `LEDGER_SERVER`, `server`; nil means local mode.
+    public func server(flag: String?) -> ResolvedSetting? {
+        resolve(flag: flag, flagName: "--server", variable: "LEDGER_SERVER", setting: file?.server, isPath: false)
+    }
+
+    /// The ledger service's token file: `--token-file`, `LEDGER_TOKEN_FILE`, `token_file`; nil when none is set.
+    public func tokenFile(flag: String?) -> ResolvedSetting? {
+        resolve(flag: flag, flagName: "--token-file", variable: "LEDGER_TOKEN_FILE", setting: file?.tokenFile, isPath: true)
+    }
 
     /// Where `model`'s API key comes from: `--api-key-file`, `EPA_API_KEY` (the key itself),
     /// `[models.MODEL] api_key_file`; nil when none is set.

@@ -25,12 +25,19 @@ extension Ledger {
 
         @Argument(help: ArgumentHelp("The proposal id (the seq of switch.proposed).", valueName: "seq")) var seq: Int64
         @OptionGroup var action: ApprovalActionOptions
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var ca: RemoteCAFileOption
 
         func validate() throws {
             guard seq > 0 else { throw ValidationError("seq must be a positive integer") }
         }
 
         func run() async throws {
+            if try await RemoteRun.approvalAction(
+                remote, ca: ca, action: action, verb: "approved", path: "/v1/proposals/\(seq)/approvals", body: ["reason": .string(action.reason)])
+            {
+                return
+            }
             try await action.run(seq: seq, verb: "approved") { session in { try ApproveService(session: session).run($0) } }
         }
     }

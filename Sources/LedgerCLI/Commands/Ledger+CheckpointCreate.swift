@@ -56,6 +56,8 @@ extension Ledger.Checkpoint {
         var tsaTimeout: Double = 30
         @OptionGroup var who: ActorOptions
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var ca: RemoteCAFileOption
 
         func validate() throws {
             if note == nil {
@@ -73,6 +75,19 @@ extension Ledger.Checkpoint {
         }
 
         func run() async throws {
+            // The service signs with its own keys and keeps its own checkpoint: local files and keys are refused.
+            let refused =
+                RemoteRun.localOnly(options) + [
+                    ("--actor", who.actor != nil), ("--out", out != nil), ("--sign-key", signKey != nil), ("--note", note != nil), ("--tsa", tsa != nil),
+                ]
+            var body: [String: JSONValue] = [:]
+            if let reason { body["reason"] = .string(reason) }
+            let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: ca.caFile, localOnly: refused) { client in
+                try await RemoteRun.document(client, .post, "/v1/checkpoints", json: .object(body)) { document in
+                    RemoteRun.print(document, json: format == .json) { RemoteRun.pendingText($0) }
+                }
+            }
+            if remoteHandled { return }
             try await runReportingTransparencyErrors {
                 let session = try options.openForWriting()
                 let request = note.map {

@@ -22,12 +22,19 @@ extension Ledger {
 
         @Argument(help: ArgumentHelp("The proposal id (the seq of switch.proposed).", valueName: "seq")) var seq: Int64
         @OptionGroup var action: ApprovalActionOptions
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var ca: RemoteCAFileOption
 
         func validate() throws {
             guard seq > 0 else { throw ValidationError("seq must be a positive integer") }
         }
 
         func run() async throws {
+            if try await RemoteRun.approvalAction(
+                remote, ca: ca, action: action, verb: "declined", path: "/v1/proposals/\(seq)/declines", body: ["reason": .string(action.reason)])
+            {
+                return
+            }
             try await action.run(seq: seq, verb: "declined") { session in { try DeclineService(session: session).run($0) } }
         }
     }

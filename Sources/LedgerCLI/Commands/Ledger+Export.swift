@@ -76,6 +76,8 @@ extension Ledger {
                 "How to print the summary: text (on standard error) or json (one object on standard output; not with --out -)."))
         var format: TextOrJSON = .text
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var ca: RemoteCAFileOption
 
         func validate() throws {
             if out.isEmpty { throw ValidationError("--out must not be empty") }
@@ -97,6 +99,12 @@ extension Ledger {
         }
 
         func run() async throws {
+            let query = RemoteRun.query([("model", model), ("since", period.since), ("until", period.until)])
+            let refused = RemoteRun.localOnly(options) + [("--sign-key", signKey != nil), ("--checkpoint", checkpoint != nil)]
+            let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: ca.caFile, localOnly: refused) { client in
+                try await RemoteExport.run(client, query: query, out: out == "-" ? "-" : Paths.expand(out), force: force, json: format == .json)
+            }
+            if remoteHandled { return }
             try await runReportingErrors {
                 let ring = try options.loadKeys()
                 let store = try options.openForReading()

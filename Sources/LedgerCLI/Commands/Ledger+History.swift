@@ -36,12 +36,19 @@ extension Ledger {
         @OptionGroup var period: PeriodOptions
         @OptionGroup var output: ReportOutputOptions
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var ca: RemoteCAFileOption
 
         func validate() throws {
             try validateName(model, flag: "--model")
         }
 
         func run() async throws {
+            let query = RemoteRun.reportQuery(output, period) + [("model", model)]
+            let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: ca.caFile, localOnly: RemoteRun.localOnly(options)) { client in
+                try await RemoteRun.report(client, "/v1/history", query: query, out: output.out, what: "history")
+            }
+            if remoteHandled { return }
             try await runReportingErrors {
                 let store = try options.openForReading()
                 let (verification, wrongKeyFile) = try ReportVerificationStep.run(options: options, store: store, skip: output.noVerify)

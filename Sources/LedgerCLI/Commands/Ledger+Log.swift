@@ -20,6 +20,8 @@ extension Ledger {
                 """)
 
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var ca: RemoteCAFileOption
         @Option(help: "Show the newest N matching entries (0 = all).") var limit: Int = 50
         @Option(help: "Only entries of this kind, e.g. switch.completed.") var kind: String?
         @Option(help: "Only entries about this model.") var model: String?
@@ -31,6 +33,13 @@ extension Ledger {
         }
 
         func run() async throws {
+            let remoteQuery = RemoteRun.query([("limit", String(limit)), ("kind", kind), ("model", model)])
+            let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: ca.caFile, localOnly: RemoteRun.localOnly(options)) { client in
+                try await RemoteRun.document(client, .get, "/v1/log", query: remoteQuery) { document in
+                    RemoteRun.print(document, json: format == .json) { RemoteRun.pendingText($0) }
+                }
+            }
+            if remoteHandled { return }
             try await runReportingErrors {
                 let store = try options.openForReading()
                 var filter = EntryFilter()

@@ -29,11 +29,23 @@ extension Ledger {
         @OptionGroup var who: ActorOptions
         @OptionGroup var policy: PolicyOptions
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var ca: RemoteCAFileOption
         @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
 
         func validate() throws { try validateJobID(retrainJobID) }
 
         func run() async throws {
+            let body = JSONValue.object([
+                "model": .string(modelReason.model), "retrain_job_id": .string(retrainJobID), "reason": .string(modelReason.reason),
+            ])
+            let refused = RemoteRun.localOnly(options) + [("--actor", who.actor != nil), ("--policy", policy.policyFile != nil)]
+            let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: ca.caFile, localOnly: refused) { client in
+                try await RemoteRun.document(client, .post, "/v1/proposals", json: body) { document in
+                    ApprovalOutput.print(document: document, verb: "proposed", format: format)
+                }
+            }
+            if remoteHandled { return }
             try await runReportingErrors {
                 let loaded = try policy.load()
                 let session = try options.openForWriting()

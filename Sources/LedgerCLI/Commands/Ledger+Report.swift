@@ -70,6 +70,8 @@ extension Ledger {
         @Option(help: "List the newest N switches in full (0 = all); the counts always cover every switch.") var limit: Int = 100
         @OptionGroup var output: ReportOutputOptions
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var ca: RemoteCAFileOption
 
         func validate() throws {
             if limit < 0 { throw ValidationError("--limit must be 0 (all) or more") }
@@ -89,6 +91,16 @@ extension Ledger {
         }
 
         func run() async throws {
+            // --actor filters the report here (it names no writer): remote mode passes it on.
+            let query =
+                RemoteRun.reportQuery(output, period)
+                + RemoteRun.query([
+                    ("model", model), ("actor", actor), ("outcome", outcome?.value.rawValue), ("kind", kind), ("as_of", asOf), ("limit", String(limit)),
+                ])
+            let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: ca.caFile, localOnly: RemoteRun.localOnly(options)) { client in
+                try await RemoteRun.report(client, "/v1/report", query: query, out: output.out, what: "report")
+            }
+            if remoteHandled { return }
             try await runReportingErrors {
                 let store = try options.openForReading()
                 let (verification, wrongKeyFile) = try ReportVerificationStep.run(options: options, store: store, skip: output.noVerify)

@@ -34,12 +34,22 @@ extension Ledger {
         var format: TextOrJSON = .text
         @OptionGroup var who: ActorOptions
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var ca: RemoteCAFileOption
 
         func validate() throws {
             if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason must not be empty") }
         }
 
         func run() async throws {
+            let body = JSONValue.object(["seq": .integer(seq), "outcome": .string(outcome.value.rawValue), "reason": .string(reason)])
+            let refused = RemoteRun.localOnly(options) + [("--actor", who.actor != nil)]
+            let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: ca.caFile, localOnly: refused) { client in
+                try await RemoteRun.document(client, .post, "/v1/resolutions", json: body) { document in
+                    RemoteRun.print(document, json: format == .json) { RemoteRun.pendingText($0) }
+                }
+            }
+            if remoteHandled { return }
             try await runReportingErrors {
                 let session = try options.openForWriting()
                 let result: ResolveResult

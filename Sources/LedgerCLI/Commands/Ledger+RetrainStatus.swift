@@ -43,6 +43,7 @@ extension Ledger.Retrain {
         @OptionGroup var service: ServiceOptions
         @OptionGroup var statusWords: JobStatusOptions
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var remote: RemoteOptions
         @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
 
         func validate() throws {
@@ -53,6 +54,18 @@ extension Ledger.Retrain {
         }
 
         func run() async throws {
+            let refused =
+                RemoteRun.localOnly(options) + [
+                    ("--actor", who.actor != nil), ("--api-key-file", service.apiKeyFile != nil), ("--base-url", service.baseURL != nil),
+                    ("--finished-status", !statusWords.finishedStatus.isEmpty), ("--failed-status", !statusWords.failedStatus.isEmpty),
+                    ("--wait", wait),
+                ]
+            let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: service.caFile, localOnly: refused) { client in
+                try await RemoteRun.document(client, .get, "/v1/retrain-jobs/\(retrainJobID)/status", query: [("model", model)]) { document in
+                    RemoteRun.print(document, json: format == .json) { RemoteRun.pendingText($0) }
+                }
+            }
+            if remoteHandled { return }
             try await runReportingErrors {
                 let apiKey = try service.apiKey(model: model)
                 let session = try options.openForWriting()

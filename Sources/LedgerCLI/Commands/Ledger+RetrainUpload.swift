@@ -31,6 +31,7 @@ extension Ledger.Retrain {
         @OptionGroup var who: ActorOptions
         @OptionGroup var service: ServiceOptions
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var remote: RemoteOptions
         @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
 
         func validate() throws {
@@ -42,6 +43,16 @@ extension Ledger.Retrain {
         }
 
         func run() async throws {
+            let refused =
+                RemoteRun.localOnly(options) + [
+                    ("--actor", who.actor != nil), ("--api-key-file", service.apiKeyFile != nil), ("--base-url", service.baseURL != nil),
+                ]
+            let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: service.caFile, localOnly: refused) { client in
+                try await RemoteRun.upload(client, file: file, model: modelReason.model, reason: modelReason.reason) { document in
+                    RemoteRun.print(document, json: format == .json) { RemoteRun.pendingText($0) }
+                }
+            }
+            if remoteHandled { return }
             try await runReportingErrors {
                 let apiKey = try service.apiKey(model: modelReason.model)
                 let session = try options.openForWriting()

@@ -23,12 +23,19 @@ extension Ledger {
 
         @Argument(help: ArgumentHelp("The seq of the emergency switch.requested.", valueName: "seq")) var seq: Int64
         @OptionGroup var action: ApprovalActionOptions
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var ca: RemoteCAFileOption
 
         func validate() throws {
             guard seq > 0 else { throw ValidationError("seq must be a positive integer") }
         }
 
         func run() async throws {
+            if try await RemoteRun.approvalAction(
+                remote, ca: ca, action: action, verb: "reviewed", path: "/v1/reviews", body: ["seq": .integer(seq), "reason": .string(action.reason)])
+            {
+                return
+            }
             try await action.run(seq: seq, verb: "reviewed") { session in { try ReviewService(session: session).run($0) } }
         }
     }

@@ -18,6 +18,8 @@ extension Ledger {
                 """)
 
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var ca: RemoteCAFileOption
         @Argument(help: "The entry's seq.") var seq: Int64
         @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
 
@@ -26,6 +28,12 @@ extension Ledger {
         }
 
         func run() async throws {
+            let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: ca.caFile, localOnly: RemoteRun.localOnly(options)) { client in
+                try await RemoteRun.document(client, .get, "/v1/entries/\(seq)") { document in
+                    EntryOutput.print(document: document, format: format)
+                }
+            }
+            if remoteHandled { return }
             try await runReportingErrors {
                 let store = try options.openForReading()
                 guard let entry = try store.entry(seq: seq) else { throw LedgerError.noSuchEntry(seq: seq) }

@@ -74,6 +74,7 @@ extension Ledger {
         @OptionGroup var service: ServiceOptions
         @OptionGroup var statusWords: JobStatusOptions
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var remote: RemoteOptions
 
         @Flag(name: .customLong("skip-preflight"), help: "Do not check the job's status first (the switch is still recorded).")
         var skipPreflight = false
@@ -92,6 +93,27 @@ extension Ledger {
             }
             if emergency && proposal != nil { throw ValidationError("--emergency and --proposal cannot be combined") }
             if emergency && reason == nil { throw ValidationError("--emergency needs --reason") }
+        }
+
+        /// The flags remote mode refuses (the service holds the keys and records the authenticated user).
+        private var remoteRefused: [(flag: String, given: Bool)] {
+            RemoteRun.localOnly(options) + [
+                ("--actor", who.actor != nil), ("--policy", policy.policyFile != nil), ("--api-key-file", service.apiKeyFile != nil),
+                ("--base-url", service.baseURL != nil), ("--finished-status", !statusWords.finishedStatus.isEmpty),
+                ("--failed-status", !statusWords.failedStatus.isEmpty),
+            ]
+        }
+
+        /// `POST /v1/switches`: what was given (the service takes the rest from the proposal).
+        private var remoteBody: JSONValue {
+            var body: [String: JSONValue] = [:]
+            if let retrainJobID { body["retrain_job_id"] = .string(retrainJobID) }
+            if let model { body["model"] = .string(model) }
+            if let reason { body["reason"] = .string(reason) }
+            if let proposal { body["proposal"] = .integer(proposal) }
+            if emergency { body["emergency"] = .bool(true) }
+            if skipPreflight { body["skip_preflight"] = .bool(true) }
+            return .object(body)
         }
 
         /// Model, job and reason: from the command line, or from the proposal (which must agree with what was given).
@@ -113,6 +135,10 @@ extension Ledger {
 
         func run() async throws {
             try await runReportingErrors {
+                if let client = try remote.client(caFile: service.caFile, localOnly: remoteRefused) {
+                    try await RemoteSwitch.run(client, body: remoteBody) { SwitchOutput.print(document: $0, format: format) }
+                    return
+                }
                 let loaded = try policy.load()
                 // The key is checked before the ledger is opened, except for a --proposal without --model,
                 // whose model (and so its [models.NAME] table in the config file) is known only from the ledger.

@@ -47,6 +47,8 @@ extension Ledger {
                 """)
 
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var ca: RemoteCAFileOption
         @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
         @Option(
             help: ArgumentHelp(
@@ -84,6 +86,19 @@ extension Ledger {
         }
 
         func run() async throws {
+            // A bundle is checked here, without any ledger: remote mode does not apply to it.
+            let remoteQuery = RemoteRun.query([
+                ("from", from.map(String.init)), ("to", to.map(String.init)), ("max_findings", maxFindings == 50 ? nil : String(maxFindings)),
+            ])
+            let refused = RemoteRun.localOnly(options) + [("--checkpoint", !checkpoints.isEmpty), ("--public-key", publicKey != nil)]
+            if bundle == nil {
+                let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: ca.caFile, localOnly: refused) { client in
+                    try await RemoteRun.document(client, .get, "/v1/verify", query: remoteQuery) { document in
+                        VerifyOutput.print(document: document, format: format, maxFindings: maxFindings)
+                    }
+                }
+                if remoteHandled { return }
+            }
             try await runReportingTransparencyErrors {
                 if let bundle {
                     try verifyBundle(at: bundle)

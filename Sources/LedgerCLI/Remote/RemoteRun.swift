@@ -1,0 +1,173 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import LedgerCore
+import LedgerPresentation
+import NIOCore
+import NIOHTTP1
+
+/// The remote path of a command: one call to the ledger service, the returned document rendered by the
+/// same presentation as local mode, and the exit code the service named.
+enum RemoteRun {
+    /// Calls the service, renders the 200 document with `render`, and exits with its `Ledger-Exit-Code`.
+    /// An error answer prints `error: <message>` and exits with its `exit_code`, as local mode would.
+    static func document(
+        _ client: RemoteLedgerClient, _ method: RemoteMethod, _ path: String, query: [(String, String)] = [], json: JSONValue? = nil,
+        render: (JSONValue) throws -> Void
+    ) async throws {
+        try await RemoteLedgerClient.with(client) { client in
+            let (document, exitCode): (JSONValue, LedgerExitCode)
+            do throws(RemoteCallError) {
+                let response = try await client.send(method.http, path, query: query, json: json)
+                (document, exitCode) = try RemoteAnswer.document(response)
+            } catch {
+                throw error.cliError
+            }
+            try render(document)
+            if exitCode != .ok { throw ExitCode(exitCode.rawValue) }
+        }
+    }
+
+    /// Runs `body` with a client when a server is in force (errors reported as local mode reports them) and
+    /// returns true; returns false in local mode, without doing anything.
+    static func ifRemote(
+        _ remote: RemoteOptions, caFile: String?, localOnly: [(flag: String, given: Bool)], _ body: (RemoteLedgerClient) async throws -> Void
+    ) async throws -> Bool {
+        guard remote.isRemote else { return false }
+        try await runReportingErrors {
+            guard let client = try remote.client(caFile: caFile, localOnly: localOnly) else { return }
+            try await body(client)
+        }
+        return true
+    }
+
+    /// Prints `document` as JSON (`json`), else as text through `text` (the presentation of local mode).
+    static func print(_ document: JSONValue, json: Bool, text: (JSONValue) throws -> Void) rethrows {
+        if json { printJSON(document) } else { try text(document) }
+    }
+
+    /// `approve`, `decline` and `review` in remote mode (POST `path` with `body`); false in local mode.
+    static func approvalAction(
+        _ remote: RemoteOptions, ca: RemoteCAFileOption, action: ApprovalActionOptions, verb: String, path: String, body: [String: JSONValue]
+    ) async throws -> Bool {
+        let refused = localOnly(action.options) + [("--actor", action.who.actor != nil), ("--policy", action.policy.policyFile != nil)]
+        return try await ifRemote(remote, caFile: ca.caFile, localOnly: refused) { client in
+            try await document(client, .post, path, json: .object(body)) { document in
+                ApprovalOutput.print(document: document, verb: verb, format: action.format)
+            }
+        }
+    }
+
+    /// `retrain upload` in remote mode: `POST /v1/uploads?model=M&reason=R` with the file's bytes, streamed.
+    static func upload(_ client: RemoteLedgerClient, file: String, model: String, reason: String, render: (JSONValue) throws -> Void) async throws {
+        let (chunks, size) = try RemoteFileChunks.open(file)
+        try await RemoteLedgerClient.with(client) { client in
+            let (document, exitCode): (JSONValue, LedgerExitCode)
+            do throws(RemoteCallError) {
+                let response = try await client.send(
+                    .POST, "/v1/uploads", query: [("model", model), ("reason", reason)], body: .stream(chunks, length: .known(size)),
+                    contentType: "application/octet-stream", timeout: uploadTimeout)
+                (document, exitCode) = try RemoteAnswer.document(response)
+            } catch {
+                throw error.cliError
+            }
+            try render(document)
+            if exitCode != .ok { throw ExitCode(exitCode.rawValue) }
+        }
+    }
+
+    /// The query items every report and history request carries: format, period, `no_verify`.
+    static func reportQuery(_ output: ReportOutputOptions, _ period: PeriodOptions) -> [(String, String)] {
+        query([("format", output.format.rawValue), ("since", period.since), ("until", period.until), ("no_verify", output.noVerify ? "true" : nil)])
+    }
+
+    /// `report` and `history` in remote mode: the service renders; the body is printed or written (`--out`) as is.
+    static func report(_ client: RemoteLedgerClient, _ path: String, query: [(String, String)], out: String?, what: String) async throws {
+        try await RemoteLedgerClient.with(client) { client in
+            let body: [UInt8], exitCode: LedgerExitCode
+            do throws(RemoteCallError) {
+                let response = try await client.send(.GET, path, query: query, timeout: uploadTimeout)
+                exitCode = try RemoteAnswer.successExitCode(response)
+                body = response.body
+            } catch {
+                throw error.cliError
+            }
+            try ReportOutput.write(String(decoding: body, as: UTF8.self), to: out)
+            if exitCode == .tampered {
+                Console.error(
+                    "the ledger does not verify: the \(what) was written, but \(what == "report" ? "its figures" : "it") cannot be trusted. Run `ledger verify --server \(client.baseURL)`."
+                )
+            }
+            if exitCode != .ok { throw ExitCode(exitCode.rawValue) }
+        }
+    }
+
+    /// The deadline of an upload or an export (they move whole files).
+    static let uploadTimeout: Double = 3600
+
+    /// JSON as local mode prints it: the document pretty-printed.
+    static func printJSON(_ document: JSONValue) {
+        Console.out(document.prettyPrinted())
+    }
+
+    /// Text rendering of a document until the presentation's `print(document:format:)` functions exist: the JSON.
+    static func pendingText(_ document: JSONValue) {
+        Console.out(document.prettyPrinted())
+    }
+
+    /// The flags of ``LedgerOptions`` that only local mode uses.
+    static func localOnly(_ options: LedgerOptions) -> [(flag: String, given: Bool)] {
+        [("--db", options.db != nil), ("--key-file", options.keyFile != nil)]
+    }
+
+    /// Query items: `name=value` for each value given.
+    static func query(_ items: [(String, String?)]) -> [(String, String)] {
+        items.compactMap { name, value in value.map { (name, $0) } }
+    }
+}
+
+/// The bytes of a file as a stream of 64 KiB buffers (an upload's body).
+struct RemoteFileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let handle: FileHandle
+
+    /// Opens a regular file (exit 64 when it cannot be read, before any network I/O).
+    static func open(_ path: String) throws -> (RemoteFileChunks, Int64) {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard (attributes?[.type] as? FileAttributeType) == .typeRegular, let handle = FileHandle(forReadingAtPath: path) else {
+            throw CLIError(message: "cannot read \(DisplayText.terminal(path)): not a readable regular file", exitCode: .usage)
+        }
+        guard let size = try? handle.seekToEnd(), (try? handle.seek(toOffset: 0)) != nil else {
+            throw CLIError(message: "cannot read \(DisplayText.terminal(path)): its size cannot be determined", exitCode: .usage)
+        }
+        return (RemoteFileChunks(handle: handle), Int64(size))
+    }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let handle: FileHandle
+        var finished = false
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard !finished else { return nil }
+            guard let data = try handle.read(upToCount: 64 * 1024), !data.isEmpty else {
+                finished = true
+                return nil
+            }
+            return ByteBuffer(bytes: data)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: handle) }
+}
+
+/// The HTTP methods the remote commands use.
+enum RemoteMethod: Sendable {
+    case get, post
+
+    var http: HTTPMethod {
+        switch self {
+        case .get: .GET
+        case .post: .POST
+        }
+    }
+}
