@@ -11,6 +11,12 @@
 # anyone else, as that user. The binaries: $PG_BIN, else the newest /usr/lib/postgresql/*/bin,
 # else the PATH. Exit 3 when no PostgreSQL server binaries are installed (callers skip loudly).
 set -euo pipefail
+# Close every descriptor but 0-2 that the caller let us inherit: the server is a daemon that lives on,
+# and a pipe end it kept would leave a caller reading our output to EOF waiting forever.
+for fd in /proc/$$/fd/*; do
+  fd="${fd##*/}"
+  case "$fd" in 0 | 1 | 2 | '*') ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+done
 cmd="${1:-}"
 dir="${2:-}"
 
