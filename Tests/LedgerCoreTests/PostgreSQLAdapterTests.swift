@@ -45,6 +45,35 @@ struct PostgreSQLAdapterTests {
         #expect(recorded.map { $0["checksum"]?.text } == Migration.postgresqlEmbedded.map(\.checksum))
     }
 
+    @Test("a writer and a reader whose server connection was killed reconnect: the append completes once, seq stays gap-free")
+    func reconnectsAfterLostConnection() throws {
+        let (url, store, keys, _) = try makeLedger()
+        let storage = try #require(store.storage as? PostgreSQLLedgerStorage)
+        for round in 0..<3 {
+            let pid = try #require(try storage.connection.integer(PostgreSQLQuery("SELECT pg_backend_pid()"), context: "test"))
+            _ = try PostgreSQLTestAccess.rows(url: url, "SELECT pg_terminate_backend(\(pid)::int)")
+            if round == 1 {
+                // A read first: it reconnects before its snapshot begins.
+                #expect(try Verifier(keyRing: keys).verify(store).isIntact)
+            } else {
+                let entry = try store.append(TestLedger.sampleDraft(round), keyRing: keys, provenance: provenance)
+                #expect(entry.seq == Int64(round == 0 ? 2 : 3))
+            }
+        }
+        let report = try Verifier(keyRing: keys).verify(try LedgerStore.open(database: .postgresql(url: url), writable: false))
+        #expect(report.isIntact && report.entries == 3)
+    }
+
+    @Test("connection failures name the database without its password")
+    func connectionFailureHidesPassword() throws {
+        let server = try PostgresTestServer.required()
+        let url = PostgresTestServer.url(server, database: "no_such_db_\(UInt32.random(in: 0...UInt32.max))", user: "nobody_here", password: "pw-S3cret!")
+        let error = #expect(throws: LedgerError.self) { _ = try LedgerStore.open(database: .postgresql(url: url), writable: false) }
+        let message = error?.localizedDescription ?? ""
+        #expect(!message.contains("pw-S3cret!"), "\(message)")
+        #expect(message.contains("nobody_here:***@"), "\(message)")
+    }
+
     @Test("the embedded PostgreSQL migrations are byte-identical to migrations/postgresql/*.sql")
     func embeddedMigrationsMatchFiles() throws {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../migrations/postgresql").standardized

@@ -81,8 +81,21 @@ public final class PostgreSQLLedgerStorage: LedgerStorage {
     public func readTransaction<T>(context: String, _ body: () throws -> T) throws -> T {
         if connection.inTransaction { return try body() }
         try reconnectIfNeeded()
-        return try connection.transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", context: context, body)
+        var started = false
+        do {
+            return try connection.transaction(begin: Self.beginRead, context: context) {
+                started = true
+                return try body()
+            }
+        } catch let error as PostgreSQLError where error.code == .connection && !started {
+            // The connection was gone before the snapshot began (the server restarted, or an idle
+            // connection was closed): reconnect once and start again; `body` had not run.
+            try connection.reset()
+            return try connection.transaction(begin: Self.beginRead, context: context, body)
+        }
     }
+
+    static let beginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
     /// `READ COMMITTED` with the append lock: the lock serialises appends, so the head the engine
     /// reads under it is the newest committed one. A serialization failure, deadlock, unique
