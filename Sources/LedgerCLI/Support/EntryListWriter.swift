@@ -24,39 +24,50 @@ struct EntryListWriter {
     }
 
     mutating func write(_ entry: LedgerEntry) {
+        write(document: EntryPresentation.document(entry, unresolved: unresolved.contains(entry.seq)))
+    }
+
+    /// Writes one entry's document (``EntryPresentation/document(_:unresolved:)``, or an element of a
+    /// service's log answer).
+    mutating func write(document: JSONValue) {
         count += 1
         switch format {
         case .table:
-            let isUnresolved = unresolved.contains(entry.seq)
-            var note = entry.errorMessage ?? entry.reason ?? ""
+            let isUnresolved = document["unresolved"] == .bool(true)
+            let string = { (key: String) in document[key]?.stringValue }
+            var note = string("error_message") ?? string("reason") ?? ""
             if isUnresolved { note = "unresolved — outcome unknown" + (note.isEmpty ? "" : "; \(note)") }
-            if entry.kind == EntryKind.jobChecked, let status = entry.detailsObject?["status"]?.stringValue {
+            if string("kind") == EntryKind.jobChecked.rawValue, let status = document["details"]?["status"]?.stringValue {
                 note = "status \(status)"
             }
             // Every stored value is shown escaped: a newline in a reason cannot forge a row,
             // an ESC or OSC sequence cannot reach the terminal.
             let line = row(
                 [
-                    String(entry.seq), entry.recordedAt, entry.kind.rawValue, entry.actor, entry.model ?? "-",
-                    entry.retrainJobID ?? "-", entry.outcome?.rawValue ?? (isUnresolved ? "unknown" : "-"), note,
+                    document["seq"]?.integerValue.map(String.init) ?? "?", string("recorded_at") ?? "?", string("kind") ?? "?", string("actor") ?? "?",
+                    string("model") ?? "-", string("retrain_job_id") ?? "-", string("outcome") ?? (isUnresolved ? "unknown" : "-"), note,
                 ].map(DisplayText.terminal))
             Console.out(isUnresolved ? Console.styled(line, .yellow) : line)
         case .csv:
             Console.out(
-                entry.columnValues.map { value -> String in
-                    switch value.value {
-                    case .null: return ""
+                EntryPresentation.columns(of: document).map { column -> String in
+                    switch column.value {
                     case .integer(let i): return String(i)
-                    case .text(let s): return CSVCell.text(s)
-                    case .real, .blob: return ""
+                    case .string(let s): return CSVCell.text(s)
+                    default: return ""
                     }
                 }.joined(separator: ","))
         case .json:
-            var object = entry.jsonValue.objectValue ?? [:]
-            if unresolved.contains(entry.seq) { object["unresolved"] = .bool(true) }
             Console.out(
-                (count == 1 ? "[\n" : ",\n") + JSONValue.object(object).prettyPrinted().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+                (count == 1 ? "[\n" : ",\n") + document.prettyPrinted().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         }
+    }
+
+    /// Writes a whole log document (an array of entry documents: a service's answer).
+    mutating func write(logDocument: JSONValue) {
+        begin()
+        if case .array(let entries) = logDocument { for entry in entries { write(document: entry) } }
+        end()
     }
 
     func end() {

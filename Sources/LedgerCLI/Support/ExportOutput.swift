@@ -20,46 +20,27 @@ enum ExportOutput {
 
     /// The summary: one JSON object on stdout, or a line on stderr (stdout may carry the bundle).
     static func print(_ summary: ExportSummary, selection: ExportSelection, format: TextOrJSON) {
-        let h = summary.header
+        print(document: ExportPresentation.document(summary), format: format)
+    }
+
+    /// The summary from its document (``ExportPresentation/document(_:)`` or a service's answer).
+    static func print(document: JSONValue, format: TextOrJSON) {
         if format == .json {
-            Console.out(
-                JSONValue.object(
-                    [
-                        "ledger_id": .string(h.ledgerID), "first_seq": .integer(h.firstSeq), "last_seq": .integer(h.lastSeq),
-                        "entries": .integer(h.entryCount), "matched": .integer(h.matchedCount), "head_seq": .integer(h.headSeq),
-                        "head_mac": .string(h.headMac), "key_ids": .array(h.keyIDs.map { .string($0) }),
-                        "exported_at": .string(h.exportedAt),
-                        "filter": .object([
-                            "model": h.filterModel.map { .string($0) } ?? .null, "since": h.filterSince.map { .string($0) } ?? .null,
-                            "until": h.filterUntil.map { .string($0) } ?? .null,
-                        ]),
-                        "path": .string(summary.path), "bytes": .integer(summary.bytes),
-                    ].merging(proofMembers(summary)) { old, _ in old }
-                ).prettyPrinted())
+            Console.out(document.prettyPrinted())
             return
         }
+        let integer = { (key: String) in document[key]?.integerValue ?? 0 }
+        let path = document["path"]?.stringValue ?? "-"
         Console.note(
-            "exported seq \(h.firstSeq)…\(h.lastSeq) (\(h.entryCount.formatted()) entries, \(h.matchedCount.formatted()) matching \(selection.summary)) "
-                + "of ledger \(h.ledgerID) (head seq \(h.headSeq)) to \(summary.path == "-" ? "standard output" : summary.path), \(summary.bytes.formatted()) bytes"
+            "exported seq \(integer("first_seq"))…\(integer("last_seq")) (\(integer("entries").formatted()) entries, \(integer("matched").formatted()) matching \(ExportPresentation.selection(of: document).summary)) "
+                + "of ledger \(document["ledger_id"]?.stringValue ?? "?") (head seq \(integer("head_seq"))) to \(path == "-" ? "standard output" : path), \(integer("bytes").formatted()) bytes"
         )
-        if let checkpoint = summary.checkpoint {
-            Console.note("with inclusion proofs against the checkpoint \(checkpoint.origin) (tree of \(checkpoint.size.formatted()) entries)")
-            if let vkey = summary.vkey {
+        if let checkpoint = document["checkpoint"], let origin = checkpoint["origin"]?.stringValue {
+            Console.note("with inclusion proofs against the checkpoint \(origin) (tree of \((checkpoint["size"]?.integerValue ?? 0).formatted()) entries)")
+            if let vkey = document["vkey"]?.stringValue {
                 Console.note("auditors check it with this public key (vkey) in a file, no HMAC key needed: ledger verify --bundle FILE --public-key VKEY_FILE")
                 Console.note("  \(vkey)")
             }
         }
-    }
-
-    /// The JSON members of a bundle with proofs (none without).
-    private static func proofMembers(_ summary: ExportSummary) -> [String: JSONValue] {
-        guard let checkpoint = summary.checkpoint else { return [:] }
-        return [
-            "checkpoint": .object([
-                "origin": .string(checkpoint.origin), "size": .integer(checkpoint.size),
-                "root_hash": .string(Data(checkpoint.rootHash).base64EncodedString()),
-            ]),
-            "vkey": summary.vkey.map { .string($0) } ?? .null,
-        ]
     }
 }

@@ -37,6 +37,16 @@ enum SwitchOutput {
 
     /// The text of a switch document: one line on stdout, the explanation on stderr, the approval facts.
     static func printText(_ document: JSONValue) {
+        let (out, notes) = text(document, color: Console.useColor)
+        for line in out.prefix(1) { Console.out(line) }
+        for note in notes { Console.note(note) }
+        for line in out.dropFirst() { Console.out(line) }
+    }
+
+    /// The text of a switch document: the stdout lines (the result, then the approval facts) and the
+    /// stderr notes (raw: `Console.note` escapes them), the result styled when `color`.
+    static func text(_ document: JSONValue, color: Bool) -> (out: [String], notes: [String]) {
+        var out: [String] = [], notes: [String] = []
         let seq = { (key: String) in document[key]?.integerValue }
         let outcome = document["outcome"]?.stringValue ?? "?"
         let seqs = [seq("requested_seq"), seq("completed_seq")].compactMap { $0 }.map(String.init).joined(separator: "→")
@@ -47,30 +57,26 @@ enum SwitchOutput {
         let model = DisplayText.terminal(document["model"]?.stringValue ?? "?")
         let retrainJobID = DisplayText.terminal(document["retrain_job_id"]?.stringValue ?? "?")
         if outcome == CallOutcome.succeeded.rawValue {
-            Console.out(Console.styled("switched", .green) + " \(model) → \(retrainJobID): succeeded\(status)\(timing); \(where_)")
+            out.append(TextStyle.green.apply(to: "switched", color: color) + " \(model) → \(retrainJobID): succeeded\(status)\(timing); \(where_)")
         } else {
-            Console.out(Console.styled("NOT switched", .red) + " \(model) → \(retrainJobID): \(DisplayText.terminal(outcome))\(status)\(timing); \(where_)")
-            if let problem = document["explanation"]?.stringValue { Console.note("  \(problem)") }
+            let word = DisplayText.terminal(outcome)
+            out.append(TextStyle.red.apply(to: "NOT switched", color: color) + " \(model) → \(retrainJobID): \(word)\(status)\(timing); \(where_)")
+            if let problem = document["explanation"]?.stringValue { notes.append("  \(problem)") }
         }
-        printGate(document)
-    }
-
-    /// The approval facts of a switch document, one line each (nothing when the gate recorded none).
-    static func printGate(_ document: JSONValue) {
-        if let proposal = document["proposal_seq"]?.integerValue {
+        if let proposal = seq("proposal_seq") {
             var seqs: [JSONValue] = []
             if case .array(let values) = document["approval_seqs"] { seqs = values }
             let approvals = seqs.compactMap(\.integerValue).map(String.init).joined(separator: ", ")
-            let policy = document["policy_seq"]?.integerValue
-            Console.out(
-                "  proposal seq \(proposal), approvals seq \(approvals.isEmpty ? "none needed" : approvals)\(policy.map { "; policy.set seq \($0)" } ?? "")"
-            )
+            let policy = seq("policy_seq")
+            out.append(
+                "  proposal seq \(proposal), approvals seq \(approvals.isEmpty ? "none needed" : approvals)\(policy.map { "; policy.set seq \($0)" } ?? "")")
         }
         if document["emergency"] == .bool(true) {
-            Console.out("  EMERGENCY switch: a post-hoc review is required (ledger review SEQ --reason …)")
+            out.append("  EMERGENCY switch: a post-hoc review is required (ledger review SEQ --reason …)")
         }
-        if let rollbackOf = document["rollback_of"]?.integerValue {
-            Console.out("  rollback of the switch at seq \(rollbackOf)")
+        if let rollbackOf = seq("rollback_of") {
+            out.append("  rollback of the switch at seq \(rollbackOf)")
         }
+        return (out, notes)
     }
 }

@@ -95,37 +95,33 @@ enum TransparencyOutput {
     }
 
     /// A note's row in `ledger verify` JSON.
-    static func json(_ match: NoteMatch) -> JSONValue {
-        let c = match.check.checkpoint
-        var object: [String: JSONValue] = [
-            "file": .string(match.check.path), "authentic": .bool(match.check.isAuthentic), "matched": .bool(match.finding == nil),
-            "finding": match.finding.map { .string($0) } ?? .null,
-        ]
-        object["origin"] = c.map { .string($0.origin) } ?? .null
-        object["tree_size"] = c.map { .integer($0.size) } ?? .null
-        object["root_hash"] = c.map { .string(base64($0.rootHash)) } ?? .null
-        object["recomputed_root"] = match.recomputedRoot.map { .string(base64($0)) } ?? .null
-        return .object(object)
-    }
+    static func json(_ match: NoteMatch) -> JSONValue { VerifyPresentation.noteDocument(match) }
 
     /// The note lines of `ledger verify` text output.
     static func noteLines(_ report: LedgerNoteReport) -> [String] {
+        noteLines(report.notes.map(VerifyPresentation.noteDocument), headSeq: report.headSeq)
+    }
+
+    /// The note lines of `ledger verify` text output, from the notes' rows of the document and the
+    /// ledger's head when they were checked.
+    static func noteLines(_ notes: [JSONValue], headSeq: Int64) -> [String] {
         var lines: [String] = []
-        for match in report.notes {
-            let c = match.check.checkpoint
-            let what = c.map { "tree size \($0.size), root \(base64($0.rootHash))" } ?? "unreadable"
+        for note in notes {
+            let what =
+                note["tree_size"]?.integerValue.map { "tree size \($0), root \(safe(note["root_hash"]?.stringValue ?? "?"))" } ?? "unreadable"
             lines.append(
-                "note        \(safe(match.check.path)): \(what) — "
-                    + (match.finding == nil ? "matches (signature valid, root recomputed from the rows)" : "DOES NOT MATCH"))
+                "note        \(safe(note["file"]?.stringValue ?? "?")): \(what) — "
+                    + (note["matched"] == .bool(true) ? "matches (signature valid, root recomputed from the rows)" : "DOES NOT MATCH"))
         }
-        let sizes = report.matchedSizes
+        let sizes = notes.filter { $0["matched"] == .bool(true) }.compactMap { $0["tree_size"]?.integerValue }.sorted()
         if sizes.count >= 2 {
             lines.append(
                 "consistency the trees of sizes \(sizes.map(String.init).joined(separator: " ≤ ")) were all recomputed from the same rows: each extends the one before (append-only)"
             )
         }
-        if let last = sizes.last, report.isIntact, last < report.headSeq {
-            lines.append("coverage    entries \(last + 1)…\(report.headSeq) are covered by no note (only the HMAC chain covers them)")
+        let intact = notes.allSatisfy { $0["matched"] == .bool(true) }
+        if let last = sizes.last, intact, last < headSeq {
+            lines.append("coverage    entries \(last + 1)…\(headSeq) are covered by no note (only the HMAC chain covers them)")
         }
         return lines
     }

@@ -69,15 +69,8 @@ extension Ledger.Verify {
                 whose: "the ledger's keys", keyIDs: report.unknownKeyUsage.map(\.keyID),
                 more: report.unknownKeyUsage.count >= VerificationReport.unknownKeyLimit, keyFile: ring.path)
         }
-        switch format {
-        case .json:
-            var json = report.jsonValue.objectValue ?? [:]
-            json["db"] = .string(store.path)
-            if let noteReport { json["notes"] = .array(noteReport.notes.map(TransparencyOutput.json)) }
-            Console.out(JSONValue.object(json).prettyPrinted())
-        case .text:
-            printText(report, path: store.path, statements: plan.statements.count, notes: noteReport)
-        }
+        let document = VerifyPresentation.document(report, db: store.path, notes: noteReport, checkpointStatements: plan.statements.count)
+        VerifyOutput.print(document: document, format: format, maxFindings: maxFindings)
         return report
     }
 
@@ -104,47 +97,70 @@ extension Ledger.Verify {
 
     /// The text report of `ledger verify`.
     func printText(_ report: VerificationReport, path: String, statements: Int, notes: LedgerNoteReport?) {
-        // Everything read from the database is shown escaped: a tampered row may hold anything.
-        let safe = DisplayText.terminal
-        Console.out("ledger      \(safe(report.ledgerID ?? "?"))  (\(safe(path)))")
-        if let head = report.headSeq {
-            Console.out(
-                "entries     \(report.entries.formatted()) (head seq \(head)), \(safe(report.firstRecordedAt ?? "?")) → \(safe(report.lastRecordedAt ?? "?"))")
-            Console.out("head mac    \(safe(report.headMac ?? "?"))")
-        }
-        Console.out(
-            "keys        "
-                + (report.keyUsage.isEmpty ? "none" : report.keyUsage.map { "\(safe($0.keyID)) (\($0.rows.formatted()) entries)" }.joined(separator: ", ")))
-        if report.unresolvedSwitches.isEmpty {
-            Console.out("unresolved  none")
-        } else {
-            Console.out(
-                "unresolved  \(report.unresolvedSwitches.count) switch(es) with outcome unknown — unresolved: seq "
-                    + report.unresolvedSwitches.map(String.init).joined(separator: ", "))
-        }
-        if statements > 0 {
-            Console.out("checkpoints \(report.checkpointsMatched) of \(statements) matched")
-        }
-        if let notes {
-            for line in TransparencyOutput.noteLines(notes) { Console.out(line) }
-        }
-        for warning in report.warnings { Console.out(Console.styled("warning     \(safe(warning))", .yellow)) }
-        Console.out("time        \(String(format: "%.2f", report.seconds)) s")
-        if report.isIntact {
-            Console.out(Console.styled("result      INTACT: every entry verifies", .green))
-            return
-        }
-        Console.out(Console.styled("result      TAMPERED: \(report.findingCount) finding(s)", .red))
-        for finding in report.findings.prefix(maxFindings) {
-            Console.out("  seq \(finding.seq.map(String.init) ?? "?")\t\(finding.kind.rawValue)\t\(safe(finding.message))")
-        }
-        if report.findingCount > maxFindings {
-            Console.out("  … and \(report.findingCount - maxFindings) more (use --format json or --max-findings)")
-        }
+        let document = VerifyPresentation.document(report, db: path, notes: notes, checkpointStatements: statements)
+        VerifyOutput.print(document: document, format: .text, maxFindings: maxFindings)
     }
 
     /// The text report of `ledger verify --bundle` for a bundle without proofs, checked with the key file.
     func printBundleText(_ report: BundleVerificationReport) {
         BundleProofOutput.printText(report, maxFindings: maxFindings, proofs: false)
+    }
+}
+
+/// How `ledger verify` (of the database) presents its document (``LedgerPresentation/VerifyPresentation``).
+enum VerifyOutput {
+    /// Prints a verify document (``VerifyPresentation/document(_:db:notes:checkpointStatements:)`` or a
+    /// service's answer): JSON as it is, or the text report with at most `maxFindings` findings.
+    static func print(document: JSONValue, format: TextOrJSON, maxFindings: Int) {
+        guard format == .text else {
+            Console.out(document.prettyPrinted())
+            return
+        }
+        // Everything read from the database is shown escaped: a tampered row may hold anything.
+        let safe = DisplayText.terminal
+        let string = { (key: String) in document[key]?.stringValue }, integer = { (key: String) in document[key]?.integerValue }
+        let array = { (key: String) -> [JSONValue] in
+            if case .array(let values) = document[key] { return values }
+            return []
+        }
+        Console.out("ledger      \(safe(string("ledger_id") ?? "?"))  (\(safe(string("db") ?? "?")))")
+        if let head = integer("head_seq") {
+            Console.out(
+                "entries     \((integer("entries") ?? 0).formatted()) (head seq \(head)), \(safe(string("first_recorded_at") ?? "?")) → \(safe(string("last_recorded_at") ?? "?"))"
+            )
+            Console.out("head mac    \(safe(string("head_mac") ?? "?"))")
+        }
+        let keys = array("keys").map { key in
+            "\(safe(key["key_id"]?.stringValue ?? "?")) (\((key["rows"]?.integerValue ?? 0).formatted()) entries)"
+        }
+        Console.out("keys        " + (keys.isEmpty ? "none" : keys.joined(separator: ", ")))
+        let unresolved = array("unresolved_switches").compactMap(\.integerValue)
+        if unresolved.isEmpty {
+            Console.out("unresolved  none")
+        } else {
+            Console.out(
+                "unresolved  \(unresolved.count) switch(es) with outcome unknown — unresolved: seq " + unresolved.map(String.init).joined(separator: ", "))
+        }
+        if let statements = integer("checkpoint_statements"), statements > 0 {
+            Console.out("checkpoints \(integer("checkpoints_matched") ?? 0) of \(statements) matched")
+        }
+        if case .array(let notes) = document["notes"] {
+            for line in TransparencyOutput.noteLines(notes, headSeq: integer("notes_head_seq") ?? 0) { Console.out(line) }
+        }
+        for warning in array("warnings").compactMap(\.stringValue) { Console.out(Console.styled("warning     \(safe(warning))", .yellow)) }
+        Console.out("time        \(String(format: "%.2f", Double(integer("elapsed_ms") ?? 0) / 1000)) s")
+        if document["intact"] == .bool(true) {
+            Console.out(Console.styled("result      INTACT: every entry verifies", .green))
+            return
+        }
+        let findingCount = Int(integer("finding_count") ?? 0)
+        Console.out(Console.styled("result      TAMPERED: \(findingCount) finding(s)", .red))
+        for finding in array("findings").prefix(maxFindings) {
+            let seq = finding["seq"]?.integerValue.map(String.init) ?? "?"
+            Console.out("  seq \(seq)\t\(safe(finding["kind"]?.stringValue ?? "?"))\t\(safe(finding["message"]?.stringValue ?? ""))")
+        }
+        if findingCount > maxFindings {
+            Console.out("  … and \(findingCount - maxFindings) more (use --format json or --max-findings)")
+        }
     }
 }
