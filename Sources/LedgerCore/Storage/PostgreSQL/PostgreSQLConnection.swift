@@ -29,8 +29,8 @@ final class PostgreSQLConnection {
         }
         handle = conn
         guard PQstatus(conn) == CONNECTION_OK else {
+            // Every property is set: deinit runs when this throws, and it calls PQfinish (not here too).
             let message = Self.scrub(String(cString: PQerrorMessage(conn)), secrets: secrets)
-            PQfinish(conn)
             throw PostgreSQLError(code: .connection, sqlState: nil, message: message, context: "connecting to \(description)")
         }
         try execute("SET client_encoding = 'UTF8'", context: "configuring the connection")
