@@ -106,10 +106,18 @@ class Checker:
 
     def errors_of(self, pointer, instance):
         validator = self.schema_validator(pointer)
-        return [
-            f"{e.message[:300]} (at {'/'.join(str(p) for p in e.absolute_path) or 'the body'})"
-            for e in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
-        ]
+        problems = []
+        for error in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
+            # The deepest cause of an anyOf/oneOf failure says more than the summary.
+            causes = [error]
+            while causes[-1].context:
+                causes.append(min(causes[-1].context, key=lambda e: -len(list(e.absolute_path))))
+            cause = causes[-1]
+            message = cause.message if len(cause.message) <= 200 else cause.message[:90] + " … " + cause.message[-90:]
+            where = "/".join(str(p) for p in cause.absolute_path) or "the body"
+            schema_at = "/".join(str(p) for p in cause.absolute_schema_path)
+            problems.append(f"{message} (at {where}; schema {schema_at})")
+        return problems
 
     def check(self, index, exchange):
         method = str(exchange.get("method", "")).lower()
