@@ -5,7 +5,2165 @@
 enum OpenAPIDocument {
     /// The document's text, byte for byte.
     static let text = ####"""
-{"openapi":"3.1.0","info":{"title":"model-ledger service","version":"0.1.0"},"paths":{}}
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "model-ledger service (ledger serve)",
+    "version": "0.1.0",
+    "description": "The ledger service: it alone holds the HMAC key and the models' API keys, authenticates each caller with a bearer token, and records the authenticated user as the actor. Success bodies are exactly what the CLI's `--format json` prints; every /v1 response carries `Ledger-Exit-Code`, the exit code the CLI would have in local mode. Outcomes that are not HTTP errors (switch rejected: 3, service failed: 4, pre-flight refused: 5, tampering found: 2) are 200 with their document. See docs/service.md."
+  },
+  "servers": [
+    {
+      "url": "https://ledger.example.internal:8443"
+    }
+  ],
+  "tags": [
+    {
+      "name": "public"
+    },
+    {
+      "name": "switch"
+    },
+    {
+      "name": "retrain"
+    },
+    {
+      "name": "approvals"
+    },
+    {
+      "name": "read"
+    },
+    {
+      "name": "checkpoint"
+    }
+  ],
+  "paths": {
+    "/healthz": {
+      "get": {
+        "summary": "Health",
+        "tags": [
+          "public"
+        ],
+        "responses": {
+          "200": {
+            "description": "The service runs.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Health"
+                }
+              }
+            }
+          }
+        },
+        "security": []
+      }
+    },
+    "/metrics": {
+      "get": {
+        "summary": "Prometheus metrics",
+        "tags": [
+          "public"
+        ],
+        "responses": {
+          "200": {
+            "description": "Prometheus text format: ledger_http_requests_total{route,status}, ledger_auth_failures_total{reason}, ledger_switches_total{outcome}, ledger_switch_duration_seconds.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        },
+        "security": []
+      }
+    },
+    "/openapi.json": {
+      "get": {
+        "summary": "This document",
+        "tags": [
+          "public"
+        ],
+        "responses": {
+          "200": {
+            "description": "OpenAPI 3.1.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          }
+        },
+        "security": []
+      }
+    },
+    "/v1/checkpoint": {
+      "get": {
+        "summary": "The latest signed checkpoint note",
+        "tags": [
+          "checkpoint"
+        ],
+        "responses": {
+          "200": {
+            "description": "A C2SP signed note.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/E404"
+          }
+        },
+        "security": []
+      }
+    },
+    "/v1/vkey": {
+      "get": {
+        "summary": "The note verifier key of the service's --sign-key",
+        "tags": [
+          "checkpoint"
+        ],
+        "responses": {
+          "200": {
+            "description": "One vkey line.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/E404"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          }
+        },
+        "security": []
+      }
+    },
+    "/v1/checkpoints": {
+      "post": {
+        "summary": "Take a checkpoint (admin)",
+        "tags": [
+          "checkpoint"
+        ],
+        "responses": {
+          "200": {
+            "description": "`ledger checkpoint --format json`.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CheckpointDocument"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "409": {
+            "$ref": "#/components/responses/E409"
+          },
+          "413": {
+            "$ref": "#/components/responses/E413"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                  "reason": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 16384
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/switches": {
+      "post": {
+        "summary": "Switch a model (switcher, admin)",
+        "tags": [
+          "switch"
+        ],
+        "responses": {
+          "200": {
+            "description": "`ledger switch --format json` (exit 0 switched, 3 rejected, 4 service failed, 5 pre-flight refused).",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SwitchDocument"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "409": {
+            "$ref": "#/components/responses/E409"
+          },
+          "413": {
+            "$ref": "#/components/responses/E413"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          },
+          "429": {
+            "$ref": "#/components/responses/E429"
+          },
+          "502": {
+            "$ref": "#/components/responses/E502"
+          }
+        },
+        "description": "Pre-flight status check (job.checked), durable switch.requested, one PUT, switch.completed: the library's switch service. One switch per model at a time; beyond --max-queued-switches waiting: 429.",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/SwitchRequest"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "Ledger-Request-ID",
+            "in": "header",
+            "required": false,
+            "description": "Client-chosen id recorded in switch.requested details.request_id.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[A-Za-z0-9._-]{1,64}$"
+            }
+          }
+        ]
+      },
+      "get": {
+        "summary": "Find a switch by request id (any role)",
+        "tags": [
+          "switch"
+        ],
+        "responses": {
+          "200": {
+            "description": "The switch's seqs.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SwitchLookup"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "404": {
+            "$ref": "#/components/responses/E404"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "request_id",
+            "in": "query",
+            "required": true,
+            "description": "the Ledger-Request-ID of the switch",
+            "schema": {
+              "type": "string",
+              "pattern": "^[A-Za-z0-9._-]{1,64}$"
+            }
+          }
+        ]
+      }
+    },
+    "/v1/uploads": {
+      "post": {
+        "summary": "Upload training data (switcher, admin)",
+        "tags": [
+          "retrain"
+        ],
+        "responses": {
+          "200": {
+            "description": "`ledger retrain upload --format json`: the job.uploaded entry and `explanation`.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EntryDocument"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "409": {
+            "$ref": "#/components/responses/E409"
+          },
+          "413": {
+            "$ref": "#/components/responses/E413"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          },
+          "502": {
+            "$ref": "#/components/responses/E502"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/octet-stream": {
+              "schema": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "model",
+            "in": "query",
+            "required": true,
+            "description": "model name",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "reason",
+            "in": "query",
+            "required": true,
+            "description": "why",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "filename",
+            "in": "query",
+            "required": false,
+            "description": "the file name sent to the retrain API (default upload.bin)",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ]
+      }
+    },
+    "/v1/retrain-jobs/{id}/status": {
+      "get": {
+        "summary": "Check a retrain job (switcher, admin); records job.checked",
+        "tags": [
+          "retrain"
+        ],
+        "responses": {
+          "200": {
+            "description": "`ledger retrain status --format json`.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/StatusDocument"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "409": {
+            "$ref": "#/components/responses/E409"
+          },
+          "413": {
+            "$ref": "#/components/responses/E413"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          },
+          "502": {
+            "$ref": "#/components/responses/E502"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "retrain job id",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 128,
+              "pattern": "^[A-Za-z0-9._~-]+$"
+            }
+          },
+          {
+            "name": "model",
+            "in": "query",
+            "required": true,
+            "description": "model name",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ]
+      }
+    },
+    "/v1/resolutions": {
+      "post": {
+        "summary": "Resolve an unresolved switch (switcher, admin)",
+        "tags": [
+          "switch"
+        ],
+        "responses": {
+          "200": {
+            "description": "`ledger resolve --format json`.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ResolveDocument"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "409": {
+            "$ref": "#/components/responses/E409"
+          },
+          "413": {
+            "$ref": "#/components/responses/E413"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "seq",
+                  "outcome",
+                  "reason"
+                ],
+                "properties": {
+                  "seq": {
+                    "type": "integer",
+                    "minimum": 1
+                  },
+                  "outcome": {
+                    "type": "string",
+                    "enum": [
+                      "succeeded",
+                      "rejected",
+                      "failed"
+                    ]
+                  },
+                  "reason": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 16384
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/proposals": {
+      "post": {
+        "summary": "Propose a switch (switcher, admin)",
+        "tags": [
+          "approvals"
+        ],
+        "responses": {
+          "200": {
+            "description": "`ledger propose --format json`.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApprovalDocument"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "409": {
+            "$ref": "#/components/responses/E409"
+          },
+          "413": {
+            "$ref": "#/components/responses/E413"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "model",
+                  "retrain_job_id",
+                  "reason"
+                ],
+                "properties": {
+                  "model": {
+                    "type": "string",
+                    "minLength": 1
+                  },
+                  "retrain_job_id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 128,
+                    "pattern": "^[A-Za-z0-9._~-]+$"
+                  },
+                  "reason": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 16384
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/proposals/{seq}/approvals": {
+      "post": {
+        "summary": "Approve a proposal (approver, admin)",
+        "tags": [
+          "approvals"
+        ],
+        "responses": {
+          "200": {
+            "description": "`ledger approve --format json`.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApprovalDocument"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "409": {
+            "$ref": "#/components/responses/E409"
+          },
+          "413": {
+            "$ref": "#/components/responses/E413"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ReasonBody"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "seq",
+            "in": "path",
+            "required": true,
+            "description": "the proposal's seq",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          }
+        ]
+      }
+    },
+    "/v1/proposals/{seq}/declines": {
+      "post": {
+        "summary": "Decline a proposal (approver, admin)",
+        "tags": [
+          "approvals"
+        ],
+        "responses": {
+          "200": {
+            "description": "`ledger decline --format json`.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApprovalDocument"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "409": {
+            "$ref": "#/components/responses/E409"
+          },
+          "413": {
+            "$ref": "#/components/responses/E413"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ReasonBody"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "seq",
+            "in": "path",
+            "required": true,
+            "description": "the proposal's seq",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          }
+        ]
+      }
+    },
+    "/v1/reviews": {
+      "post": {
+        "summary": "Review an emergency switch (approver, admin)",
+        "tags": [
+          "approvals"
+        ],
+        "responses": {
+          "200": {
+            "description": "`ledger review --format json`.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ApprovalDocument"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "409": {
+            "$ref": "#/components/responses/E409"
+          },
+          "413": {
+            "$ref": "#/components/responses/E413"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "seq",
+                  "reason"
+                ],
+                "properties": {
+                  "seq": {
+                    "type": "integer",
+                    "minimum": 1
+                  },
+                  "reason": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 16384
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/report": {
+      "get": {
+        "summary": "Report (any role)",
+        "tags": [
+          "read"
+        ],
+        "responses": {
+          "200": {
+            "description": "The rendered report (exit 0; 2 tampered; 78 wrong key file).",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              },
+              "text/csv": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "text/markdown": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "format",
+            "in": "query",
+            "required": false,
+            "description": "text (= table), table, json, csv, markdown or html",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "text",
+                "table",
+                "json",
+                "csv",
+                "markdown",
+                "html"
+              ]
+            }
+          },
+          {
+            "name": "since",
+            "in": "query",
+            "required": false,
+            "description": "RFC 3339 time or date",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "until",
+            "in": "query",
+            "required": false,
+            "description": "RFC 3339 time or date",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "model",
+            "in": "query",
+            "required": false,
+            "description": "model name",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "no_verify",
+            "in": "query",
+            "required": false,
+            "description": "true skips the verification",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "true",
+                "false"
+              ]
+            }
+          },
+          {
+            "name": "actor",
+            "in": "query",
+            "required": false,
+            "description": "actor",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "outcome",
+            "in": "query",
+            "required": false,
+            "description": "switch outcome",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "kind",
+            "in": "query",
+            "required": false,
+            "description": "entry kind",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "as_of",
+            "in": "query",
+            "required": false,
+            "description": "RFC 3339 time: the state as of then",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "most switches listed",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          }
+        ]
+      }
+    },
+    "/v1/history": {
+      "get": {
+        "summary": "A model's switch history (any role)",
+        "tags": [
+          "read"
+        ],
+        "responses": {
+          "200": {
+            "description": "The rendered history.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              },
+              "text/csv": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "text/markdown": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "format",
+            "in": "query",
+            "required": false,
+            "description": "text (= table), table, json, csv, markdown or html",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "text",
+                "table",
+                "json",
+                "csv",
+                "markdown",
+                "html"
+              ]
+            }
+          },
+          {
+            "name": "since",
+            "in": "query",
+            "required": false,
+            "description": "RFC 3339 time or date",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "until",
+            "in": "query",
+            "required": false,
+            "description": "RFC 3339 time or date",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "model",
+            "in": "query",
+            "required": false,
+            "description": "model name",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "no_verify",
+            "in": "query",
+            "required": false,
+            "description": "true skips the verification",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "true",
+                "false"
+              ]
+            }
+          }
+        ]
+      }
+    },
+    "/v1/verify": {
+      "get": {
+        "summary": "Verify the ledger (any role)",
+        "tags": [
+          "read"
+        ],
+        "responses": {
+          "200": {
+            "description": "`ledger verify --format json` (exit 0 intact, 2 tampering found).",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Document"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ]
+      }
+    },
+    "/v1/log": {
+      "get": {
+        "summary": "List entries (any role)",
+        "tags": [
+          "read"
+        ],
+        "responses": {
+          "200": {
+            "description": "`ledger log --format json`.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Document"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "newest N entries",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          },
+          {
+            "name": "kind",
+            "in": "query",
+            "required": false,
+            "description": "entry kind",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "model",
+            "in": "query",
+            "required": false,
+            "description": "model name",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ]
+      }
+    },
+    "/v1/entries/{seq}": {
+      "get": {
+        "summary": "Show one entry (any role)",
+        "tags": [
+          "read"
+        ],
+        "responses": {
+          "200": {
+            "description": "`ledger show SEQ --format json`.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EntryDocument"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "404": {
+            "$ref": "#/components/responses/E404"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "seq",
+            "in": "path",
+            "required": true,
+            "description": "the entry's seq",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          }
+        ]
+      }
+    },
+    "/v1/export": {
+      "get": {
+        "summary": "Export an evidence bundle (auditor, admin)",
+        "tags": [
+          "read"
+        ],
+        "responses": {
+          "200": {
+            "description": "The bundle: one JSON line per record.",
+            "headers": {
+              "Ledger-Exit-Code": {
+                "$ref": "#/components/headers/LedgerExitCode"
+              }
+            },
+            "content": {
+              "application/x-ndjson": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "500": {
+            "$ref": "#/components/responses/E500"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          },
+          "504": {
+            "$ref": "#/components/responses/E504"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "since",
+            "in": "query",
+            "required": false,
+            "description": "RFC 3339 time or date",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "until",
+            "in": "query",
+            "required": false,
+            "description": "RFC 3339 time or date",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "model",
+            "in": "query",
+            "required": false,
+            "description": "model name",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ]
+      }
+    }
+  },
+  "components": {
+    "securitySchemes": {
+      "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "mlt_ followed by 64 lowercase hex digits (ledger users add)"
+      }
+    },
+    "headers": {
+      "LedgerExitCode": {
+        "description": "The exit code the CLI would have in local mode for this result.",
+        "required": true,
+        "schema": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 255
+        }
+      }
+    },
+    "responses": {
+      "E400": {
+        "description": "Bad request (exit 64).",
+        "headers": {
+          "Ledger-Exit-Code": {
+            "$ref": "#/components/headers/LedgerExitCode"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "E401": {
+        "description": "Unauthorized: no, unknown, expired or revoked token (exit 78).",
+        "headers": {
+          "Ledger-Exit-Code": {
+            "$ref": "#/components/headers/LedgerExitCode"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "E403": {
+        "description": "Forbidden: the role lacks the right (exit 7).",
+        "headers": {
+          "Ledger-Exit-Code": {
+            "$ref": "#/components/headers/LedgerExitCode"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "E404": {
+        "description": "Not found.",
+        "headers": {
+          "Ledger-Exit-Code": {
+            "$ref": "#/components/headers/LedgerExitCode"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "E409": {
+        "description": "Refused (exit 7) or try later (exit 75).",
+        "headers": {
+          "Ledger-Exit-Code": {
+            "$ref": "#/components/headers/LedgerExitCode"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "E413": {
+        "description": "Payload too large (exit 64).",
+        "headers": {
+          "Ledger-Exit-Code": {
+            "$ref": "#/components/headers/LedgerExitCode"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "E429": {
+        "description": "Too many switches of this model waiting (exit 75).",
+        "headers": {
+          "Ledger-Exit-Code": {
+            "$ref": "#/components/headers/LedgerExitCode"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "E500": {
+        "description": "Configuration error (exit 78) or internal error (exit 70).",
+        "headers": {
+          "Ledger-Exit-Code": {
+            "$ref": "#/components/headers/LedgerExitCode"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "E502": {
+        "description": "The retrain API could not be used (exit 4).",
+        "headers": {
+          "Ledger-Exit-Code": {
+            "$ref": "#/components/headers/LedgerExitCode"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "E503": {
+        "description": "The ledger does not verify (exit 6) or cannot be used (exit 74).",
+        "headers": {
+          "Ledger-Exit-Code": {
+            "$ref": "#/components/headers/LedgerExitCode"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "E504": {
+        "description": "Deadline passed (exit 75).",
+        "headers": {
+          "Ledger-Exit-Code": {
+            "$ref": "#/components/headers/LedgerExitCode"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      }
+    },
+    "schemas": {
+      "Error": {
+        "type": "object",
+        "required": [
+          "error"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "error": {
+            "type": "object",
+            "required": [
+              "code",
+              "message",
+              "exit_code"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "code": {
+                "type": "string",
+                "enum": [
+                  "bad_request",
+                  "unauthorized",
+                  "forbidden",
+                  "not_found",
+                  "payload_too_large",
+                  "refused",
+                  "try_later",
+                  "ledger_unsafe",
+                  "ledger_error",
+                  "config_error",
+                  "timeout",
+                  "too_many_requests",
+                  "internal",
+                  "service_failed"
+                ]
+              },
+              "message": {
+                "type": "string"
+              },
+              "exit_code": {
+                "type": "integer"
+              }
+            }
+          }
+        }
+      },
+      "Health": {
+        "type": "object",
+        "required": [
+          "status"
+        ],
+        "properties": {
+          "status": {
+            "const": "ok"
+          }
+        }
+      },
+      "Document": {
+        "type": "object"
+      },
+      "SwitchRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "retrain_job_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128,
+            "pattern": "^[A-Za-z0-9._~-]+$"
+          },
+          "model": {
+            "type": "string",
+            "minLength": 1
+          },
+          "reason": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 16384
+          },
+          "proposal": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "emergency": {
+            "type": "boolean"
+          },
+          "skip_preflight": {
+            "type": "boolean"
+          }
+        },
+        "description": "retrain_job_id, model and reason, or proposal (the rest from the proposal). Never `actor`: the service records the authenticated user."
+      },
+      "SwitchDocument": {
+        "type": "object",
+        "required": [
+          "model",
+          "retrain_job_id",
+          "outcome",
+          "preflight_seq",
+          "preflight_status",
+          "requested_seq",
+          "completed_seq",
+          "http_status",
+          "duration_ms",
+          "error_code",
+          "error_message",
+          "explanation"
+        ],
+        "properties": {
+          "model": {
+            "type": "string"
+          },
+          "retrain_job_id": {
+            "type": "string"
+          },
+          "outcome": {
+            "type": "string"
+          },
+          "preflight_seq": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "preflight_status": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "requested_seq": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "completed_seq": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "http_status": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "duration_ms": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "error_code": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "error_message": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "explanation": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "SwitchLookup": {
+        "type": "object",
+        "required": [
+          "request_id",
+          "requested_seq",
+          "completed_seq",
+          "outcome"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "request_id": {
+            "type": "string"
+          },
+          "requested_seq": {
+            "type": "integer"
+          },
+          "completed_seq": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "outcome": {
+            "type": "string",
+            "description": "the completion's outcome, or `unresolved`"
+          }
+        }
+      },
+      "EntryDocument": {
+        "type": "object",
+        "required": [
+          "seq",
+          "kind",
+          "ledger_id",
+          "recorded_at",
+          "actor"
+        ],
+        "properties": {
+          "seq": {
+            "type": "integer"
+          },
+          "kind": {
+            "type": "string"
+          },
+          "ledger_id": {
+            "type": "string"
+          },
+          "recorded_at": {
+            "type": "string"
+          },
+          "actor": {
+            "type": "string"
+          }
+        }
+      },
+      "StatusDocument": {
+        "type": "object",
+        "required": [
+          "retrain_job_id",
+          "model",
+          "seq",
+          "outcome",
+          "checks",
+          "status",
+          "model_id",
+          "http_status",
+          "error_message",
+          "elapsed_s",
+          "still_going"
+        ],
+        "properties": {
+          "retrain_job_id": {
+            "type": "string"
+          },
+          "model": {
+            "type": "string"
+          },
+          "seq": {
+            "type": "integer"
+          },
+          "outcome": {
+            "type": "string"
+          },
+          "checks": {
+            "type": "integer"
+          },
+          "status": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "model_id": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "http_status": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "error_message": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "elapsed_s": {
+            "type": "integer"
+          },
+          "still_going": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "ResolveDocument": {
+        "type": "object",
+        "required": [
+          "request_seq",
+          "resolution_seq",
+          "outcome",
+          "model",
+          "retrain_job_id",
+          "ledger_id"
+        ],
+        "properties": {
+          "request_seq": {
+            "type": "integer"
+          },
+          "resolution_seq": {
+            "type": "integer"
+          },
+          "outcome": {
+            "type": "string"
+          },
+          "model": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "retrain_job_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "ledger_id": {
+            "type": "string"
+          }
+        }
+      },
+      "ApprovalDocument": {
+        "type": "object",
+        "required": [
+          "seq",
+          "kind",
+          "actor",
+          "model",
+          "retrain_job_id",
+          "ref_seq",
+          "policy_seq",
+          "policy_set_seq",
+          "approvals_required",
+          "identity"
+        ],
+        "properties": {
+          "seq": {
+            "type": "integer"
+          },
+          "kind": {
+            "type": "string"
+          },
+          "actor": {
+            "type": "string"
+          },
+          "model": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "retrain_job_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "ref_seq": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "policy_seq": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "policy_set_seq": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "approvals_required": {
+            "type": "integer"
+          },
+          "identity": {
+            "type": "string"
+          },
+          "ready_to_switch": {
+            "type": "boolean"
+          },
+          "approval_seqs": {
+            "type": "array",
+            "items": {
+              "type": "integer"
+            }
+          },
+          "missing": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        }
+      },
+      "ReasonBody": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "reason"
+        ],
+        "properties": {
+          "reason": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 16384
+          }
+        }
+      },
+      "CheckpointDocument": {
+        "type": "object",
+        "required": [
+          "ledger_id",
+          "seq",
+          "mac",
+          "path",
+          "local_copy",
+          "signed"
+        ],
+        "properties": {
+          "ledger_id": {
+            "type": "string"
+          },
+          "seq": {
+            "type": "integer"
+          },
+          "mac": {
+            "type": "string"
+          },
+          "path": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "local_copy": {
+            "type": "string"
+          },
+          "signed": {
+            "type": "boolean"
+          },
+          "statement": {
+            "type": "string"
+          }
+        }
+      }
+    }
+  }
+}
 
 """####
 }

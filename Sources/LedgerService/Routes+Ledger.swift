@@ -34,7 +34,7 @@ extension ServiceBackend {
     /// work running to its end: an entry is never half-written).
     func perform<T: Sendable>(_ what: String, _ body: @escaping @Sendable (LedgerSession) async throws -> T) async throws -> T {
         let backend = self
-        let work = storeThread.detached { try await backend.withSession(body) }
+        let work = track(storeThread.detached { try await backend.withSession(body) })
         do {
             return try await awaitWithDeadline(work, seconds: settings.limits.requestTimeout, what: what)
         } catch {

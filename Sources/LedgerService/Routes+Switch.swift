@@ -87,16 +87,17 @@ extension ServiceBackend {
                     "\(backend.lanes.maxQueued) switches of model \(model) are waiting already; try again later")
             }
             // From here the switch runs to its end, whatever happens to the caller.
-            let run = backend.storeThread.detached { () async throws -> SwitchAnswer in
-                try await backend.runSwitch(
-                    user: user, endpoint: endpoint, model: model, job: job, reason: reason, ask: ask, requestID: requestID)
-            }
+            let run = backend.track(
+                backend.storeThread.detached { () async throws -> SwitchAnswer in
+                    try await backend.runSwitch(
+                        user: user, endpoint: endpoint, model: model, job: job, reason: reason, ask: ask, requestID: requestID)
+                })
             let result = await run.result
             await backend.lanes.release(model)
             return try result.get()
         }
         do {
-            let answer = try await awaitWithDeadline(work, seconds: settings.limits.requestTimeout, what: "the switch")
+            let answer = try await awaitWithDeadline(work, seconds: settings.limits.requestTimeout, what: "the switch", cancel: true)
             metrics.switchFinished(outcome: answer.outcome, duration: ContinuousClock.now - started)
             return ServiceResponse.json(answer.document, exitCode: answer.exitCode.rawValue)
         } catch {

@@ -80,10 +80,61 @@ final class ServiceBackend: @unchecked Sendable {
         return found
     }
 
-    /// Stops the API clients and the store thread (after the server stopped).
+    /// Work that must end before the service stops (switches and writes that may outlive their
+    /// request's deadline), by id.
+    private let running = RunningWork()
+
+    /// Registers `task` until it ends; ``shutdown()`` waits for it.
+    func track<T: Sendable>(_ task: Task<T, any Error>) -> Task<T, any Error> {
+        let id = running.add { _ = await task.result }
+        Task { [running] in
+            _ = await task.result
+            running.remove(id)
+        }
+        return task
+    }
+
+    /// Waits for the work in flight (a switch records its completion), then stops the API clients
+    /// and the store thread (after the server stopped).
     func shutdown() async {
+        await running.waitForAll()
         for model in models.values { try? await model.client.shutdown() }
         storeThread.shutdown()
+    }
+}
+
+/// Work in flight, for a graceful stop.
+final class RunningWork: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next: UInt64 = 0
+    private var waits: [UInt64: @Sendable () async -> Void] = [:]
+
+    func add(_ wait: @escaping @Sendable () async -> Void) -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        next &+= 1
+        waits[next] = wait
+        return next
+    }
+
+    func remove(_ id: UInt64) {
+        lock.lock()
+        waits[id] = nil
+        lock.unlock()
+    }
+
+    private func pending() -> [@Sendable () async -> Void] {
+        lock.withLock { Array(waits.values) }
+    }
+
+    /// Waits until nothing is in flight.
+    func waitForAll() async {
+        while true {
+            let pending = pending()
+            guard !pending.isEmpty else { return }
+            for wait in pending { await wait() }
+            await Task.yield()
+        }
     }
 }
 

@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// One dedicated thread that runs every piece of work touching the ledger store, as a Swift
 /// `TaskExecutor`: the store is not thread-safe and its calls block (fsync), so they never run on
 /// the cooperative pool and never two at a time.
@@ -13,6 +19,8 @@ final class StoreThread: TaskExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
     private var stopping = false
     private var thread: Thread?
+    /// The thread's pthread, once it runs.
+    private var threadID: pthread_t?
     /// The name of the thread (tests check where work ran).
     let name: String
 
@@ -34,6 +42,9 @@ final class StoreThread: TaskExecutor, @unchecked Sendable {
     }
 
     private func loop() {
+        condition.lock()
+        threadID = pthread_self()
+        condition.unlock()
         let executor = asUnownedTaskExecutor()
         while true {
             condition.lock()
@@ -58,7 +69,12 @@ final class StoreThread: TaskExecutor, @unchecked Sendable {
     }
 
     /// True when the caller runs on this thread.
-    var isCurrent: Bool { Thread.current.name == name && Thread.current == thread }
+    var isCurrent: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let threadID else { return false }
+        return pthread_equal(threadID, pthread_self()) != 0
+    }
 
     /// Runs `body` on this thread (a task that prefers this executor).
     func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {

@@ -65,16 +65,16 @@ actor SwitchLanes {
     func queued(_ model: String) -> Int { lanes[model]?.waiters.count ?? 0 }
 }
 
-/// Waits for `work` at most `seconds`: its result, or a 504 (``ErrorPresentation/timeout(_:)``) after
-/// cancelling it (work that must not be torn apart — a switch already requested — shields itself
-/// in its own task and goes on recording its completion).
-func awaitWithDeadline<T: Sendable>(_ work: Task<T, any Error>, seconds: Double, what: String) async throws -> T {
+/// Waits for `work` at most `seconds`: its result, or a 504 (``ErrorPresentation/timeout(_:)``).
+/// With `cancel`, `work` is cancelled at the deadline (only work that has written nothing yet, such
+/// as a switch waiting for its model, is cancelled); otherwise it runs to its end unseen.
+func awaitWithDeadline<T: Sendable>(_ work: Task<T, any Error>, seconds: Double, what: String, cancel: Bool = false) async throws -> T {
     let once = Once()
     return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
         let timer = Task {
             try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
             guard !Task.isCancelled, once.claim() else { return }
-            work.cancel()
+            if cancel { work.cancel() }
             continuation.resume(throwing: ErrorPresentation.timeout("\(what) did not finish within \(seconds) s"))
         }
         Task {
