@@ -70,13 +70,22 @@ final class PostgreSQLConnection {
     /// True when the connection is usable.
     var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
 
-    /// Reconnects with the same parameters (after a lost connection, outside any transaction).
-    func reset() throws {
-        PQreset(handle)
-        guard PQstatus(handle) == CONNECTION_OK else {
-            throw PostgreSQLError(
-                code: .connection, sqlState: nil, message: Self.scrub(String(cString: PQerrorMessage(handle)), secrets: secrets),
-                context: "reconnecting to \(description)")
+    /// Reconnects with the same parameters (after a lost connection, outside any transaction),
+    /// trying for up to `patience` seconds: a server that restarts (`pg_ctl restart -m fast`) is
+    /// back within a few seconds, and a writer should carry on rather than fail.
+    func reset(patience: TimeInterval = 15) throws {
+        let deadline = Date().addingTimeInterval(patience)
+        var delay: useconds_t = 50_000
+        while true {
+            PQreset(handle)
+            if PQstatus(handle) == CONNECTION_OK { break }
+            guard Date() < deadline else {
+                throw PostgreSQLError(
+                    code: .connection, sqlState: nil, message: Self.scrub(String(cString: PQerrorMessage(handle)), secrets: secrets),
+                    context: "reconnecting to \(description)")
+            }
+            usleep(delay)
+            delay = min(delay * 2, 1_000_000)
         }
         inTransaction = false
         try execute("SET client_encoding = 'UTF8'", context: "configuring the connection")
