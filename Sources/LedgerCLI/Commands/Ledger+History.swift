@@ -49,25 +49,7 @@ extension Ledger {
                 try await RemoteRun.report(client, "/v1/history", query: query, out: output.out, what: "history")
             }
             if remoteHandled { return }
-            try await runReportingErrors {
-                let store = try options.openForReading()
-                let (verification, wrongKeyFile) = try ReportVerificationStep.run(options: options, store: store, skip: output.noVerify)
-                let reporter = Reporter(store: store)
-                ReportVerificationStep.noteMissingIndexes(reporter)
-                var filter = ReportFilter()
-                (filter.since, filter.until) = try period.bounds()
-                let history = try reporter.history(model: model, filter: filter, verification: verification)
-                let text = ReportOutput.render(
-                    output.format, verification: verification, json: { history.jsonValue }, csv: { ReportCSV.render(history) },
-                    document: { ReportDocument(history: history) })
-                try ReportOutput.write(text, to: output.out)
-                if history.switches.isEmpty {
-                    Console.note(
-                        "no switches of \(model) in the ledger\(filter.since != nil || filter.until != nil ? " in that period" : ""); `ledger report` lists the models."
-                    )
-                }
-                try ReportVerificationStep.finish(verification, wrongKeyFile: wrongKeyFile, what: "history")
-            }
+            try await runReportingErrors { try ReportOutput.run(request, options: options, out: output.out) }
         }
     }
 }

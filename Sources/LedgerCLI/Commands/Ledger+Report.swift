@@ -101,28 +101,7 @@ extension Ledger {
                 try await RemoteRun.report(client, "/v1/report", query: query, out: output.out, what: "report")
             }
             if remoteHandled { return }
-            try await runReportingErrors {
-                let store = try options.openForReading()
-                let (verification, wrongKeyFile) = try ReportVerificationStep.run(options: options, store: store, skip: output.noVerify)
-                let reporter = Reporter(store: store)
-                ReportVerificationStep.noteMissingIndexes(reporter)
-                let text: String
-                if let asOf, let moment = ReportTime.instant(asOf) {
-                    let answer = try reporter.asOf(moment, model: model, verification: verification)
-                    text = ReportOutput.render(
-                        output.format, verification: verification, json: { answer.jsonValue }, csv: { ReportCSV.render(answer) },
-                        document: { ReportDocument(asOf: answer) })
-                } else {
-                    let report = try reporter.report(
-                        filter: try reportFilter(), verification: verification,
-                        options: Reporter.Options(switchLimit: limit, includeTimeline: output.format == .html))
-                    text = ReportOutput.render(
-                        output.format, verification: verification, json: { report.jsonValue }, csv: { ReportCSV.render(report) },
-                        document: { ReportDocument(report: report) })
-                }
-                try ReportOutput.write(text, to: output.out)
-                try ReportVerificationStep.finish(verification, wrongKeyFile: wrongKeyFile, what: "report")
-            }
+            try await runReportingErrors { try ReportOutput.run(request, options: options, out: output.out) }
         }
     }
 }
