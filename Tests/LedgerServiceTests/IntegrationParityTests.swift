@@ -46,7 +46,7 @@ import Testing
             (#"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"#, "<UUID>"),
             (#"\b[0-9a-f]{64}\b"#, "<HEX64>"), (#"\b[0-9a-f]{32}\b"#, "<HEX32>"), (#"\b[0-9a-f]{16}\b"#, "<HEX16>"),
             (#""duration_ms"\s*:\s*\d+"#, "\"duration_ms\": <N>"), (#"\b\d+(\.\d+)? ?ms\b"#, "<N> ms"),
-            (#""elapsed_s"\s*:\s*[0-9.]+"#, "\"elapsed_s\": <N>"),
+            (#""elapsed_s"\s*:\s*[0-9.]+"#, "\"elapsed_s\": <N>"), (#"\b\d+\.\d+ s\b"#, "<N> s"),
         ]
         for (pattern, replacement) in patterns {
             out = out.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
@@ -57,6 +57,9 @@ import Testing
         }.joined(separator: "\n")
     }
 
+    /// Members that differ between any two runs: how long something took, which process wrote.
+    static let volatileMembers: Set<String> = ["duration_ms", "elapsed_ms", "elapsed_s", "writer_pid"]
+
     /// A JSON document with what must differ replaced (members named request_id dropped).
     static func normaliseJSON(_ text: String, paths: [String: String]) -> String? {
         guard let value = try? JSONValue(parsing: text) else { return nil }
@@ -64,19 +67,16 @@ import Testing
             switch value {
             case .object(let members):
                 var out: [String: JSONValue] = [:]
-                for (key, member) in members where key != "request_id" { out[key] = walk(member) }
+                for (key, member) in members where key != "request_id" {
+                    out[key] = Self.volatileMembers.contains(key) && member != .null ? "<N>" : walk(member)
+                }
                 return .object(out)
             case .array(let items): return .array(items.map(walk))
             case .string(let s): return .string(normalise(s, paths: paths))
             default: return value
             }
         }
-        var document = walk(value)
-        if case .object(var members) = document {
-            for key in ["duration_ms", "elapsed_s"] where members[key] != nil { members[key] = "<N>" }
-            document = .object(members)
-        }
-        return normalise(document.prettyPrinted(), paths: paths)
+        return normalise(walk(value).prettyPrinted(), paths: paths)
     }
 
     struct Case {
