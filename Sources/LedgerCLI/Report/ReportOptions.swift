@@ -58,46 +58,6 @@ struct PeriodOptions: ParsableArguments {
     static func badTime(_ flag: String, _ text: String) -> String { ReportRequest.badTime(flag, text) }
 }
 
-/// Runs the verification a report shows at its top: ``ReportRendering/verify(store:keys:skip:progress:)``
-/// with the key file in force and progress on stderr.
-enum ReportVerificationStep {
-    /// Verifies the whole ledger with the key file in force, unless `skip`. A missing, unreadable,
-    /// malformed or loosely-permissioned key file is not an error here: the report says "not verified" and why.
-    /// A valid key file that holds none of the ledger's keys (the wrong one) is not tampering either:
-    /// the report says "not verified" with the "wrong key file" diagnosis, which is also returned so
-    /// that the command exits 78 after writing the report.
-    static func run(options: LedgerOptions, store: LedgerStore, skip: Bool) throws
-        -> (verification: ReportVerification, wrongKeyFile: CLIError?)
-    {
-        let answer = try ReportRendering.verify(
-            store: store, keys: { try options.loadKeys() }, skip: skip, progress: { n in Console.progress("verifying… \(n.formatted()) entries") })
-        Console.endProgress()
-        return answer
-    }
-
-    /// After the answer was written: exit 2 for a tampered ledger, 78 for the wrong key file.
-    static func finish(_ verification: ReportVerification, wrongKeyFile: CLIError?, what: String) throws {
-        if let wrongKeyFile {
-            Console.error(wrongKeyFile.message + " The \(what) was written, marked NOT VERIFIED.")
-            throw ExitCode(LedgerExitCode.configError.rawValue)
-        }
-        if verification.isTampered {
-            Console.error(
-                "the ledger does not verify: the \(what) was written, but \(what == "report" ? "its figures" : "it") cannot be trusted. Run `ledger verify`.")
-            throw ExitCode(LedgerExitCode.tampered.rawValue)
-        }
-    }
-
-    /// A note on stderr when the ledger predates the report indexes.
-    static func noteMissingIndexes(_ reporter: Reporter) {
-        if (try? reporter.hasReportIndexes()) == false {
-            Console.note(
-                "note: this ledger predates the report indexes (migration 0003_report_indexes); the answer is complete but slower. The next write command (e.g. `ledger switch`) adds them."
-            )
-        }
-    }
-}
-
 extension Ledger.Report {
     /// What the flags ask, as plain values (``ReportOutput/run(_:options:out:)``, or the service's query).
     var request: ReportRequest {

@@ -23,18 +23,7 @@ enum ReportOutput {
         if rendered.exitCode != .ok { throw ExitCode(rendered.exitCode.rawValue) }
     }
 
-    /// Renders one report in `format` (``ReportRendering/render(_:verification:color:json:csv:document:)``,
-    /// the table coloured on a terminal).
-    static func render(
-        _ format: ReportFormat, verification: ReportVerification, json: () -> JSONValue, csv: () -> String,
-        document: () -> ReportDocument
-    ) -> String {
-        ReportRendering.render(format, verification: verification, color: Console.useColor, json: json, csv: csv, document: document)
-    }
-
-    /// The banner of a report on a tampered ledger (nil otherwise): ``ReportRendering/banner(for:)``.
-    static func banner(for verification: ReportVerification) -> String? { ReportRendering.banner(for: verification) }
-
+    /// Writes `text` to stdout, or whole to `path` (a temporary name, then renamed; a note says where).
     static func write(_ text: String, to path: String?) throws {
         guard let path, path != "-" else {
             FileHandle.standardOutput.write(Data(text.utf8))
