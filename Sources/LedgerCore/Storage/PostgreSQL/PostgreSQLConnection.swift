@@ -17,6 +17,8 @@ final class PostgreSQLConnection {
     private let secrets: [String]
     /// Depth of `transaction` calls (cursors need a transaction).
     private(set) var inTransaction = false
+    /// Counts transactions begun: a cursor closes itself only inside the transaction that declared it.
+    private(set) var transactionNumber = 0
     private var cursorCounter = 0
 
     /// Connects to `url` (a libpq connection URL). Throws `PostgreSQLError` (`.connection`) with a
@@ -182,6 +184,7 @@ final class PostgreSQLConnection {
     func transaction<T>(begin: String, context: String, _ body: () throws -> T) throws -> T {
         try execute(begin, context: context)
         inTransaction = true
+        transactionNumber += 1
         defer { inTransaction = false }
         do {
             let result = try body()

@@ -13,6 +13,8 @@ final class PostgreSQLCursor {
     /// The current row in `batch` (-1 before the first `next`).
     private(set) var row = -1
     private var exhausted = false
+    /// The transaction that declared the cursor (it ends with it).
+    private let transaction: Int
 
     init(connection: PostgreSQLConnection, query: PostgreSQLQuery, batchSize: Int = 5000, context: String) throws {
         precondition(connection.inTransaction, "a cursor lives inside a transaction")
@@ -20,6 +22,7 @@ final class PostgreSQLCursor {
         self.name = connection.nextCursorName()
         self.batchSize = max(1, batchSize)
         self.context = context
+        transaction = connection.transactionNumber
         fetch = PostgreSQLQuery("FETCH \(self.batchSize) FROM \(name)")
         var declare = query
         declare.prepend("DECLARE \(name) NO SCROLL CURSOR FOR ")
@@ -29,7 +32,9 @@ final class PostgreSQLCursor {
     }
 
     deinit {
-        if connection.inTransaction { try? connection.execute("CLOSE \(name)", context: context) }
+        // After its transaction the cursor is gone already: closing it then would fail, and abort a
+        // transaction that had begun since.
+        if connection.inTransaction, connection.transactionNumber == transaction { try? connection.execute("CLOSE \(name)", context: context) }
     }
 
     /// Moves to the next row: true when there is one.
