@@ -1271,7 +1271,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Document"
+                  "$ref": "#/components/schemas/VerifyDocument"
                 }
               }
             }
@@ -1310,7 +1310,7 @@ enum OpenAPIDocument {
         ],
         "responses": {
           "200": {
-            "description": "`ledger log --format json`.",
+            "description": "`ledger log --format json`: the entries, oldest first (`unresolved: true` on an unresolved switch.requested).",
             "headers": {
               "Ledger-Exit-Code": {
                 "$ref": "#/components/headers/LedgerExitCode"
@@ -1319,7 +1319,10 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/Document"
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/EntryDocument"
+                  }
                 }
               }
             }
@@ -1760,6 +1763,33 @@ enum OpenAPIDocument {
       },
       "Document": {
         "type": "object"
+      },
+      "VerifyDocument": {
+        "type": "object",
+        "required": [
+          "intact",
+          "entries",
+          "finding_count",
+          "findings",
+          "db"
+        ],
+        "properties": {
+          "intact": {
+            "type": "boolean"
+          },
+          "entries": {
+            "type": "integer"
+          },
+          "finding_count": {
+            "type": "integer"
+          },
+          "findings": {
+            "type": "array"
+          },
+          "db": {
+            "type": "string"
+          }
+        }
       },
       "SwitchRequest": {
         "type": "object",

@@ -96,7 +96,7 @@ extension ServiceBackend {
     func getExport(_ request: Request, context: ServiceContext) async throws -> Response {
         _ = try authorize(context, .export)
         let items = try Self.query(request, allowed: ["model", "since", "until"])
-        let period = try ReportRequest(query: items.filter { $0.key != "model" }.map { ($0.key, $0.value) }, command: .history)
+        let period = try ReportRequest(query: items.filter { $0.key != "model" }.map { ($0.key, $0.value) }, command: .report)
         let (since, until) = try period.bounds()
         let model = try items["model"].map { try Checks.name($0, what: "model") }
         let directory = try Self.privateDirectory()

@@ -53,11 +53,13 @@ extension ServiceBackend {
 
     /// The model's endpoint, or a 400 naming the server config.
     func endpoint(_ model: String) throws -> ModelEndpoint {
-        guard let endpoint = models[model] else {
-            throw ErrorPresentation(
-                exitCode: .configError, message: "no API key for model \(model) on this service: add [models.\(model)] to its --server-config")
-        }
+        guard let endpoint = models[model] else { throw Self.unknownModel(model) }
         return endpoint
+    }
+
+    /// A model the service has no `[models.NAME]` table for: the caller named it (400, exit 64).
+    static func unknownModel(_ model: String) -> ErrorPresentation {
+        .badRequest("model \(model) is not served here: the service's --server-config has no [models.\(model)] table")
     }
 
     /// A query item, required.

@@ -75,11 +75,7 @@ extension ServiceBackend {
                 let target = try ask.target(session.store)
                 return (target.model, target.job, target.reason)
             }
-            guard let endpoint = backend.models[model] else {
-                throw ErrorPresentation(
-                    exitCode: .configError,
-                    message: "no API key for model \(model) on this service: add [models.\(model)] to its --server-config")
-            }
+            guard let endpoint = backend.models[model] else { throw Self.unknownModel(model) }
             do {
                 try await backend.lanes.acquire(model)
             } catch is SwitchLanes.QueueFull {
