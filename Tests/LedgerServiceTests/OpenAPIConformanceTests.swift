@@ -52,7 +52,7 @@ import Testing
 
     @Test func everyEndpointAnswersAsTheDocumentSaysOverRawHTTPAndThroughTheCLI() throws {
         try IntegrationSecurityTests.requireBinaries()
-        let rig = try ServiceRig()
+        let rig = try ServiceRig(signKey: true)
         defer { rig.stop() }
         func call(_ method: String, _ target: String, as user: String?, json: String? = nil, headers: [(String, String)] = []) throws
             -> LoopbackHTTPResponse
@@ -70,8 +70,8 @@ import Testing
         #expect(served.status == 200)
         let onDisk = FileManager.default.contents(atPath: ServiceExchanges.documentPath).flatMap { try? JSONValue(parsing: [UInt8]($0)) }
         #expect(onDisk != nil && (try? JSONValue(parsing: served.text)) == onDisk, "GET /openapi.json serves docs/openapi.json")
-        _ = try call("GET", "/v1/checkpoint", as: nil)
-        _ = try call("GET", "/v1/vkey", as: nil)
+        #expect(try call("GET", "/v1/checkpoint", as: nil).status == 404, "no checkpoint yet")
+        #expect(try call("GET", "/v1/vkey", as: nil).status == 200, "the verifier key of --sign-key")
 
         // Writes.
         let switched = try call(
@@ -114,7 +114,7 @@ import Testing
         _ = try call("POST", "/v1/reviews", as: "approver", json: #"{"seq":\#(seq(switched, "requested_seq") ?? 2),"reason":"reviewed"}"#)
         let checkpoint = try call("POST", "/v1/checkpoints", as: "admin", json: "{}")
         #expect(checkpoint.status == 200, "checkpoint: \(checkpoint.text.prefix(300))")
-        _ = try call("GET", "/v1/checkpoint", as: nil)
+        #expect(try call("GET", "/v1/checkpoint", as: nil).status == 200, "the latest signed checkpoint")
 
         // Reads.
         for format in ["json", "text", "csv", "html"] {
@@ -154,6 +154,18 @@ import Testing
             ("auditor", ["show", "2"], 0), ("auditor", ["export", "--out", "-"], 0), ("admin", ["checkpoint", "create", "--reason", "CHG-cp"], 0),
         ]
         var outputs: [(String, String)] = []
+        // approve and decline through the CLI, on proposals made through the CLI.
+        var proposals: [String] = []
+        for job in ["upsell-ok", "upsell-ok-2"] {
+            let proposed = try rig.service.remote(["propose", job, "--model", "upsell", "--reason", "CHG-cli-\(job)", "--format", "json"], as: "switcher")
+            #expect(proposed.exitCode == 0, "propose --server: \(proposed.stderr)")
+            proposals.append(((try? JSONValue(parsing: proposed.stdout))?["seq"]?.integerValue).map(String.init) ?? "0")
+        }
+        let approval = try rig.service.remote(["approve", proposals[0], "--reason", "CHG-cli-ok"], as: "approver")
+        #expect(approval.exitCode == 0, "approve --server: \(approval.stderr)")
+        let decline = try rig.service.remote(["decline", proposals[1], "--reason", "CHG-cli-no"], as: "approver")
+        #expect(decline.exitCode == 0, "decline --server: \(decline.stderr)")
+        outputs += [("approve", approval.allOutput), ("decline", decline.allOutput)]
         for command in commands {
             let result = try rig.service.remote(command.arguments, as: command.user)
             outputs.append((command.arguments.joined(separator: " "), result.allOutput))
@@ -166,9 +178,7 @@ import Testing
             #expect(result.stderr.contains("the service"), "\(flag[0]): says why: \(result.stderr)")
         }
 
-        var scan = ServiceSecretScan()
-        scan.addEverything(of: rig.service)
-        let hits = try scan.hits(service: rig.service, exchanges: rig.exchanges, extra: outputs)
+        let hits = try rig.secretScan().hits(service: rig.service, exchanges: rig.exchanges, extra: outputs)
         #expect(hits.isEmpty, "secrets found: \(hits)")
     }
 }

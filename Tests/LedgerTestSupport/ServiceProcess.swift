@@ -306,13 +306,40 @@ public final class ServiceRig: @unchecked Sendable {
     /// What the tests exchanged with the service over raw HTTP.
     public let exchanges = ServiceExchanges()
 
-    /// Starts both; `extraArguments` go to `ledger serve`.
-    public init(extraArguments: [String] = []) throws {
+    /// Holds the checkpoint signing key, when there is one.
+    private let keys = TemporaryDirectory(prefix: "model-ledger-service-keys")
+    /// The Ed25519 private key (PEM) given as `--sign-key`, when `signKey` was asked for.
+    public let signKeyPath: String?
+
+    /// Starts both; `extraArguments` go to `ledger serve`; with `signKey`, a new Ed25519 key
+    /// (`ledger keys ed25519-generate`) signs the service's checkpoints (`--sign-key`).
+    public init(extraArguments: [String] = [], signKey: Bool = false) throws {
+        var arguments = extraArguments
+        if signKey {
+            let path = keys.file("checkpoint.pem")
+            let made = try Binaries.ledger(["keys", "ed25519-generate", "--out", path])
+            guard made.exitCode == 0 else { throw ServiceStartFailure(step: "ledger keys ed25519-generate", output: made.allOutput) }
+            arguments += ["--sign-key", path]
+            signKeyPath = path
+        } else {
+            signKeyPath = nil
+        }
         simulator = try SimulatorProcess(fixture: ServiceSimulatorFixture.json)
         service = try ServiceProcess(
             simulatorBaseURL: simulator.baseURL, apiKeys: ServiceSimulatorFixture.apiKeys,
             users: [("switcher", "switcher"), ("approver", "approver"), ("auditor", "auditor"), ("admin", "admin")],
-            extraArguments: extraArguments)
+            extraArguments: arguments)
+    }
+
+    /// A secret scan of everything the rig holds: tokens, API keys, HMAC keys and the signing key's PEM body.
+    public func secretScan() -> ServiceSecretScan {
+        var scan = ServiceSecretScan()
+        scan.addEverything(of: service)
+        if let signKeyPath, let pem = try? String(contentsOfFile: signKeyPath, encoding: .utf8) {
+            let body = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+            if !body.isEmpty { scan.add("the checkpoint signing key (PEM body)", text: body) }
+        }
+        return scan
     }
 
     /// The token of `user`.
