@@ -16,6 +16,8 @@ import Foundation
 /// - zero-width and invisible characters: U+00AD, U+200B–U+200D, U+2060, U+FEFF, and every other
 ///   format character (Unicode general category Cf);
 /// - line and paragraph separators (U+2028, U+2029).
+///
+/// A name is also refused when it is longer than ``maxBytes`` bytes of UTF-8.
 public enum Identifier {
     /// What kind of name is checked, for messages.
     public enum Role: String, Sendable {
@@ -38,9 +40,14 @@ public enum Identifier {
         if let reason = problem(with: name) { throw Problem(reason: reason) }
     }
 
+    /// The longest name accepted, in UTF-8 bytes: far beyond any real model or person's name, and well
+    /// inside what every backend can index (PostgreSQL refuses B-tree entries over about 2.7 kB).
+    public static let maxBytes = 256
+
     /// Why `name` is refused, or nil when it is acceptable.
     public static func problem(with name: String) -> String? {
         if name.trimmingCharacters(in: .whitespaces).isEmpty { return "it is empty" }
+        if name.utf8.count > maxBytes { return "it is \(name.utf8.count) bytes long; names are at most \(maxBytes) bytes (UTF-8)" }
         for (offset, scalar) in name.unicodeScalars.enumerated() {
             if let kind = refusedKind(scalar) {
                 return "it contains \(kind) \(codePoint(scalar)) at position \(offset + 1); such characters are not allowed in names"

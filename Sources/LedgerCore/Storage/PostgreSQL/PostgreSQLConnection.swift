@@ -35,10 +35,18 @@ final class PostgreSQLConnection {
             let message = Self.scrub(String(cString: PQerrorMessage(conn)), secrets: secrets)
             throw PostgreSQLError(code: .connection, sqlState: nil, message: message, context: "connecting to \(description)")
         }
-        try execute("SET client_encoding = 'UTF8'", context: "configuring the connection")
+        try configureSession()
     }
 
     deinit { PQfinish(handle) }
+
+    /// The session settings of every connection: UTF-8, and a server-side limit on a transaction left
+    /// open by a writer that hangs (it would hold the append lock and stop every other writer): the
+    /// server ends such a session after 60 s, rolling its transaction back.
+    private func configureSession() throws {
+        try execute("SET client_encoding = 'UTF8'", context: "configuring the connection")
+        try execute("SET idle_in_transaction_session_timeout = '60s'", context: "configuring the connection")
+    }
 
     /// The password values a URL carries (user info and `password=`), decoded as libpq reads them.
     private static func passwords(in url: String) -> [String] {
@@ -90,7 +98,7 @@ final class PostgreSQLConnection {
             delay = min(delay * 2, 1_000_000)
         }
         inTransaction = false
-        try execute("SET client_encoding = 'UTF8'", context: "configuring the connection")
+        try configureSession()
     }
 
     // MARK: Running statements
