@@ -8,7 +8,12 @@ import LedgerCore
 public enum ExportPresentation {
     /// The summary document of `summary`.
     public static func document(_ summary: ExportSummary) -> JSONValue {
-        let h = summary.header
+        document(header: summary.header, path: summary.path, bytes: summary.bytes, checkpoint: summary.checkpoint, vkey: summary.vkey)
+    }
+
+    /// The summary document of a bundle whose header line is `header`, written to `path` (`-`: standard
+    /// output) in `bytes` bytes: what a client of the service, which streams only the bundle, prints.
+    public static func document(header h: BundleHeader, path: String, bytes: Int64, checkpoint: TreeCheckpoint? = nil, vkey: String? = nil) -> JSONValue {
         var object: [String: JSONValue] = [
             "ledger_id": .string(h.ledgerID), "first_seq": .integer(h.firstSeq), "last_seq": .integer(h.lastSeq),
             "entries": .integer(h.entryCount), "matched": .integer(h.matchedCount), "head_seq": .integer(h.headSeq),
@@ -18,14 +23,14 @@ public enum ExportPresentation {
                 "model": h.filterModel.map { .string($0) } ?? .null, "since": h.filterSince.map { .string($0) } ?? .null,
                 "until": h.filterUntil.map { .string($0) } ?? .null,
             ]),
-            "path": .string(summary.path), "bytes": .integer(summary.bytes),
+            "path": .string(path), "bytes": .integer(bytes),
         ]
-        if let checkpoint = summary.checkpoint {
+        if let checkpoint {
             object["checkpoint"] = .object([
                 "origin": .string(checkpoint.origin), "size": .integer(checkpoint.size),
                 "root_hash": .string(Data(checkpoint.rootHash).base64EncodedString()),
             ])
-            object["vkey"] = summary.vkey.map { .string($0) } ?? .null
+            object["vkey"] = vkey.map { .string($0) } ?? .null
         }
         return .object(object)
     }

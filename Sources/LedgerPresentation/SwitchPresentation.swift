@@ -45,7 +45,7 @@ public enum SwitchPresentation {
     }
 
     /// The sentence that explains an unknown status word: which words count, and how to name more
-    /// (the same sentence as the CLI's `JobStatusWords.unknownWordHint`).
+    /// (also the CLI's note while `ledger retrain status --wait` polls).
     public static func unknownWordHint(_ status: String, words: JobStatusWords) -> String {
         "\(JobStatusWords.quoted(status)) is not a known status word (\(words.summary)); it counts as not finished. "
             + "If the service means finished or failed by it, pass --finished-status or --failed-status "

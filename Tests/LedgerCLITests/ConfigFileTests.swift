@@ -215,7 +215,7 @@ struct ConfigFileTests {
             #expect(fromFile.stdout.contains(home.configDirectory + "/service.token"))
             #expect(!fromFile.allOutput.contains(SwitchFixture.churnKey))
             #expect(!fromFile.allOutput.contains("tok-SECRET"))
-            #expect(fromFile.stdout.contains("unused until the ledger service"))
+            #expect(fromFile.stdout.contains("remote mode: commands ask this ledger service"))
 
             let fromEnvironment = try home.ledger(
                 ["config", "show", "--format", format, "--model", "fraud"], environment: ["EPA_API_KEY": SwitchFixture.fraudKey])

@@ -84,7 +84,7 @@ extension Ledger.Checkpoint {
             if let reason { body["reason"] = .string(reason) }
             let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: ca.caFile, localOnly: refused) { client in
                 try await RemoteRun.document(client, .post, "/v1/checkpoints", json: .object(body)) { document in
-                    RemoteRun.print(document, json: format == .json) { RemoteRun.pendingText($0) }
+                    WriteOutput.print(checkpointDocument: document, format: format)
                 }
             }
             if remoteHandled { return }

@@ -36,7 +36,8 @@ extension Ledger.ConfigCommand {
 
                 No secret is ever read or shown: an API key or token appears only as the path of
                 the file holding it (an API key in EPA_API_KEY is shown as "set", never its value).
-                Flags given here (--db, --actor, --api-key-file, …) are resolved as for any command.
+                Flags given here (--db, --actor, --api-key-file, --server, …) are resolved as for any
+                command; with a server in force (remote mode) commands ask the ledger service instead.
 
                 Exit status: 0, 64 usage, 78 the config file cannot be used (unknown key, wrong
                 type, a secret value, invalid TOML, a file named with --config or LEDGER_CONFIG
@@ -55,6 +56,7 @@ extension Ledger.ConfigCommand {
         @OptionGroup var policy: PolicyOptions
         @OptionGroup var service: ServiceOptions
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var remote: RemoteOptions
 
         @Option(help: "Output format: text or json.") var format: TextOrJSON = .text
 
@@ -71,6 +73,7 @@ extension Ledger.ConfigCommand {
 
         /// Every setting in force, in display order.
         private func settings(_ resolution: ConfigResolution) -> [ConfigOutput.Row] {
+            let server = resolution.server(flag: remote.server), tokenFile = resolution.tokenFile(flag: remote.tokenFile)
             var rows: [ConfigOutput.Row] = [
                 .init(key: "db", setting: options.database),
                 .init(key: "key_file", setting: options.keyFileSetting),
@@ -81,8 +84,12 @@ extension Ledger.ConfigCommand {
                 .init(
                     key: "ca_file", setting: resolution.caFile(flag: service.caFile),
                     note: resolution.caFile(flag: service.caFile) == nil ? "none: the system's roots" : nil),
-                .init(key: "server", setting: resolution.server, note: "unused until the ledger service (issue 14)"),
-                .init(key: "token_file", setting: resolution.tokenFile, note: "unused until the ledger service (issue 14)", secretFile: true),
+                .init(
+                    key: "server", setting: server,
+                    note: server == nil ? "none: local mode" : "remote mode: commands ask this ledger service instead of opening a ledger"),
+                .init(
+                    key: "token_file", setting: tokenFile, note: tokenFile == nil ? "none" : "the ledger service's token (remote mode)",
+                    secretFile: true),
             ]
             rows += modelRows(resolution, model: nil)
             var names = resolution.modelNames

@@ -36,7 +36,8 @@ extension Ledger {
             let remoteQuery = RemoteRun.query([("limit", String(limit)), ("kind", kind), ("model", model)])
             let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: ca.caFile, localOnly: RemoteRun.localOnly(options)) { client in
                 try await RemoteRun.document(client, .get, "/v1/log", query: remoteQuery) { document in
-                    RemoteRun.print(document, json: format == .json) { RemoteRun.pendingText($0) }
+                    var writer = EntryListWriter(format: format, unresolved: [])
+                    writer.write(logDocument: document)
                 }
             }
             if remoteHandled { return }

@@ -106,19 +106,6 @@ extension Ledger {
     }
 }
 
-extension Ledger.Report {
-    /// The filter the flags ask for.
-    func reportFilter() throws -> ReportFilter {
-        var filter = ReportFilter()
-        (filter.since, filter.until) = try period.bounds()
-        filter.model = model
-        filter.actor = actor
-        filter.outcome = outcome?.value
-        filter.kind = kind.map(EntryKind.init(rawValue:))
-        return filter
-    }
-}
-
 /// `--outcome` values of `report`.
 struct SwitchOutcomeArgument: ExpressibleByArgument {
     let value: SwitchOutcome

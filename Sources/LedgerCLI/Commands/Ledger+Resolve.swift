@@ -46,7 +46,7 @@ extension Ledger {
             let refused = RemoteRun.localOnly(options) + [("--actor", who.actor != nil)]
             let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: ca.caFile, localOnly: refused) { client in
                 try await RemoteRun.document(client, .post, "/v1/resolutions", json: body) { document in
-                    RemoteRun.print(document, json: format == .json) { RemoteRun.pendingText($0) }
+                    WriteOutput.print(resolveDocument: document, format: format)
                 }
             }
             if remoteHandled { return }

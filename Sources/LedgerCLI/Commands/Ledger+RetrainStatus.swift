@@ -62,7 +62,7 @@ extension Ledger.Retrain {
                 ]
             let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: service.caFile, localOnly: refused) { client in
                 try await RemoteRun.document(client, .get, "/v1/retrain-jobs/\(retrainJobID)/status", query: [("model", model)]) { document in
-                    RemoteRun.print(document, json: format == .json) { RemoteRun.pendingText($0) }
+                    RetrainOutput.print(statusDocument: document, format: format)
                 }
             }
             if remoteHandled { return }

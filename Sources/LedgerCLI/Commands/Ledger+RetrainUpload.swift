@@ -49,7 +49,7 @@ extension Ledger.Retrain {
                 ]
             let remoteHandled = try await RemoteRun.ifRemote(remote, caFile: service.caFile, localOnly: refused) { client in
                 try await RemoteRun.upload(client, file: file, model: modelReason.model, reason: modelReason.reason) { document in
-                    RemoteRun.print(document, json: format == .json) { RemoteRun.pendingText($0) }
+                    RetrainOutput.print(uploadDocument: document, format: format)
                 }
             }
             if remoteHandled { return }

@@ -115,25 +115,3 @@ extension Ledger {
         }
     }
 }
-
-/// The "wrong key file" diagnosis shared by `verify`, `verify --bundle`, `report` and `history`.
-enum WrongKeyFile {
-    /// At most this many key ids are named in the message.
-    static let shownKeys = 5
-
-    /// "wrong key file: none of WHOSE (k1, k2) is in KEYFILE. …": the message for a key file that
-    /// holds none of the keys that signed what was checked. Key ids come from the data (escaped
-    /// by `Console.error` when printed).
-    static func message(whose: String, keyIDs: [String], more: Bool, keyFile: String) -> String {
-        var names = keyIDs.prefix(shownKeys).joined(separator: ", ")
-        if keyIDs.count > shownKeys || more { names += ", …" }
-        return "wrong key file: none of \(whose) (\(names)) is in \(keyFile). "
-            + "Use the key file this ledger was written with (--key-file or LEDGER_KEY_FILE); "
-            + "if this is that key file, every entry's key_id was changed: treat the ledger as tampered."
-    }
-
-    /// The message as a configuration error (exit 78).
-    static func error(whose: String, keyIDs: [String], more: Bool, keyFile: String) -> CLIError {
-        CLIError(message: message(whose: whose, keyIDs: keyIDs, more: more, keyFile: keyFile), exitCode: .configError)
-    }
-}

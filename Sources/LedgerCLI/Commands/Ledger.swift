@@ -4,8 +4,6 @@ import LedgerCore
 
 /// The `ledger` command: an audited, tamper-evident record of every production model switch.
 public struct Ledger: AsyncParsableCommand {
-    public static let version = "0.1.0"
-
     public static let configuration = CommandConfiguration(
         commandName: "ledger",
         abstract: "Audited model switches: every switch recorded as a signed, hash-chained ledger entry.",
@@ -29,7 +27,7 @@ public struct Ledger: AsyncParsableCommand {
             Exit codes:
             \(LedgerExitCode.helpTable)
             """,
-        version: version,
+        version: LedgerVersion.current,
         subcommands: [
             Init.self, ConfigCommand.self, Switch.self, Propose.self, Approve.self, Decline.self, Review.self, Rollback.self, Retrain.self, Resolve.self,
             Verify.self, Log.self, Show.self, Checkpoint.self, Tree.self, Keys.self, Report.self, History.self, Export.self, Users.self, Copy.self, Serve.self,

@@ -7,7 +7,8 @@ import NIOCore
 /// `ledger export` in remote mode: `GET /v1/export?…` streamed into the file (`--out`), written beside it
 /// first and renamed when complete, so a broken transfer leaves no partial bundle under the name.
 enum RemoteExport {
-    /// Streams the bundle to `out` (`-`: standard output) and prints a summary (stderr, or JSON on stdout).
+    /// Streams the bundle to `out` (`-`: standard output) and prints the summary as local mode does
+    /// (``ExportOutput/print(document:format:)``: a line on stderr, or JSON on stdout).
     static func run(_ client: RemoteLedgerClient, query: [(String, String)], out: String, force: Bool, json: Bool) async throws {
         if out != "-", !force, FileManager.default.fileExists(atPath: out) {
             throw CLIError(message: "\(out) already exists; pass --force to replace it", exitCode: .usage)
@@ -37,13 +38,16 @@ enum RemoteExport {
                 } catch {
                     throw error.cliError
                 }
+                // The summary comes from the bundle's header line, checked before the bundle takes its name.
+                let header = try writer.header()
                 if let temporary {
                     try? sink.close()
                     guard rename(temporary, out) == 0 else {
                         throw CLIError(message: "cannot write \(out): \(String(cString: strerror(errno)))", exitCode: .ledgerError)
                     }
-                    summarize(path: out, bytes: writer.bytes, json: json)
                 }
+                ExportOutput.print(
+                    document: ExportPresentation.document(header: header, path: out, bytes: Int64(writer.bytes)), format: json ? .json : .text)
                 if exitCode != .ok { throw ExitCode(exitCode.rawValue) }
             }
         } catch {
@@ -55,39 +59,46 @@ enum RemoteExport {
         }
     }
 
-    /// The summary: the bundle's header line (its first line) with the path and size.
-    static func summarize(path: String, bytes: Int, json: Bool) {
-        var header: JSONValue = .null
-        if let handle = FileHandle(forReadingAtPath: path) {
-            defer { try? handle.close() }
-            let head = (try? handle.read(upToCount: 1 << 20)) ?? Data()
-            let line = head.prefix(while: { $0 != UInt8(ascii: "\n") })
-            header = (try? JSONValue(parsing: Array(line))) ?? .null
-        }
-        if json {
-            Console.out(JSONValue.object(["path": .string(path), "bytes": .integer(Int64(bytes)), "header": header]).prettyPrinted())
-        } else {
-            let range = header["header"] ?? header
-            let first = range["first_seq"]?.integerValue.map(String.init) ?? "?", last = range["last_seq"]?.integerValue.map(String.init) ?? "?"
-            Console.note("exported seq \(first)…\(last) from the ledger service to \(path), \(bytes.formatted()) bytes")
-        }
-    }
-
-    /// Counts and writes the streamed bytes.
+    /// Counts and writes the streamed bytes, and keeps the first line (the bundle's header).
     final class BundleSink: @unchecked Sendable {  // written from one task at a time (the response body's reader)
         let handle: FileHandle
         private(set) var bytes = 0
+        /// The bytes of line 1 seen so far (at most ``headerLimit``), and whether its newline came.
+        private var firstLine: [UInt8] = []
+        private var firstLineEnded = false
+
+        /// A header line longer than this is not one ledger writes (a checkpoint note is at most a few KiB).
+        static let headerLimit = 1 << 20
 
         init(handle: FileHandle) { self.handle = handle }
 
         func write(_ chunk: ByteBuffer) throws {
             let data = Data(chunk.readableBytesView)
+            if !firstLineEnded, firstLine.count <= Self.headerLimit {
+                let head = data.prefix(while: { $0 != UInt8(ascii: "\n") })
+                firstLine += head.prefix(Self.headerLimit + 1 - firstLine.count)
+                firstLineEnded = head.count < data.count
+            }
             do {
                 try handle.write(contentsOf: data)
             } catch {
                 throw CLIError(message: "cannot write the bundle: \(error.localizedDescription)", exitCode: .ledgerError)
             }
             bytes += data.count
+        }
+
+        /// The bundle's header, read from its first line (exit 74 when the service sent something else).
+        func header() throws -> BundleHeader {
+            guard firstLineEnded, firstLine.count <= Self.headerLimit, let json = try? JSONValue(parsing: firstLine) else {
+                throw CLIError(message: "the ledger service's answer is not an evidence bundle: its first line is not a bundle header", exitCode: .ledgerError)
+            }
+            do {
+                return try BundleHeader(json: json)
+            } catch {
+                throw CLIError(
+                    message: "the ledger service's answer is not an evidence bundle: \(DisplayText.terminal(String(describing: error)))", exitCode: .ledgerError
+                )
+            }
         }
     }
 }

@@ -122,7 +122,7 @@ final class RemoteLedgerClient: Sendable {
         var request = HTTPClientRequest(url: url(path, query: query))
         request.method = method
         request.headers.add(name: "accept", value: "application/json")
-        request.headers.add(name: "user-agent", value: "model-ledger/\(Ledger.version)")
+        request.headers.add(name: "user-agent", value: "model-ledger/\(LedgerVersion.current)")
         request.headers.add(name: "authorization", value: "Bearer \(token)")
         for (name, value) in extra { request.headers.add(name: name, value: value) }
         if let json {
@@ -153,7 +153,7 @@ final class RemoteLedgerClient: Sendable {
     ) async throws(RemoteCallError) -> (response: RemoteResponse, streamed: Bool) {
         var request = HTTPClientRequest(url: url(path, query: query))
         request.method = .GET
-        request.headers.add(name: "user-agent", value: "model-ledger/\(Ledger.version)")
+        request.headers.add(name: "user-agent", value: "model-ledger/\(LedgerVersion.current)")
         request.headers.add(name: "authorization", value: "Bearer \(token)")
         let limit = Self.defaultBodyLimit
         return try await exchange(request, timeout: timeout) { response in

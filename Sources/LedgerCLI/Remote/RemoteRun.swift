@@ -41,11 +41,6 @@ enum RemoteRun {
         return true
     }
 
-    /// Prints `document` as JSON (`json`), else as text through `text` (the presentation of local mode).
-    static func print(_ document: JSONValue, json: Bool, text: (JSONValue) throws -> Void) rethrows {
-        if json { printJSON(document) } else { try text(document) }
-    }
-
     /// `approve`, `decline` and `review` in remote mode (POST `path` with `body`); false in local mode.
     static func approvalAction(
         _ remote: RemoteOptions, ca: RemoteCAFileOption, action: ApprovalActionOptions, verb: String, path: String, body: [String: JSONValue]
@@ -84,15 +79,18 @@ enum RemoteRun {
     /// `report` and `history` in remote mode: the service renders; the body is printed or written (`--out`) as is.
     static func report(_ client: RemoteLedgerClient, _ path: String, query: [(String, String)], out: String?, what: String) async throws {
         try await RemoteLedgerClient.with(client) { client in
-            let body: [UInt8], exitCode: LedgerExitCode
+            let body: [UInt8], exitCode: LedgerExitCode, headers: HTTPHeaders
             do throws(RemoteCallError) {
                 let response = try await client.send(.GET, path, query: query, timeout: uploadTimeout)
                 exitCode = try RemoteAnswer.successExitCode(response)
-                body = response.body
+                (body, headers) = (response.body, response.headers)
             } catch {
                 throw error.cliError
             }
+            // The notes local mode prints on stderr around the body, as the service sent them.
+            for note in reportNotes(headers, ReportNoteHeader.leading) { Console.note(note) }
             try ReportOutput.write(String(decoding: body, as: UTF8.self), to: out)
+            for note in reportNotes(headers, ReportNoteHeader.trailing) { Console.note(note) }
             if exitCode == .tampered {
                 Console.error(
                     "the ledger does not verify: the \(what) was written, but \(what == "report" ? "its figures" : "it") cannot be trusted. Run `ledger verify --server \(client.baseURL)`."
@@ -102,18 +100,14 @@ enum RemoteRun {
         }
     }
 
+    /// The report notes an answer carries in the header `name` (``ReportNoteHeader``), in order; values
+    /// that are not well-formed notes are skipped. `Console.note` escapes what they hold.
+    static func reportNotes(_ headers: HTTPHeaders, _ name: String) -> [String] {
+        headers[name].prefix(ReportNoteHeader.maxNotes).compactMap(ReportNoteHeader.decode)
+    }
+
     /// The deadline of an upload or an export (they move whole files).
     static let uploadTimeout: Double = 3600
-
-    /// JSON as local mode prints it: the document pretty-printed.
-    static func printJSON(_ document: JSONValue) {
-        Console.out(document.prettyPrinted())
-    }
-
-    /// Text rendering of a document until the presentation's `print(document:format:)` functions exist: the JSON.
-    static func pendingText(_ document: JSONValue) {
-        Console.out(document.prettyPrinted())
-    }
 
     /// The flags of ``LedgerOptions`` that only local mode uses.
     static func localOnly(_ options: LedgerOptions) -> [(flag: String, given: Bool)] {

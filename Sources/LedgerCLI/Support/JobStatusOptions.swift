@@ -53,12 +53,3 @@ struct JobStatusOptions: ParsableArguments {
         }
     }
 }
-
-extension JobStatusWords {
-    /// The sentence that explains an unknown word: which words count, and how to name more.
-    func unknownWordHint(_ status: String) -> String {
-        "\(Self.quoted(status)) is not a known status word (\(summary)); it counts as not finished. "
-            + "If the service means finished or failed by it, pass --finished-status or --failed-status "
-            + "(or set EPA_FINISHED_STATUSES / EPA_FAILED_STATUSES)."
-    }
-}

@@ -42,7 +42,7 @@ enum RetrainOutput {
         case let .unknownWord(word, stillWaiting):
             // Said once per word, on stderr whatever the output format.
             Console.note(
-                "note: retrain job \(retrainJobID): status \(words.unknownWordHint(word))"
+                "note: retrain job \(retrainJobID): status \(SwitchPresentation.unknownWordHint(word, words: words))"
                     + (stillWaiting ? " Still waiting, until --wait-timeout." : ""))
         case let .waiting(status, unknown, checks, elapsed):
             let shown = status.map { JobStatusWords.quoted($0) } ?? "?"
