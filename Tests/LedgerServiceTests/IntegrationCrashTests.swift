@@ -20,7 +20,7 @@ import Testing
         let user = try #require(rig.service.users["switcher"])
         let client = try BackgroundLedger(
             ["switch", job, "--model", model, "--reason", "CHG-crash-\(model)", "--server", rig.service.baseURL, "--token-file", user.tokenFile])
-        let arrived = try waitUntil(timeout: 60) { try rig.simulator.liveJob(model: model) == job || !client.isRunning }
+        let arrived = try ServiceProcess.waitUntil(timeout: 60) { try rig.simulator.liveJob(model: model) == job || !client.isRunning }
         #expect(arrived && client.isRunning, "the PUT of \(job) reached the simulator while the client waits")
         return client
     }
@@ -94,8 +94,7 @@ import Testing
             #expect(checked.exitCode == 0, "the answers match docs/openapi.json:\n\(checked.allOutput)")
         }
 
-        var scan = ServiceSecretScan()
-        scan.addEverything(of: rig.service)
+        let scan = rig.secretScan()
         let outputs = [lost, found2, log, table, verify, next, resolved, localVerify].enumerated().map { ("client output \($0)", $1.allOutput) }
         let hits = try scan.hits(service: rig.service, exchanges: rig.exchanges, extra: outputs)
         #expect(hits.isEmpty, "secrets found: \(hits)")

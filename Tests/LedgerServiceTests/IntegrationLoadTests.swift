@@ -120,8 +120,7 @@ import Testing
 
         let verify = try Binaries.ledger(["verify"] + rig.service.localArguments)
         #expect(verify.exitCode == 0, "the chain is intact: \(verify.allOutput.prefix(400))")
-        var scan = ServiceSecretScan()
-        scan.addEverything(of: rig.service)
+        let scan = rig.secretScan()
         let hits = try scan.hits(service: rig.service, exchanges: rig.exchanges, extra: [("verify", verify.allOutput)])
         #expect(hits.isEmpty, "secrets found: \(hits)")
     }

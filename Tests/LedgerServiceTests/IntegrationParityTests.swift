@@ -133,8 +133,7 @@ import Testing
             let remoteErr = Self.normalise(remote.stderr, paths: paths), localErr = Self.normalise(local.stderr, paths: paths)
             #expect(remoteErr == localErr, "\(testCase.label): stderr differs\n--- remote\n\(remoteErr)\n--- local\n\(localErr)")
         }
-        var scan = ServiceSecretScan()
-        scan.addEverything(of: rig.service)
+        let scan = rig.secretScan()
         let hits = try scan.hits(service: rig.service, exchanges: rig.exchanges, extra: outputs.filter { $0.0.hasPrefix("remote") })
         #expect(hits.isEmpty, "secrets found: \(hits)")
     }

@@ -52,8 +52,16 @@ import Testing
     }
 
     static func expectNoSecrets(_ rig: ServiceRig, extra: [(String, String)] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
-        var scan = ServiceSecretScan()
-        scan.addEverything(of: rig.service)
+        let scan = rig.secretScan()
+        // The scan is not vacuous: it finds each kind of secret where it is.
+        let control = scan.hits(in: [
+            ("key file", FileManager.default.contents(atPath: rig.service.keyPath) ?? Data()),
+            ("token file", FileManager.default.contents(atPath: rig.service.users["switcher"]?.tokenFile ?? "") ?? Data()),
+            ("api key file", FileManager.default.contents(atPath: rig.service.directory.file("churn.apikey")) ?? Data()),
+        ])
+        #expect(control.contains { $0.hasPrefix("HMAC key") && $0.hasSuffix("key file") }, "the scan finds the HMAC key", sourceLocation: sourceLocation)
+        #expect(control.contains { $0.hasPrefix("token of switcher") }, "the scan finds a token", sourceLocation: sourceLocation)
+        #expect(control.contains { $0.hasPrefix("API key of churn") }, "the scan finds an API key", sourceLocation: sourceLocation)
         let hits = try scan.hits(service: rig.service, exchanges: rig.exchanges, extra: extra)
         #expect(hits.isEmpty, "secrets found: \(hits)", sourceLocation: sourceLocation)
     }

@@ -416,13 +416,15 @@ public final class BackgroundLedger: @unchecked Sendable {
     }
 }
 
-/// Polls `condition` every 20 ms until it holds or `timeout` seconds pass; returns whether it held.
-@discardableResult
-public func waitUntil(timeout: TimeInterval = 60, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try condition() { return true }
-        usleep(20_000)
+extension ServiceProcess {
+    /// Polls `condition` every 20 ms until it holds or `timeout` seconds pass; returns whether it held.
+    @discardableResult
+    public static func waitUntil(timeout: TimeInterval = 60, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return true }
+            usleep(20_000)
+        }
+        return try condition()
     }
-    return try condition()
 }
