@@ -966,6 +966,12 @@ enum OpenAPIDocument {
             "headers": {
               "Ledger-Exit-Code": {
                 "$ref": "#/components/headers/LedgerExitCode"
+              },
+              "Ledger-Note": {
+                "$ref": "#/components/headers/LedgerNote"
+              },
+              "Ledger-Trailing-Note": {
+                "$ref": "#/components/headers/LedgerTrailingNote"
               }
             },
             "content": {
@@ -1139,6 +1145,12 @@ enum OpenAPIDocument {
             "headers": {
               "Ledger-Exit-Code": {
                 "$ref": "#/components/headers/LedgerExitCode"
+              },
+              "Ledger-Note": {
+                "$ref": "#/components/headers/LedgerNote"
+              },
+              "Ledger-Trailing-Note": {
+                "$ref": "#/components/headers/LedgerTrailingNote"
               }
             },
             "content": {
@@ -1534,6 +1546,20 @@ enum OpenAPIDocument {
           "type": "integer",
           "minimum": 0,
           "maximum": 255
+        }
+      },
+      "LedgerNote": {
+        "description": "A note that `ledger report`/`history` print on stderr BEFORE the body in local mode (one header per note, in order); the note's UTF-8 with `%` and every byte outside 0x20-0x7E written as %XX.",
+        "schema": {
+          "type": "string",
+          "maxLength": 12288
+        }
+      },
+      "LedgerTrailingNote": {
+        "description": "A note printed on stderr AFTER the body in local mode (e.g. history's \"no switches of …\"), encoded as Ledger-Note.",
+        "schema": {
+          "type": "string",
+          "maxLength": 12288
         }
       }
     },

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Foundation
 import Hummingbird
 import LedgerCore
@@ -36,7 +37,13 @@ extension ServiceBackend {
         let rendered = try await perform("the \(command.rawValue)") { session in
             try ReportRendering.render(reportRequest, store: session.store, keys: { session.keyRing })
         }
-        return ServiceResponse.text(rendered.body, contentType: rendered.contentType, exitCode: rendered.exitCode.rawValue)
+        var response = ServiceResponse.text(rendered.body, contentType: rendered.contentType, exitCode: rendered.exitCode.rawValue)
+        // The notes local mode prints on stderr around the body (e.g. history's "no switches of …"),
+        // one percent-encoded header each, in order: remote mode prints them the same way.
+        for (name, value) in ReportNoteHeader.headers(of: rendered) {
+            if let field = HTTPField.Name(name) { response.headers.append(HTTPField(name: field, value: value)) }
+        }
+        return response
     }
 
     // MARK: Checkpoints
