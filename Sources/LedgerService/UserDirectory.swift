@@ -2,6 +2,10 @@ import Foundation
 import LedgerCore
 import LedgerWorkflows
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Who is calling: the user a bearer token belongs to.
 public struct AuthenticatedUser: Sendable, Equatable {
     /// The user's name (the actor recorded for what the user does).
