@@ -52,6 +52,9 @@ extension LedgerStore {
     /// Afterwards the destination is read back through the chain checker, and its row count, head
     /// seq, head mac and the digest of every row's leaf input (every non-NULL column, mac included:
     /// the public tree's leaf) must equal the source's.
+    /// Rows handed to the destination at once.
+    static let copyBatchSize = 1000
+
     func copyRows(into destination: any LedgerBackend, progress: ((Int64) -> Void)?, progressInterval: Int64) throws -> LedgerCopyResult {
         let started = Date()
         let source = storage
@@ -71,6 +74,10 @@ extension LedgerStore {
                 var macs = StoredMacsOnly()
                 digest = RowDigest()
                 count = 0
+                // Rows go in batches (one multi-row INSERT each on PostgreSQL: a round trip per row made
+                // a 1 M-row copy ten times slower).
+                var batch: [LedgerEntry] = []
+                batch.reserveCapacity(Self.copyBatchSize)
                 try source.forEachRow(in: 1...head.seq, context: "reading the source ledger") { row in
                     var broken: ChainViolation?
                     try checker.check(row, mac: &macs) { violation in if broken == nil { broken = violation } }
@@ -81,11 +88,16 @@ extension LedgerStore {
                                 + Verifier.message(broken, seq: row.seq, keyFile: "(no key: stored values compared)")
                                 + "; nothing was copied. Run `ledger verify` on it.")
                     }
-                    try destination.insert(try LedgerEntry(row: row.columns))
+                    batch.append(try LedgerEntry(row: row.columns))
+                    if batch.count == Self.copyBatchSize {
+                        try destination.insert(contentsOf: batch)
+                        batch.removeAll(keepingCapacity: true)
+                    }
                     digest.add(row)
                     count += 1
                     if count % progressInterval == 0 { progress?(count) }
                 }
+                if !batch.isEmpty { try destination.insert(contentsOf: batch) }
             }
             return (count, head)
         }
