@@ -33,6 +33,12 @@ public enum EntryPresentation {
         return columns
     }
 
+    /// Every column of `LedgerEntry.allColumns`, optional ones included (null when absent): a CSV
+    /// row, whose fields must line up with its header whatever backend wrote the row.
+    public static func allColumns(of document: JSONValue) -> [(name: String, value: JSONValue)] {
+        LedgerEntry.allColumns.map { ($0, stored(document[$0])) }
+    }
+
     /// A column's value as stored: null when absent, integers and strings as they are, JSON as its canonical text.
     static func stored(_ value: JSONValue?) -> JSONValue {
         switch value {

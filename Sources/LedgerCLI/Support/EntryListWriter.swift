@@ -17,7 +17,8 @@ struct EntryListWriter {
         case .table:
             Console.out(Console.styled(row(["SEQ", "RECORDED_AT", "KIND", "ACTOR", "MODEL", "RETRAIN_JOB", "OUTCOME", "NOTE"]), .bold))
         case .csv:
-            Console.out(LedgerEntry.columns.map(CSVCell.text).joined(separator: ","))
+            // Every column, db_role included (empty for rows SQLite wrote): rows line up with the header.
+            Console.out(LedgerEntry.allColumns.map(CSVCell.text).joined(separator: ","))
         case .json:
             break
         }
@@ -50,7 +51,7 @@ struct EntryListWriter {
             Console.out(isUnresolved ? Console.styled(line, .yellow) : line)
         case .csv:
             Console.out(
-                EntryPresentation.columns(of: document).map { column -> String in
+                EntryPresentation.allColumns(of: document).map { column -> String in
                     switch column.value {
                     case .integer(let i): return String(i)
                     case .string(let s): return CSVCell.text(s)
