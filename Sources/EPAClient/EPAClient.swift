@@ -416,13 +416,14 @@ public final class EPAClient: Sendable {
     }
 }
 
-/// The bytes of a file as a stream of 64 KiB buffers.
-struct FileChunks: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
+/// The bytes of a file as a stream of 64 KiB buffers (an upload's body: to the retrain API, or to the
+/// ledger service in remote mode).
+public struct FileChunks: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
     let handle: FileHandle
 
-    /// Opens a regular file; throws ``EPAError/fileUnreadable(path:reason:)`` before any network I/O.
-    static func open(_ path: String) throws(EPAError) -> (FileChunks, Int64) {
+    /// Opens a regular file, with its size; throws ``EPAError/fileUnreadable(path:reason:)`` before any network I/O.
+    public static func open(_ path: String) throws(EPAError) -> (FileChunks, Int64) {
         let attributes: [FileAttributeKey: Any]
         do {
             attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -445,11 +446,13 @@ struct FileChunks: AsyncSequence, Sendable {
         return (FileChunks(handle: handle), Int64(size))
     }
 
-    struct AsyncIterator: AsyncIteratorProtocol {
+    /// Reads the next 64 KiB.
+    public struct AsyncIterator: AsyncIteratorProtocol {
         let handle: FileHandle
         var finished = false
 
-        mutating func next() async throws -> ByteBuffer? {
+        /// The next buffer, nil at the end of the file.
+        public mutating func next() async throws -> ByteBuffer? {
             guard !finished else { return nil }
             guard let data = try handle.read(upToCount: 64 * 1024), !data.isEmpty else {
                 finished = true
@@ -459,7 +462,8 @@ struct FileChunks: AsyncSequence, Sendable {
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: handle) }
+    /// An iterator from the start of the file.
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: handle) }
 }
 
 /// The HTTP client and its event loop, started on the first request: one thread (a command makes one

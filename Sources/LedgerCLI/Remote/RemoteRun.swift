@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import EPAClient
 import Foundation
 import LedgerCore
 import LedgerPresentation
@@ -120,38 +121,21 @@ enum RemoteRun {
     }
 }
 
-/// The bytes of a file as a stream of 64 KiB buffers (an upload's body).
-struct RemoteFileChunks: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let handle: FileHandle
-
+/// An upload's body: the file as 64 KiB buffers (the vendor client's own reader).
+enum RemoteFileChunks {
     /// Opens a regular file (exit 64 when it cannot be read, before any network I/O).
-    static func open(_ path: String) throws -> (RemoteFileChunks, Int64) {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        guard (attributes?[.type] as? FileAttributeType) == .typeRegular, let handle = FileHandle(forReadingAtPath: path) else {
-            throw CLIError(message: "cannot read \(DisplayText.terminal(path)): not a readable regular file", exitCode: .usage)
-        }
-        guard let size = try? handle.seekToEnd(), (try? handle.seek(toOffset: 0)) != nil else {
-            throw CLIError(message: "cannot read \(DisplayText.terminal(path)): its size cannot be determined", exitCode: .usage)
-        }
-        return (RemoteFileChunks(handle: handle), Int64(size))
-    }
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let handle: FileHandle
-        var finished = false
-
-        mutating func next() async throws -> ByteBuffer? {
-            guard !finished else { return nil }
-            guard let data = try handle.read(upToCount: 64 * 1024), !data.isEmpty else {
-                finished = true
-                return nil
-            }
-            return ByteBuffer(bytes: data)
+    static func open(_ path: String) throws -> (FileChunks, Int64) {
+        do {
+            return try FileChunks.open(path)
+        } catch {
+            throw CLIError(message: "cannot read \(DisplayText.terminal(path)): \(Self.reason(error))", exitCode: .usage)
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: handle) }
+    private static func reason(_ error: EPAError) -> String {
+        if case .fileUnreadable(_, let reason) = error { return reason }
+        return error.localizedDescription
+    }
 }
 
 /// The HTTP methods the remote commands use.
