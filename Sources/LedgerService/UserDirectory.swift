@@ -2,10 +2,6 @@ import Foundation
 import LedgerCore
 import LedgerWorkflows
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Who is calling: the user a bearer token belongs to.
 public struct AuthenticatedUser: Sendable, Equatable {
     /// The user's name (the actor recorded for what the user does).
@@ -55,11 +51,7 @@ final class UserDirectory: @unchecked Sendable {
         }
     }
 
-    private func fileSignature() -> [Int64]? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        return [Int64(st.st_mtim.tv_sec), Int64(st.st_mtim.tv_nsec), Int64(st.st_size), Int64(st.st_ino)]
-    }
+    private func fileSignature() -> [Int64]? { FileSignature.of(path) }
 
     /// Re-reads the file when it changed. Caller holds no lock.
     private func reloadIfChanged(force: Bool = false) throws {
