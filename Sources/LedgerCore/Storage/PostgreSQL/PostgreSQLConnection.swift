@@ -80,6 +80,9 @@ final class PostgreSQLConnection {
     /// True when the connection is usable.
     var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
 
+    /// True when no statement is in progress (no COPY left unread): the next one can be sent.
+    var isIdle: Bool { PQtransactionStatus(handle) != PQTRANS_ACTIVE }
+
     /// Reconnects with the same parameters (after a lost connection, outside any transaction),
     /// trying for up to `patience` seconds: a server that restarts (`pg_ctl restart -m fast`) is
     /// back within a few seconds, and a writer should carry on rather than fail.
@@ -237,6 +240,45 @@ final class PostgreSQLConnection {
         }
     }
 
+    // MARK: COPY out
+
+    /// Starts `COPY (…) TO STDOUT (FORMAT binary)` (`sql`, no parameters: COPY takes none) and
+    /// returns a reader of its tuples: the server streams them without waiting for the client (no
+    /// round trip per batch, as a cursor's FETCH has). `columnCount` is the number of fields every
+    /// tuple must have. The connection is busy until the reader reaches the end or is closed.
+    func copyOut(_ sql: String, columnCount: Int, context: String) throws -> PostgreSQLCopyReader {
+        guard let result = PQexec(handle, sql) else {
+            _ = try check(nil, context: context)  // throws libpq's error
+            throw PostgreSQLCopyReader.malformed("no result", context: context)
+        }
+        guard PQresultStatus(result) == PGRES_COPY_OUT else {
+            _ = try check(result, context: context)
+            throw PostgreSQLCopyReader.malformed("the statement did not start a COPY", context: context)
+        }
+        PQclear(result)
+        return PostgreSQLCopyReader(source: PostgreSQLCopyOut(connection: self, context: context), columnCount: columnCount, context: context)
+    }
+
+    /// The next message of the COPY in progress: its length, -1 at the end, -2 on error (`PQgetCopyData`, synchronous).
+    fileprivate func copyData(_ buffer: inout UnsafeMutablePointer<CChar>?) -> Int32 { PQgetCopyData(handle, &buffer, 0) }
+
+    /// After the COPY's last message: reads every remaining result and throws the first error among them
+    /// (an error the server raised while producing the rows arrives here).
+    fileprivate func finishCopy(context: String) throws {
+        var failure: (any Error)?
+        while let result = PQgetResult(handle) {
+            do { _ = try check(result, context: context) } catch { if failure == nil { failure = error } }
+        }
+        if let failure { throw failure }
+    }
+
+    /// libpq's message for the last failure, without secrets.
+    fileprivate func lastError(context: String) -> PostgreSQLError {
+        PostgreSQLError(
+            code: isHealthy ? .failed : .connection, sqlState: nil, message: Self.scrub(String(cString: PQerrorMessage(handle)), secrets: secrets),
+            context: "\(context) (\(description))")
+    }
+
     /// The libpq version, e.g. 150018.
     static var libraryVersion: Int32 { PQlibVersion() }
 }
@@ -344,5 +386,244 @@ public struct PostgreSQLError: Error, LocalizedError, Equatable {
 
     public var errorDescription: String? {
         "\(context): \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "")
+    }
+}
+
+/// Where a binary COPY's bytes come from: one message at a time (any split of the stream is valid).
+protocol PostgreSQLCopySource: AnyObject {
+    /// The next message's bytes, valid until the next call; nil after the last one (the server's
+    /// final status checked). Throws on a failed transfer.
+    func nextMessage() throws -> UnsafeRawBufferPointer?
+    /// Leaves the connection ready for the next statement when the reader stops before the end:
+    /// the rest of the data is read and dropped, the final status read. Does nothing after the end.
+    func drain()
+}
+
+/// The messages of the connection's COPY TO STDOUT in progress (`PQgetCopyData`, synchronous).
+final class PostgreSQLCopyOut: PostgreSQLCopySource {
+    private let connection: PostgreSQLConnection
+    private let context: String
+    private var buffer: UnsafeMutablePointer<CChar>?
+    private var ended = false
+
+    fileprivate init(connection: PostgreSQLConnection, context: String) {
+        self.connection = connection
+        self.context = context
+    }
+
+    deinit { drain() }
+
+    private func release() {
+        if let buffer { PQfreemem(buffer) }
+        buffer = nil
+    }
+
+    func nextMessage() throws -> UnsafeRawBufferPointer? {
+        release()
+        guard !ended else { return nil }
+        let count = connection.copyData(&buffer)
+        if count > 0 { return UnsafeRawBufferPointer(start: buffer, count: Int(count)) }
+        release()
+        ended = true
+        if count == -1 {
+            try connection.finishCopy(context: context)
+            return nil
+        }
+        let error = connection.lastError(context: context)
+        try? connection.finishCopy(context: context)
+        throw error
+    }
+
+    func drain() {
+        release()
+        guard !ended else { return }
+        ended = true
+        while true {
+            let count = connection.copyData(&buffer)
+            release()
+            if count <= 0 { break }
+        }
+        try? connection.finishCopy(context: context)
+    }
+}
+
+/// Reads the tuples of a binary COPY stream (`COPY … TO STDOUT (FORMAT binary)`): the 11-byte
+/// signature `PGCOPY\n\377\r\n\0`, int32 flags, int32 header-extension length and the extension;
+/// then per tuple an int16 field count (-1: the trailer, the end of data) and per field an int32
+/// length (-1: NULL) and that many bytes, in the types' binary encodings (as binary results).
+///
+/// Every length is checked against the bytes received: a truncated, corrupt or hostile stream
+/// throws `PostgreSQLError` (`.failed`, "malformed binary COPY data: …"), never reads out of bounds.
+/// The current tuple's values point into the received messages and stay valid until `next`.
+final class PostgreSQLCopyReader {
+    private let source: any PostgreSQLCopySource
+    let columnCount: Int
+    private let context: String
+    /// The bytes being parsed: a message of the source, or `pending` when a tuple spans messages.
+    private var window = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var position = 0
+    private var pending: UnsafeMutableRawPointer
+    private var pendingCapacity: Int
+    private var headerRead = false
+    private var trailerRead = false
+    private var ended = false
+    /// Per field of the current tuple: where its bytes start, and its length (-1 for NULL).
+    private let starts: UnsafeMutablePointer<UnsafeRawPointer?>
+    private let lengths: UnsafeMutablePointer<Int>
+
+    static let signature: [UInt8] = [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00]
+
+    init(source: any PostgreSQLCopySource, columnCount: Int, context: String) {
+        self.source = source
+        self.columnCount = max(0, columnCount)
+        self.context = context
+        pendingCapacity = 4096
+        pending = UnsafeMutableRawPointer.allocate(byteCount: pendingCapacity, alignment: 8)
+        starts = .allocate(capacity: max(1, self.columnCount))
+        starts.initialize(repeating: nil, count: max(1, self.columnCount))
+        lengths = .allocate(capacity: max(1, self.columnCount))
+        lengths.initialize(repeating: -1, count: max(1, self.columnCount))
+    }
+
+    deinit {
+        source.drain()
+        pending.deallocate()
+        starts.deallocate()
+        lengths.deallocate()
+    }
+
+    /// Reads the rest of the stream and drops it (the connection is then ready for the next
+    /// statement): for a reader that stops early. Does nothing at the end.
+    func close() {
+        ended = true
+        source.drain()
+    }
+
+    static func malformed(_ detail: String, context: String) -> PostgreSQLError {
+        PostgreSQLError(code: .failed, sqlState: nil, message: "malformed binary COPY data: \(detail)", context: context)
+    }
+
+    /// True when field `column` of the current tuple is NULL.
+    @inline(__always)
+    func isNull(_ column: Int) -> Bool { lengths[column] < 0 }
+
+    /// The bytes of field `column` of the current tuple (empty for NULL), valid until `next`.
+    @inline(__always)
+    func bytes(_ column: Int) -> UnsafeRawBufferPointer {
+        let count = lengths[column]
+        guard count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: starts[column], count: count)
+    }
+
+    /// Moves to the next tuple: false after the trailer (the server's final status checked).
+    func next() throws -> Bool {
+        guard !ended else { return false }
+        while true {
+            switch try parse() {
+            case .tuple: return true
+            case .end:
+                // Nothing may follow the trailer: not in this message, nor in another one.
+                guard position == window.count else { throw Self.malformed("data after the trailer", context: context) }
+                while let more = try source.nextMessage() {
+                    if more.count > 0 { throw Self.malformed("data after the trailer", context: context) }
+                }
+                ended = true
+                return false
+            case .needMore:
+                try receive()
+            }
+        }
+    }
+
+    private enum Step { case tuple, end, needMore }
+
+    /// Appends the next message to the unparsed bytes (without a copy when none are left over).
+    private func receive() throws {
+        let leftover = window.count - position
+        if leftover > 0, let base = window.baseAddress {
+            // Kept before the source frees its message (memmove: the window may be `pending` itself,
+            // which is then large enough already).
+            reserve(leftover, keeping: 0)
+            memmove(pending, base + position, leftover)
+        }
+        window = UnsafeRawBufferPointer(start: nil, count: 0)
+        position = 0
+        guard let message = try source.nextMessage() else {
+            ended = true
+            throw Self.malformed(headerRead ? "the stream ended inside a tuple or before the trailer" : "the stream ended inside the header", context: context)
+        }
+        if leftover == 0 {
+            window = message
+        } else {
+            reserve(leftover + message.count, keeping: leftover)
+            if let from = message.baseAddress, message.count > 0 { (pending + leftover).copyMemory(from: from, byteCount: message.count) }
+            window = UnsafeRawBufferPointer(start: pending, count: leftover + message.count)
+        }
+    }
+
+    /// Makes `pending` hold at least `count` bytes, keeping its first `keeping` bytes.
+    private func reserve(_ count: Int, keeping: Int) {
+        guard count > pendingCapacity else { return }
+        var capacity = pendingCapacity
+        while capacity < count { capacity *= 2 }
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        if keeping > 0 { grown.copyMemory(from: pending, byteCount: keeping) }
+        pending.deallocate()
+        pending = grown
+        pendingCapacity = capacity
+    }
+
+    @inline(__always)
+    private func int32(_ offset: Int) -> Int {
+        Int(Int32(bigEndian: window.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
+    }
+
+    /// Parses the header (once) and one tuple at `position`, or says more bytes are needed.
+    @inline(__always)
+    private func parse() throws -> Step {
+        var at = position
+        let end = window.count
+        if !headerRead {
+            guard end - at >= 19 else { return .needMore }
+            for (i, byte) in Self.signature.enumerated() where window[at + i] != byte {
+                throw Self.malformed("the signature is wrong", context: context)
+            }
+            let flags = int32(at + 11)
+            // Bits 0-15 are critical (and 16, OIDs, is no longer produced): a reader must refuse them.
+            guard flags & 0x1FFFF == 0 else { throw Self.malformed("unknown critical flags \(flags)", context: context) }
+            let extensionLength = int32(at + 15)
+            guard extensionLength >= 0 else { throw Self.malformed("negative header extension length", context: context) }
+            guard end - at - 19 >= extensionLength else { return .needMore }
+            at += 19 + extensionLength
+            headerRead = true
+            position = at
+        }
+        guard !trailerRead else { return .end }
+        guard end - at >= 2 else { return .needMore }
+        let fields = Int(Int16(bigEndian: window.loadUnaligned(fromByteOffset: at, as: Int16.self)))
+        at += 2
+        if fields == -1 {
+            position = at
+            trailerRead = true
+            return .end
+        }
+        guard fields == columnCount else { throw Self.malformed("a tuple has \(fields) fields, expected \(columnCount)", context: context) }
+        guard let base = window.baseAddress else { return .needMore }
+        for k in 0..<columnCount {
+            guard end - at >= 4 else { return .needMore }
+            let length = int32(at)
+            at += 4
+            if length == -1 {
+                lengths[k] = -1
+                continue
+            }
+            guard length >= 0 else { throw Self.malformed("negative field length \(length)", context: context) }
+            guard end - at >= length else { return .needMore }
+            starts[k] = UnsafeRawPointer(base + at)
+            lengths[k] = length
+            at += length
+        }
+        position = at
+        return .tuple
     }
 }
