@@ -6,6 +6,9 @@ extension PostgreSQLLedgerStorage: VerificationStorage {
     func scanChain(range: ClosedRange<Int64>?, into scan: inout ChainScan) throws {
         try connection.inSnapshot(context: "verifying the ledger") {
             var scanner = try PostgreSQLRowScanner(connection: connection, range: range)
+            // A scan that stops early (an error) reads the rest of the COPY first: the connection
+            // then runs the ROLLBACK, or the caller's next statement, as usual.
+            defer { scanner.close() }
             scan.begin(scanner)
             while try scan.consume(&scanner) {}
         }
@@ -138,6 +141,7 @@ extension PostgreSQLLedgerStorage: TreeStorage {
         guard first <= last else { return }
         try connection.inSnapshot(context: "reading the tree") {
             var scanner = try PostgreSQLRowScanner(connection: connection, range: first...last, includingMac: true)
+            defer { scanner.close() }
             var buffer: [UInt8] = []
             buffer.reserveCapacity(4096)
             while try scanner.next(appendingPayloadTo: &buffer) {

@@ -62,11 +62,14 @@ final class PostgreSQLCursor {
 }
 
 /// Reads `entries` in seq order for the verifier and the tree, as `SQLiteRowScanner` does for SQLite:
-/// each row's signed columns are copied raw (`RawColumns`) straight from libpq's result memory into
-/// the MAC pipeline's batch, one read per column, no per-row allocation; the current row is a
-/// `ChainRow` the chain checker compares in place.
+/// the rows stream in as one `COPY (SELECT …) TO STDOUT (FORMAT binary)` (the server sends while the
+/// client checks: no round trip per batch), and each row's signed columns are copied raw
+/// (`RawColumns`) straight from libpq's message memory into the MAC pipeline's batch, one read per
+/// column, no per-row allocation; the current row is a `ChainRow` the chain checker compares in place.
 struct PostgreSQLRowScanner: ChainCursor {
-    private let cursor: PostgreSQLCursor
+    private let rows: PostgreSQLCopyReader
+    /// Type oid of each column of `SELECT * FROM entries`, in COPY field order.
+    private let columnTypes: [UInt32]
     /// Signed columns (all but `mac`; with `includingMac`, all), in RFC 8785 member order.
     private let planIndexes: [Int]
     private let planNames: [String]
@@ -94,13 +97,19 @@ struct PostgreSQLRowScanner: ChainCursor {
         var kind: UnsafeRawBufferPointer?
     }
 
-    /// A scanner of `range` (every row when nil), inside the connection's current transaction.
+    /// A scanner of `range` (every row when nil), inside the connection's current transaction (its
+    /// snapshot: the columns are read first, then the rows, by two statements that see the same table).
     init(connection: PostgreSQLConnection, range: ClosedRange<Int64>?, includingMac: Bool = false) throws {
-        let query =
-            range.map { PostgreSQLQuery("SELECT * FROM entries WHERE seq BETWEEN $1 AND $2 ORDER BY seq", [.integer($0.lowerBound), .integer($0.upperBound)]) }
-            ?? PostgreSQLQuery("SELECT * FROM entries ORDER BY seq")
-        cursor = try PostgreSQLCursor(connection: connection, query: query, context: "scanning the ledger")
-        let result = cursor.batch
+        precondition(connection.inTransaction, "the scanner's two statements share one snapshot")
+        let context = "scanning the ledger"
+        // The columns' names and types (COPY's binary format carries neither), in `SELECT *` order.
+        let result = try connection.run(PostgreSQLQuery("SELECT * FROM entries LIMIT 0"), context: context)
+        // COPY takes no parameters: the bounds are written as int8 literals of Int64 values (digits
+        // and a sign only), quoted so that Int64.min parses as int8 and the seq index is used.
+        let filter = range.map { "WHERE seq BETWEEN '\($0.lowerBound)'::int8 AND '\($0.upperBound)'::int8 " } ?? ""
+        rows = try connection.copyOut(
+            "COPY (SELECT * FROM entries \(filter)ORDER BY seq) TO STDOUT (FORMAT binary)", columnCount: result.columnCount, context: context)
+        columnTypes = (0..<result.columnCount).map { result.type($0) }
         var indexes: [String: Int] = [:]
         for i in 0..<result.columnCount { indexes[result.columnName(i)] = i }
         func index(_ name: String) throws -> Int {
@@ -129,7 +138,7 @@ struct PostgreSQLRowScanner: ChainCursor {
 
     @inline(__always)
     mutating func next(appendingRawColumnsTo out: RawBuffer) throws -> Bool {
-        guard try cursor.next() else { return false }
+        guard try rows.next() else { return false }
         current = appendRawColumns(to: out)
         if let value = current.seq {
             seqIsInteger = true
@@ -161,18 +170,17 @@ struct PostgreSQLRowScanner: ChainCursor {
     @inline(__always)
     private func appendRawColumns(to out: RawBuffer) -> RowFacts {
         var facts = RowFacts()
-        let result = cursor.batch
-        let row = cursor.row
+        let rows = self.rows
         planIndexes.withUnsafeBufferPointer { indexes in
             planRoles.withUnsafeBufferPointer { roles in
                 planTypes.withUnsafeBufferPointer { types in
                     for k in 0..<indexes.count {
                         let column = indexes[k]
-                        if result.isNull(row, column) {
+                        if rows.isNull(column) {
                             RawColumns.appendNull(to: out)
                             continue
                         }
-                        let value = result.bytes(row, column)
+                        let value = rows.bytes(column)
                         switch types[k] {
                         case 1 where value.count == 8:
                             let integer = Int64(bigEndian: value.loadUnaligned(as: Int64.self))
@@ -209,7 +217,7 @@ struct PostgreSQLRowScanner: ChainCursor {
     var recordedAtText: String? { string(recordedAtIndex) }
     var keyIDBytes: [UInt8] { current.keyID.map { Array($0) } ?? [] }
     func withMac<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        try body(cursor.batch.isText(macIndex) ? cursor.batch.bytes(cursor.row, macIndex) : UnsafeRawBufferPointer(start: nil, count: 0))
+        try body(isText(macIndex) ? rows.bytes(macIndex) : UnsafeRawBufferPointer(start: nil, count: 0))
     }
     var announcedKeyID: String? {
         guard kindCode == .keyRotated, let details = string(detailsIndex) else { return nil }
@@ -225,10 +233,34 @@ struct PostgreSQLRowScanner: ChainCursor {
         }
     }
 
-    /// Column `index` as a String, nil for NULL.
-    func string(_ index: Int) -> String? { cursor.batch.string(cursor.row, index) }
+    /// Reads the rest of the rows and drops them, leaving the connection ready for the next
+    /// statement (for a scan that stops early; the scanner's end does it too).
+    func close() { rows.close() }
 
-    var refSeq: Int64? { cursor.batch.optionalInt64(cursor.row, refSeqIndex) }
+    /// True when column `index` holds text (as `PostgreSQLResult.isText`).
+    private func isText(_ index: Int) -> Bool {
+        let t = columnTypes[index]
+        typealias T = PostgreSQLResult.TypeOID
+        return t == T.bytea || t == T.text || t == T.name || t == T.varchar
+    }
+
+    /// Column `index` as a String, nil for NULL or a column that is not text.
+    func string(_ index: Int) -> String? {
+        guard !rows.isNull(index), isText(index) else { return nil }
+        return String(decoding: rows.bytes(index), as: UTF8.self)
+    }
+
+    /// `ref_seq` as an integer: nil for NULL or a value that is not a binary int2/int4/int8 of its width.
+    var refSeq: Int64? {
+        guard !rows.isNull(refSeqIndex) else { return nil }
+        let value = rows.bytes(refSeqIndex)
+        switch (columnTypes[refSeqIndex], value.count) {
+        case (PostgreSQLResult.TypeOID.int8, 8): return Int64(bigEndian: value.loadUnaligned(as: Int64.self))
+        case (PostgreSQLResult.TypeOID.int4, 4): return Int64(Int32(bigEndian: value.loadUnaligned(as: Int32.self)))
+        case (PostgreSQLResult.TypeOID.int2, 2): return Int64(Int16(bigEndian: value.loadUnaligned(as: Int16.self)))
+        default: return nil
+        }
+    }
 
     private static let followedKinds: [(bytes: [UInt8], code: ChainKindCode)] = [
         (Array(EntryKind.switchRequested.rawValue.utf8), .switchRequested),
