@@ -42,11 +42,12 @@ let package = Package(
             name: "CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
-        // The system libpq (libpq-dev): the PostgreSQL adapter of the storage port. Synchronous, like the
-        // port; connection URLs exactly as libpq reads them.
-        .systemLibrary(
+        // The system libpq (libpq-dev to build, libpq5 to run): the PostgreSQL adapter of the storage
+        // port. Synchronous, like the port; connection URLs exactly as libpq reads them. Loaded with
+        // dlopen on first use (`mlpq_*` wrappers), not linked: a SQLite ledger never maps it.
+        .target(
             name: "CLibPQ",
-            providers: [.apt(["libpq-dev"])]
+            linkerSettings: [.linkedLibrary("dl")]
         ),
         // What the ledger and the vendor client both need, without SQLite: JSON values, the strict
         // parser and RFC 8785 encoding, hex, SHA-256 and random bytes.

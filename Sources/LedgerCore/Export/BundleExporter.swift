@@ -61,7 +61,7 @@ public enum ExportError: Error, LocalizedError {
         case let .nothingMatches(selection):
             return "no entry matches (\(selection)); nothing was exported. Check the filters with `ledger log`."
         case let .doesNotVerify(findings, total):
-            let first = findings.first.map { ": seq \($0.seq): \($0.message)" } ?? ""
+            let first = findings.first.map { ": seq \($0.seq.map(String.init) ?? "?"): \($0.message)" } ?? ""
             return "the entries to export do not verify (\(total) finding(s)\(first)); no bundle was written. Run `ledger verify` and investigate."
         case let .outputExists(path):
             return "\(path) already exists; refusing to overwrite it. Choose another --out path or pass --force."

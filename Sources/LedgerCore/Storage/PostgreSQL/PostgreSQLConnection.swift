@@ -4,9 +4,9 @@ import Foundation
 /// One PostgreSQL connection (libpq). The raw `PGconn*` lives only here; `PGresult*` only here and
 /// in `PostgreSQLResult`.
 ///
-/// Every statement goes through `PQexecParams` with `$1…` placeholders: values travel as
+/// Every statement goes through `mlpq_execParams` with `$1…` placeholders: values travel as
 /// parameters with explicit lengths (text as `bytea` bytes, integers as 8 bytes), never in the SQL
-/// text, and results come back in binary format (read by `PQgetlength`, never up to a NUL).
+/// text, and results come back in binary format (read by `mlpq_getlength`, never up to a NUL).
 ///
 /// Not thread-safe: use a connection from one thread at a time.
 final class PostgreSQLConnection {
@@ -26,19 +26,26 @@ final class PostgreSQLConnection {
     init(url: String) throws {
         description = LedgerDatabase.redacted(url)
         secrets = Self.passwords(in: url)
-        guard let conn = PQconnectdb(url) else {
+        // libpq is loaded on first use (CLibPQ), so that a SQLite ledger never maps it.
+        guard mlpq_load() == 1 else {
+            throw PostgreSQLError(
+                code: .connection, sqlState: nil,
+                message: "PostgreSQL support needs the libpq library (Debian: apt-get install libpq5): " + String(cString: mlpq_load_error()),
+                context: "connecting to \(LedgerDatabase.redacted(url))")
+        }
+        guard let conn = mlpq_connectdb(url) else {
             throw PostgreSQLError(code: .connection, sqlState: nil, message: "out of memory", context: "connecting to \(LedgerDatabase.redacted(url))")
         }
         handle = conn
-        guard PQstatus(conn) == CONNECTION_OK else {
-            // Every property is set: deinit runs when this throws, and it calls PQfinish (not here too).
-            let message = Self.scrub(String(cString: PQerrorMessage(conn)), secrets: secrets)
+        guard mlpq_status(conn) == CONNECTION_OK else {
+            // Every property is set: deinit runs when this throws, and it calls mlpq_finish (not here too).
+            let message = Self.scrub(String(cString: mlpq_errorMessage(conn)), secrets: secrets)
             throw PostgreSQLError(code: .connection, sqlState: nil, message: message, context: "connecting to \(description)")
         }
         try configureSession()
     }
 
-    deinit { PQfinish(handle) }
+    deinit { mlpq_finish(handle) }
 
     /// The session settings of every connection: UTF-8, and a server-side limit on a transaction left
     /// open by a writer that hangs (it would hold the append lock and stop every other writer): the
@@ -78,10 +85,10 @@ final class PostgreSQLConnection {
     }
 
     /// True when the connection is usable.
-    var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+    var isHealthy: Bool { mlpq_status(handle) == CONNECTION_OK }
 
     /// True when no statement is in progress (no COPY left unread): the next one can be sent.
-    var isIdle: Bool { PQtransactionStatus(handle) != PQTRANS_ACTIVE }
+    var isIdle: Bool { mlpq_transactionStatus(handle) != PQTRANS_ACTIVE }
 
     /// Reconnects with the same parameters (after a lost connection, outside any transaction),
     /// trying for up to `patience` seconds: a server that restarts (`pg_ctl restart -m fast`) is
@@ -90,11 +97,11 @@ final class PostgreSQLConnection {
         let deadline = Date().addingTimeInterval(patience)
         var delay: useconds_t = 50_000
         while true {
-            PQreset(handle)
-            if PQstatus(handle) == CONNECTION_OK { break }
+            mlpq_reset(handle)
+            if mlpq_status(handle) == CONNECTION_OK { break }
             guard Date() < deadline else {
                 throw PostgreSQLError(
-                    code: .connection, sqlState: nil, message: Self.scrub(String(cString: PQerrorMessage(handle)), secrets: secrets),
+                    code: .connection, sqlState: nil, message: Self.scrub(String(cString: mlpq_errorMessage(handle)), secrets: secrets),
                     context: "reconnecting to \(description)")
             }
             usleep(delay)
@@ -113,7 +120,7 @@ final class PostgreSQLConnection {
         var types = [Oid](repeating: 0, count: count)
         var formats = [Int32](repeating: 1, count: count)
         var lengths = [Int32](repeating: 0, count: count)
-        // Every parameter's bytes in one buffer (offsets[i]; -1 for NULL), alive until PQexecParams returns.
+        // Every parameter's bytes in one buffer (offsets[i]; -1 for NULL), alive until mlpq_execParams returns.
         var bytes: [UInt8] = []
         var offsets = [Int](repeating: -1, count: count)
         for (i, value) in query.arguments.enumerated() {
@@ -144,7 +151,7 @@ final class PostgreSQLConnection {
                 let values: [UnsafePointer<CChar>?] = offsets.map { offset in
                     offset < 0 ? nil : chars.baseAddress.map { UnsafePointer($0 + offset) }
                 }
-                return PQexecParams(handle, query.sql, Int32(count), types, values, lengths, formats, 1)
+                return mlpq_execParams(handle, query.sql, Int32(count), types, values, lengths, formats, 1)
             }
         }
         return try check(result, context: context)
@@ -152,7 +159,7 @@ final class PostgreSQLConnection {
 
     /// Runs SQL with no parameters and no rows we need (several statements allowed: a migration).
     func execute(_ sql: String, context: String) throws {
-        let result = PQexec(handle, sql)
+        let result = mlpq_exec(handle, sql)
         _ = try check(result, context: context)
     }
 
@@ -161,16 +168,16 @@ final class PostgreSQLConnection {
         guard let result else {
             throw PostgreSQLError(
                 code: isHealthy ? .failed : .connection, sqlState: nil,
-                message: Self.scrub(String(cString: PQerrorMessage(handle)), secrets: secrets), context: "\(context) (\(description))")
+                message: Self.scrub(String(cString: mlpq_errorMessage(handle)), secrets: secrets), context: "\(context) (\(description))")
         }
-        switch PQresultStatus(result) {
+        switch mlpq_resultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:
             return PostgreSQLResult(result)
         default:
-            let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
-            let message = Self.scrub(primary ?? String(cString: PQresultErrorMessage(result)), secrets: secrets)
-            PQclear(result)
+            let sqlState = mlpq_resultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let primary = mlpq_resultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+            let message = Self.scrub(primary ?? String(cString: mlpq_resultErrorMessage(result)), secrets: secrets)
+            mlpq_clear(result)
             throw PostgreSQLError(
                 code: PostgreSQLError.Code(sqlState: sqlState, healthy: isHealthy), sqlState: sqlState, message: message, context: "\(context) (\(description))"
             )
@@ -247,26 +254,26 @@ final class PostgreSQLConnection {
     /// round trip per batch, as a cursor's FETCH has). `columnCount` is the number of fields every
     /// tuple must have. The connection is busy until the reader reaches the end or is closed.
     func copyOut(_ sql: String, columnCount: Int, context: String) throws -> PostgreSQLCopyReader {
-        guard let result = PQexec(handle, sql) else {
+        guard let result = mlpq_exec(handle, sql) else {
             _ = try check(nil, context: context)  // throws libpq's error
             throw PostgreSQLCopyReader.malformed("no result", context: context)
         }
-        guard PQresultStatus(result) == PGRES_COPY_OUT else {
+        guard mlpq_resultStatus(result) == PGRES_COPY_OUT else {
             _ = try check(result, context: context)
             throw PostgreSQLCopyReader.malformed("the statement did not start a COPY", context: context)
         }
-        PQclear(result)
+        mlpq_clear(result)
         return PostgreSQLCopyReader(source: PostgreSQLCopyOut(connection: self, context: context), columnCount: columnCount, context: context)
     }
 
-    /// The next message of the COPY in progress: its length, -1 at the end, -2 on error (`PQgetCopyData`, synchronous).
-    fileprivate func copyData(_ buffer: inout UnsafeMutablePointer<CChar>?) -> Int32 { PQgetCopyData(handle, &buffer, 0) }
+    /// The next message of the COPY in progress: its length, -1 at the end, -2 on error (`mlpq_getCopyData`, synchronous).
+    fileprivate func copyData(_ buffer: inout UnsafeMutablePointer<CChar>?) -> Int32 { mlpq_getCopyData(handle, &buffer, 0) }
 
     /// After the COPY's last message: reads every remaining result and throws the first error among them
     /// (an error the server raised while producing the rows arrives here).
     fileprivate func finishCopy(context: String) throws {
         var failure: (any Error)?
-        while let result = PQgetResult(handle) {
+        while let result = mlpq_getResult(handle) {
             do { _ = try check(result, context: context) } catch { if failure == nil { failure = error } }
         }
         if let failure { throw failure }
@@ -275,12 +282,12 @@ final class PostgreSQLConnection {
     /// libpq's message for the last failure, without secrets.
     fileprivate func lastError(context: String) -> PostgreSQLError {
         PostgreSQLError(
-            code: isHealthy ? .failed : .connection, sqlState: nil, message: Self.scrub(String(cString: PQerrorMessage(handle)), secrets: secrets),
+            code: isHealthy ? .failed : .connection, sqlState: nil, message: Self.scrub(String(cString: mlpq_errorMessage(handle)), secrets: secrets),
             context: "\(context) (\(description))")
     }
 
     /// The libpq version, e.g. 150018.
-    static var libraryVersion: Int32 { PQlibVersion() }
+    static var libraryVersion: Int32 { mlpq_libVersion() }
 }
 
 /// A SQL statement for PostgreSQL and its arguments, built together: every value is bound to the
@@ -399,7 +406,7 @@ protocol PostgreSQLCopySource: AnyObject {
     func drain()
 }
 
-/// The messages of the connection's COPY TO STDOUT in progress (`PQgetCopyData`, synchronous).
+/// The messages of the connection's COPY TO STDOUT in progress (`mlpq_getCopyData`, synchronous).
 final class PostgreSQLCopyOut: PostgreSQLCopySource {
     private let connection: PostgreSQLConnection
     private let context: String
@@ -414,7 +421,7 @@ final class PostgreSQLCopyOut: PostgreSQLCopySource {
     deinit { drain() }
 
     private func release() {
-        if let buffer { PQfreemem(buffer) }
+        if let buffer { mlpq_freemem(buffer) }
         buffer = nil
     }
 

@@ -2,7 +2,7 @@ import CLibPQ
 import Foundation
 
 /// The rows of one statement, in binary format: values are read by their byte length
-/// (`PQgetlength`), never as C strings, so a value holding U+0000 is read whole. The raw
+/// (`mlpq_getlength`), never as C strings, so a value holding U+0000 is read whole. The raw
 /// `PGresult*` is freed with this object.
 final class PostgreSQLResult {
     let handle: OpaquePointer
@@ -11,11 +11,11 @@ final class PostgreSQLResult {
 
     init(_ handle: OpaquePointer) {
         self.handle = handle
-        rowCount = Int(PQntuples(handle))
-        columnCount = Int(PQnfields(handle))
+        rowCount = Int(mlpq_ntuples(handle))
+        columnCount = Int(mlpq_nfields(handle))
     }
 
-    deinit { PQclear(handle) }
+    deinit { mlpq_clear(handle) }
 
     /// Type oids of the columns the adapter reads.
     enum TypeOID {
@@ -31,22 +31,22 @@ final class PostgreSQLResult {
 
     /// Name of column `column` (a name never holds NUL: read as a C string by libpq's API).
     func columnName(_ column: Int) -> String {
-        PQfname(handle, Int32(column)).map { String(cString: $0) } ?? ""
+        mlpq_fname(handle, Int32(column)).map { String(cString: $0) } ?? ""
     }
 
     /// Type oid of column `column`.
     @inline(__always)
-    func type(_ column: Int) -> Oid { PQftype(handle, Int32(column)) }
+    func type(_ column: Int) -> Oid { mlpq_ftype(handle, Int32(column)) }
 
     @inline(__always)
-    func isNull(_ row: Int, _ column: Int) -> Bool { PQgetisnull(handle, Int32(row), Int32(column)) != 0 }
+    func isNull(_ row: Int, _ column: Int) -> Bool { mlpq_getisnull(handle, Int32(row), Int32(column)) != 0 }
 
     /// The value's bytes (valid while this result lives), empty for NULL.
     @inline(__always)
     func bytes(_ row: Int, _ column: Int) -> UnsafeRawBufferPointer {
         let r = Int32(row), c = Int32(column)
-        let count = Int(PQgetlength(handle, r, c))
-        guard count > 0, let p = PQgetvalue(handle, r, c) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let count = Int(mlpq_getlength(handle, r, c))
+        guard count > 0, let p = mlpq_getvalue(handle, r, c) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: p, count: count)
     }
 

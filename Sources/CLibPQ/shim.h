@@ -1,2 +1,0 @@
-// libpq from libpq-dev (Debian installs its headers under /usr/include/postgresql).
-#include <postgresql/libpq-fe.h>
