@@ -113,7 +113,7 @@ struct PostgreSQLTable {
         }
         print("")
         print(
-            "verify reads every row once in both (PostgreSQL: a REPEATABLE READ snapshot through a server-side cursor over the Unix socket); "
+            "verify reads every row once in both (PostgreSQL: a REPEATABLE READ snapshot streamed as one binary COPY over the Unix socket); "
                 + "appends: `ledger-bench append --batch 1` (the engine's append: tail check, sign, insert, durable commit).")
     }
 
