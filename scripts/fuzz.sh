@@ -32,12 +32,12 @@ clang=${CLANG:-$(dirname "$(command -v "$swiftc")")/clang}
 sanitizers=${FUZZ_SANITIZERS:-fuzzer,address}
 case "$mode" in fuzz | regress | build) ;; *) echo "usage: $0 [fuzz|regress|build] [target…]" >&2; exit 64 ;; esac
 
-mkdir -p "$out/obj" "$out/modules" "$out/bin" "$out/include/CLedgerCrypto" "$out/logs"
+mkdir -p "$out/obj" "$out/modules" "$out/bin" "$out/include/CLedgerCrypto" "$out/include/CLibPQ" "$out/logs"
 
 swift_flags=(-parse-as-library -O -swift-version 6 -sanitize="$sanitizers" -package-name model_ledger
     -enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility
-    -I "$out/modules" -I "$out/include/CLedgerCrypto" -I "$root/Sources/CSQLite")
-link_flags=(-lcrypto -lsqlite3)
+    -I "$out/modules" -I "$out/include/CLedgerCrypto" -I "$out/include/CLibPQ" -I "$root/Sources/CSQLite")
+link_flags=(-lcrypto -lsqlite3 -ldl)
 
 # True when $1 is missing or older than any of the other files.
 stale() {
@@ -83,6 +83,15 @@ build_core() {
         compile "$clang" -c -O1 -g -fsanitize=fuzzer-no-link,address -I "$root/Sources/CLedgerCrypto/include" \
             "$root/Sources/CLedgerCrypto/ledger_crypto.c" -o "$out/obj/ledger_crypto.o"
     fi
+    # CLibPQ (libpq loaded on first use) is part of LedgerCore's graph: its module map and loader too.
+    local pqmap=$out/include/CLibPQ/module.modulemap
+    printf 'module CLibPQ {\n    header "%s"\n    export *\n}\n' "$root/Sources/CLibPQ/include/CLibPQ.h" >"$pqmap.new"
+    cmp -s "$pqmap.new" "$pqmap" && rm "$pqmap.new" || mv "$pqmap.new" "$pqmap"
+    if stale "$out/obj/libpq_loader.o" "$root/Sources/CLibPQ/libpq_loader.c" "$root/Sources/CLibPQ/include/CLibPQ.h" "$script"; then
+        echo "fuzz: compiling CLibPQ" >&2
+        compile "$clang" -c -O1 -g -fsanitize=fuzzer-no-link,address -I "$root/Sources/CLibPQ/include" \
+            "$root/Sources/CLibPQ/libpq_loader.c" -o "$out/obj/libpq_loader.o"
+    fi
     if stale "$out/obj/LedgerPrimitives.o" "${primitives_sources[@]}" "$script"; then
         echo "fuzz: compiling LedgerPrimitives (${#primitives_sources[@]} files, whole module)" >&2
         compile "$swiftc" "${swift_flags[@]}" -wmo -module-name LedgerPrimitives -emit-module \
@@ -104,7 +113,7 @@ build_target() {
     local objects=()
     case "$links" in
     primitives) objects=("$out/obj/LedgerPrimitives.o" "$out/obj/ledger_crypto.o") ;;
-    core) objects=("$out/obj/LedgerCore.o" "$out/obj/LedgerPrimitives.o" "$out/obj/ledger_crypto.o") ;;
+    core) objects=("$out/obj/LedgerCore.o" "$out/obj/LedgerPrimitives.o" "$out/obj/ledger_crypto.o" "$out/obj/libpq_loader.o") ;;
     esac
     deps+=(${objects[@]+"${objects[@]}"})
     if stale "$bin" "${deps[@]}"; then
