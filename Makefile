@@ -39,7 +39,7 @@ demo: deps
 ## can start a throwaway cluster (the server binaries are installed; as root the server runs as the
 ## `postgres` user), one is started in a temporary directory for the run and stopped after it, however
 ## the run ends; otherwise those tests skip loudly (under CI=true they fail).
-ASYNC_SUITES = EPASimulatorTests|EPAClientTests|SwitchServiceTests|ServiceAuthTests|ServiceSwitchTests|ServiceInputTests|ServiceStoreThreadTests
+ASYNC_SUITES = EPASimulatorTests|EPAClientTests|SwitchServiceTests|ServiceAuthTests|ServiceSwitchTests|ServiceInputTests|ServiceStoreThreadTests|ServiceReportNotesTests
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product generate-manual
