@@ -86,16 +86,8 @@ struct PostgreSQLRowScanner: ChainCursor {
     private(set) var disallowedValueColumn: String?
     private var current = RowFacts()
 
-    enum Role: UInt8 { case none, seq, ledgerID, prevMac, keyID, kind }
-
-    struct RowFacts {
-        var badColumn = -1
-        var seq: Int64?
-        var ledgerID: UnsafeRawBufferPointer?
-        var prevMac: UnsafeRawBufferPointer?
-        var keyID: UnsafeRawBufferPointer?
-        var kind: UnsafeRawBufferPointer?
-    }
+    typealias Role = ScannedColumnRole
+    typealias RowFacts = ScannedRowFacts
 
     /// A scanner of `range` (every row when nil), inside the connection's current transaction (its
     /// snapshot: the columns are read first, then the rows, by two statements that see the same table).

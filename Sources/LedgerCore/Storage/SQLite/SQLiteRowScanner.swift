@@ -29,18 +29,8 @@ struct SQLiteRowScanner: ChainCursor {
     /// slow way, with SQLite's conversions, as before).
     private var current = RowFacts()
 
-    /// The columns the chain rules compare.
-    enum Role: UInt8 { case none, seq, ledgerID, prevMac, keyID, kind }
-
-    /// What one scan of a row's columns found.
-    struct RowFacts {
-        var badColumn = -1
-        var seq: Int64?
-        var ledgerID: UnsafeRawBufferPointer?
-        var prevMac: UnsafeRawBufferPointer?
-        var keyID: UnsafeRawBufferPointer?
-        var kind: UnsafeRawBufferPointer?
-    }
+    typealias Role = ScannedColumnRole
+    typealias RowFacts = ScannedRowFacts
 
     /// A scanner of `range` (every row when nil). With `includingMac`, the bytes it builds are the tree's
     /// leaf input (every non-NULL column, `mac` included) instead of the signed payload.
